@@ -1,0 +1,124 @@
+/**
+ * Expected failures, each with the stable code that clients switch on (shared/API.md). Services
+ * throw these; the GraphQL layer turns them into `errors[].extensions`. Anything else is masked.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'INVALID_CREDENTIALS'
+  | 'TOTP_REQUIRED'
+  | 'TOTP_INVALID'
+  | 'INSUFFICIENT_STOCK'
+  | 'RESERVATION_EXPIRED'
+  | 'CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'INVALID_STATUS_TRANSITION'
+  | 'RATE_LIMITED';
+
+export class AppError extends Error {
+  constructor(
+    public readonly code: ErrorCode,
+    message: string,
+    public readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(field: string, message: string) {
+    super('BAD_USER_INPUT', message, { field });
+  }
+}
+
+export class InvalidCredentialsError extends AppError {
+  constructor() {
+    super('INVALID_CREDENTIALS', 'Wrong email or password');
+  }
+}
+
+export class TotpRequiredError extends AppError {
+  constructor() {
+    super('TOTP_REQUIRED', 'This account uses two-factor authentication: send the one-time code as totp');
+  }
+}
+
+export class TotpInvalidError extends AppError {
+  constructor() {
+    super('TOTP_INVALID', 'The one-time code is wrong, expired or already used');
+  }
+}
+
+export class InsufficientStockError extends AppError {
+  constructor(productId: number | string, available: number) {
+    super('INSUFFICIENT_STOCK', `Not enough stock: ${available} available`, {
+      productId: String(productId),
+      available,
+    });
+  }
+}
+
+export class ReservationExpiredError extends AppError {
+  constructor(productId: number | string, available: number) {
+    super('RESERVATION_EXPIRED', 'Your hold on this product lapsed and the stock is no longer there', {
+      productId: String(productId),
+      available,
+    });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message = 'The data changed while you were updating it: reload and try again') {
+    super('CONFLICT', message);
+  }
+}
+
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used with different input');
+  }
+}
+
+export class InvalidStatusTransitionError extends AppError {
+  constructor(from: string, to: string) {
+    super('INVALID_STATUS_TRANSITION', `An order cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', 'Too many attempts: try again later', { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
+  }
+}
+
+/**
+ * Thrown inside a unit of work to ask the retry helper for a fresh attempt (a guarded write
+ * matched no row because another transaction got there first).
+ */
+export class RetryableConflict extends Error {
+  constructor(message = 'optimistic conflict') {
+    super(message);
+    this.name = 'RetryableConflict';
+  }
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export type DatabaseKind = 'mysql' | 'sqlite';
+
+export interface AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  database: { kind: DatabaseKind; url: string; sqlitePath?: string; poolSize: number };
+  jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
+  totpEncryptionKey: string;
+  reservationTtlSeconds: number;
+  holdSweepIntervalMs: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  adminEmails: string[];
+  seedDemoData: boolean;
+  debugErrors: boolean;
+  introspection: boolean;
+  workers: number;
+  maxBodyBytes: number;
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, name: string, fallback: number, problems: string[], min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function boolFrom(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
+}
+
+function listFrom(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseDatabase(env: Env, problems: string[]): AppConfig['database'] {
+  const poolSize = intFrom(env, 'DATABASE_POOL_SIZE', 10, problems, 1, 500);
+  const raw = (env.DATABASE_URL ?? '').trim();
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    try {
+      const url = new URL(raw.replace(/^mariadb:/, 'mysql:'));
+      if (!url.pathname || url.pathname === '/') problems.push('DATABASE_URL must name a database, e.g. mysql://user:pass@host:3306/shop');
+      return { kind: 'mysql', url: url.toString(), poolSize };
+    } catch {
+      problems.push('DATABASE_URL is not a valid mysql:// URL');
+      return { kind: 'mysql', url: raw, poolSize };
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !raw.startsWith('sqlite://') && !raw.startsWith('file://')) {
+    problems.push(`DATABASE_URL must be mysql://… or a SQLite file path (got scheme "${raw.split(':')[0]}")`);
+  }
+  const file = raw.replace(/^(sqlite|file):\/\//, '') || path.join('data', 'flashsale.sqlite');
+  const sqlitePath = file === ':memory:' ? file : path.resolve(file);
+  return { kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1 };
+}
+
+function secretFrom(env: Env, name: string, production: boolean, problems: string[], warnings: string[]): string {
+  const raw = env[name];
+  if (!raw) {
+    if (production) {
+      problems.push(`${name} is required when NODE_ENV=production (at least ${MIN_SECRET_BYTES} bytes)`);
+      return '';
+    }
+    warnings.push(`${name} is not set: using a random secret for this run (tokens and TOTP secrets will not survive a restart)`);
+    return randomBytes(MIN_SECRET_BYTES).toString('base64url');
+  }
+  if (Buffer.byteLength(raw, 'utf8') < MIN_SECRET_BYTES) {
+    if (production) problems.push(`${name} is too weak: it must be at least ${MIN_SECRET_BYTES} bytes`);
+    else warnings.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes: refused in production`);
+  }
+  return raw;
+}
+
+/**
+ * Reads and validates the whole configuration from the environment at once, so that every problem
+ * is reported together. Secrets are never echoed back.
+ */
+export function loadConfig(env: Env = process.env): { config: AppConfig; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const database = parseDatabase(env, problems);
+  const config: AppConfig = {
+    nodeEnv,
+    production,
+    port: intFrom(env, 'PORT', 4000, problems, 0, 65535),
+    host: env.HOST ?? '0.0.0.0',
+    database,
+    jwt: {
+      secret: secretFrom(env, 'JWT_SECRET', production, problems, warnings),
+      issuer: env.JWT_ISSUER ?? 'flashsale-inventory',
+      audience: env.JWT_AUDIENCE ?? 'flashsale-storefront',
+      expiresInSeconds: intFrom(env, 'JWT_EXPIRES_IN_SECONDS', 3600, problems, 60, 60 * 60 * 24 * 30),
+    },
+    totpEncryptionKey: secretFrom(env, 'TOTP_ENCRYPTION_KEY', production, problems, warnings),
+    reservationTtlSeconds: intFrom(env, 'RESERVATION_TTL_SECONDS', 900, problems, 1, 60 * 60 * 24),
+    holdSweepIntervalMs: intFrom(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, problems, 0, 60 * 60 * 1000),
+    retry: {
+      maxAttempts: intFrom(env, 'RETRY_MAX_ATTEMPTS', 8, problems, 1, 100),
+      baseDelayMs: intFrom(env, 'RETRY_BASE_DELAY_MS', 5, problems, 0, 10_000),
+      maxDelayMs: intFrom(env, 'RETRY_MAX_DELAY_MS', 200, problems, 0, 60_000),
+    },
+    adminEmails: listFrom(env, 'ADMIN_EMAILS').map((e) => e.toLowerCase()),
+    seedDemoData: boolFrom(env, 'SEED_DEMO_DATA', database.kind === 'sqlite'),
+    debugErrors: env.DEBUG_ERRORS === '1',
+    introspection: production ? env.GRAPHQL_INTROSPECTION === '1' : env.GRAPHQL_INTROSPECTION !== '0',
+    workers: intFrom(env, 'WORKERS', 1, problems, 1, 64),
+    maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 1_000_000, problems, 1024, 50_000_000),
+    corsOrigins: listFrom(env, 'CORS_ORIGINS'),
+  };
+  if (config.database.kind === 'sqlite' && config.workers > 1) {
+    problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { config, warnings };
+}

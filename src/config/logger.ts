@@ -1,0 +1,34 @@
+/**
+ * A small structured logger: one JSON line per event on stderr. Keys that can carry secrets are
+ * redacted wherever they appear, so a careless `log.info({ input })` cannot leak a password or token.
+ */
+const REDACTED_KEYS = /pass(word)?|secret|token|authorization|totp|code|hash|cookie|key/i;
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+type Level = keyof typeof LEVELS;
+
+function redact(value: unknown, depth = 0): unknown {
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = REDACTED_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
+  }
+  return out;
+}
+
+const threshold = (): number => LEVELS[(process.env.LOG_LEVEL as Level) ?? 'info'] ?? LEVELS.info;
+
+function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
+  if (LEVELS[level] < threshold()) return;
+  const line = { time: new Date().toISOString(), level, pid: process.pid, msg, ...(redact(fields ?? {}) as object) };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
+export const logger = {
+  debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => write('error', msg, fields),
+};
+export type Logger = typeof logger;

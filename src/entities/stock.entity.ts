@@ -1,0 +1,31 @@
+import { Check, Entity, ManyToOne, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
+import { BaseEntity } from './base';
+import { Product } from './product.entity';
+import { Warehouse } from './warehouse.entity';
+
+/**
+ * One row per warehouse × product. `reserved` counts the quantity held by carts (including holds
+ * that lapsed but were not swept yet). Rows change only through the guarded statements in
+ * `services/stock-store.ts`; the version column is bumped by every one of them.
+ */
+@Entity({ tableName: 'stocks' })
+@Unique({ name: 'stocks_warehouse_product_unique', properties: ['warehouse', 'product'] })
+@Check({ name: 'stocks_on_hand_non_negative', expression: 'on_hand >= 0' })
+@Check({ name: 'stocks_reserved_non_negative', expression: 'reserved >= 0' })
+@Check({ name: 'stocks_reserved_within_on_hand', expression: 'reserved <= on_hand' })
+export class Stock extends BaseEntity {
+  @ManyToOne({ entity: () => Warehouse, ref: true, deleteRule: 'restrict' })
+  warehouse!: Ref<Warehouse>;
+
+  @ManyToOne({ entity: () => Product, ref: true, deleteRule: 'restrict' })
+  product!: Ref<Product>;
+
+  @Property({ type: 'integer', default: 0 })
+  onHand: Opt<number> = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  reserved: Opt<number> = 0;
+
+  @Property({ type: 'integer', version: true })
+  version!: Opt<number>;
+}

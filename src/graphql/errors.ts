@@ -1,0 +1,50 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { AppError } from '../common/errors';
+import { logger } from '../config/logger';
+
+/** Codes that graphql/Apollo themselves produce for a bad request; passed through as they are. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+]);
+
+/**
+ * Turns every error into the public shape: a stable `extensions.code`, validation errors naming
+ * their field, and anything unexpected masked as INTERNAL_SERVER_ERROR (the detail goes to the
+ * server log only). Stack traces appear only with DEBUG_ERRORS=1.
+ */
+export function createErrorFormatter(debugErrors: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+    const debug = (e: unknown) => (debugErrors && e instanceof Error ? { stacktrace: e.stack?.split('\n') } : {});
+
+    if (original instanceof AppError) {
+      return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions, ...debug(original) } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const first = original.extensions.validationErrors[0];
+      const constraints = first?.constraints ? Object.values(first.constraints) : [];
+      const nested = first?.children?.[0];
+      const field = nested ? `${first.property}.${nested.property}` : first?.property;
+      const message = constraints[0] ?? (nested?.constraints ? Object.values(nested.constraints)[0] : undefined) ?? 'Invalid input';
+      return { ...base, message: String(message), extensions: { code: 'BAD_USER_INPUT', field, ...debug(original) } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...base, message: formatted.message, extensions: { ...extensions, ...(debugErrors ? { stacktrace: _drop } : {}) } };
+    }
+    logger.error('unexpected error', { error: original instanceof Error ? original : String(original), path: formatted.path });
+    return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', ...debug(original) } };
+  };
+}

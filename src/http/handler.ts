@@ -1,0 +1,192 @@
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Orm } from '../config/database';
+import type { AppConfig } from '../config/env';
+import { logger } from '../config/logger';
+import type { GraphQLContext } from '../graphql/context';
+import { IDE_HTML, ideAsset } from './ide';
+import { httpStats, renderMetrics } from './metrics';
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+};
+
+class HttpError extends Error {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, `Request body larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, ...extra });
+  res.end(body);
+}
+
+function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export interface HandlerDeps {
+  apollo: ApolloServer<GraphQLContext>;
+  orm: Orm;
+  config: AppConfig;
+  buildContext: (req: { headers: IncomingMessage['headers']; ip: string }) => Promise<GraphQLContext>;
+}
+
+/**
+ * Node http request listener: health and readiness probes, metrics, the offline IDE, and GraphQL
+ * over HTTP through Apollo Server's transport-neutral entry point.
+ */
+export function createRequestHandler(deps: HandlerDeps) {
+  const { apollo, orm, config } = deps;
+
+  function applyCors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (origin && (config.corsOrigins.includes('*') || config.corsOrigins.includes(origin))) {
+      res.setHeader('access-control-allow-origin', config.corsOrigins.includes('*') ? '*' : origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader('access-control-allow-headers', 'content-type, authorization, apollo-require-preflight');
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-max-age', '600');
+    }
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    httpStats.graphqlRequests += 1;
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, config.maxBodyBytes);
+      const type = (req.headers['content-type'] ?? '').toLowerCase();
+      if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json')) {
+        try {
+          body = raw.length ? JSON.parse(raw) : undefined;
+        } catch {
+          sendJsonError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
+          return;
+        }
+      } else {
+        body = raw;
+      }
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => deps.buildContext({ headers: req.headers, ip: clientIp(req) }),
+    });
+    for (const [key, value] of result.headers) res.setHeader(key, value);
+    res.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    httpStats.requests += 1;
+    httpStats.inFlight += 1;
+    res.on('close', () => {
+      httpStats.inFlight -= 1;
+    });
+    for (const [key, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(key, value);
+    applyCors(req, res);
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      if (method === 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
+      }
+      if (url.pathname === '/healthz') {
+        send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+        return;
+      }
+      if (url.pathname === '/readyz') {
+        try {
+          await orm.em.getConnection().execute('SELECT 1');
+          send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }));
+        } catch {
+          send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
+        }
+        return;
+      }
+      if (url.pathname === '/metrics') {
+        send(res, 200, 'text/plain; version=0.0.4', renderMetrics());
+        return;
+      }
+      if (url.pathname.startsWith('/ide/') && method === 'GET') {
+        const asset = ideAsset(url.pathname.slice('/ide/'.length));
+        if (!asset) send(res, 404, 'text/plain', 'Not found');
+        else send(res, 200, `${asset.type}; charset=utf-8`, asset.body, { 'cache-control': 'public, max-age=3600' });
+        return;
+      }
+      if (url.pathname === '/graphql' || url.pathname === '/') {
+        const wantsHtml = (req.headers.accept ?? '').includes('text/html');
+        if (method === 'GET' && (wantsHtml || url.pathname === '/') && !url.searchParams.has('query')) {
+          if (url.pathname === '/') {
+            res.writeHead(302, { location: '/graphql' }).end();
+            return;
+          }
+          send(res, 200, 'text/html; charset=utf-8', IDE_HTML);
+          return;
+        }
+        if (method !== 'GET' && method !== 'POST') {
+          send(res, 405, 'text/plain', 'Method not allowed', { allow: 'GET, POST' });
+          return;
+        }
+        await graphql(req, res, url);
+        return;
+      }
+      send(res, 404, 'text/plain', 'Not found');
+    } catch (error) {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) sendJsonError(res, error.status, 'BAD_REQUEST', error.message);
+        return;
+      }
+      httpStats.errors += 1;
+      logger.error('request failed', { error: error as Error, url: req.url });
+      if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    }
+  };
+}

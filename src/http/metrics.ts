@@ -1,0 +1,24 @@
+import { unitOfWorkStats } from '../services/unit-of-work';
+
+/** Prometheus text exposition of this process's counters. */
+export const httpStats = { requests: 0, graphqlRequests: 0, errors: 0, inFlight: 0 };
+
+export function renderMetrics(): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, value: number, labels = '') => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${value}`);
+  };
+  metric('http_requests_total', 'counter', 'HTTP requests received', httpStats.requests);
+  metric('graphql_requests_total', 'counter', 'GraphQL operations received', httpStats.graphqlRequests);
+  metric('http_requests_in_flight', 'gauge', 'HTTP requests being served', httpStats.inFlight);
+  metric('unit_of_work_total', 'counter', 'Units of work started', unitOfWorkStats.units);
+  metric('unit_of_work_retries_total', 'counter', 'Units of work retried after a conflict', unitOfWorkStats.retries);
+  metric('unit_of_work_exhausted_total', 'counter', 'Units of work that ran out of retries (CONFLICT)', unitOfWorkStats.exhausted);
+  for (const [reason, count] of Object.entries(unitOfWorkStats.retriesByReason)) {
+    lines.push(`unit_of_work_retries_by_reason_total{reason="${reason}"} ${count}`);
+  }
+  const mem = process.memoryUsage();
+  metric('process_resident_memory_bytes', 'gauge', 'Resident memory', mem.rss);
+  metric('process_uptime_seconds', 'gauge', 'Seconds since the process started', Math.round(process.uptime()));
+  return `${lines.join('\n')}\n`;
+}

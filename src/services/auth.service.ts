@@ -1,0 +1,171 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  BadUserInputError,
+  InvalidCredentialsError,
+  NotFoundError,
+  TotpInvalidError,
+  TotpRequiredError,
+  UnauthenticatedError,
+} from '../common/errors';
+import { requireEmail, requireText } from '../common/validate';
+import { User, UserRole } from '../entities';
+import type { RequestContext, Viewer } from './context';
+import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.service';
+import type { TokenService } from './token.service';
+import type { TotpService } from './totp.service';
+import { requireViewer } from './viewer';
+
+export interface AuthResult {
+  token: string;
+  user: User;
+}
+
+function requirePassword(field: string, value: unknown): string {
+  if (typeof value !== 'string') throw new BadUserInputError(field, `${field} must be a string`);
+  if (value.length > MAX_PASSWORD_LENGTH) throw new BadUserInputError(field, `${field} must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (value.length < MIN_PASSWORD_LENGTH) throw new BadUserInputError(field, `${field} must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  return value;
+}
+
+/** Accounts, sign-in, tokens and optional TOTP second factor. */
+export class AuthService {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly totp: TotpService,
+  ) {}
+
+  /** Creates an account. A duplicate email is refused by the unique key even when two arrive at once. */
+  async register(ctx: RequestContext, input: { email: unknown; password: unknown; name: unknown }): Promise<AuthResult> {
+    const email = requireEmail('email', input.email);
+    const password = requirePassword('password', input.password);
+    const name = requireText('name', input.name, { max: 100 });
+    const role = ctx.config.adminEmails.includes(email) ? UserRole.ADMIN : UserRole.CUSTOMER;
+    const em = ctx.em.fork();
+    if (await em.count(User, { email })) throw new BadUserInputError('email', 'An account with this email already exists');
+    const user = em.create(User, { email, name, role, passwordHash: await hashPassword(password) });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw new BadUserInputError('email', 'An account with this email already exists');
+      }
+      throw error;
+    }
+    return { token: this.tokens.issue(user), user };
+  }
+
+  /**
+   * Checks the password (same error and timing for an unknown email), then the one-time code when
+   * the account has 2FA. A code is accepted once: the accepted time step is recorded with a guarded
+   * write, so a replay is refused even when it races the original on another process.
+   */
+  async login(ctx: RequestContext, input: { email: unknown; password: unknown; totp?: unknown }): Promise<AuthResult> {
+    if (typeof input.password === 'string' && input.password.length > MAX_PASSWORD_LENGTH) {
+      throw new BadUserInputError('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+    }
+    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+    const password = typeof input.password === 'string' ? input.password : '';
+    const user = email ? await ctx.em.findOne(User, { email }) : null;
+    if (!user) {
+      await burnPasswordCheck(password);
+      throw new InvalidCredentialsError();
+    }
+    if (!(await verifyPassword(user.passwordHash, password))) throw new InvalidCredentialsError();
+    if (user.totpEnabled) {
+      if (input.totp === undefined || input.totp === null || input.totp === '') throw new TotpRequiredError();
+      await this.consumeCode(ctx, user, String(input.totp), user.totpSecretEnc);
+    }
+    return { token: this.tokens.issue(user), user };
+  }
+
+  /** Resolves a bearer header to the viewer; the token must not be revoked by a version bump. */
+  async authenticate(ctx: RequestContext, header: string): Promise<Viewer> {
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+    const claims = this.tokens.verify(match[1]);
+    const id = Number(claims.sub);
+    const user = Number.isSafeInteger(id) ? await ctx.em.findOne(User, { id }) : null;
+    if (!user || user.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token revoked: sign in again');
+    return { id: user.id, role: user.role };
+  }
+
+  async me(ctx: RequestContext): Promise<User | null> {
+    if (ctx.authError) throw ctx.authError;
+    if (!ctx.viewer) return null;
+    return ctx.em.findOne(User, { id: ctx.viewer.id });
+  }
+
+  async findUserOrThrow(ctx: RequestContext, id: number): Promise<User> {
+    const user = await ctx.em.findOne(User, { id });
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  /** Starts (or restarts) 2FA enrolment: the secret stays pending until verifyTotp sees a valid code. */
+  async setupTotp(ctx: RequestContext): Promise<{ secret: string; otpauthUri: string }> {
+    const viewer = requireViewer(ctx);
+    const user = await this.findUserOrThrow(ctx, viewer.id);
+    if (user.totpEnabled) throw new BadUserInputError('totp', 'Two-factor authentication is already enabled: disable it first');
+    const secret = this.totp.generateSecret();
+    user.totpPendingEnc = this.totp.encrypt(secret);
+    await ctx.em.flush();
+    return { secret, otpauthUri: this.totp.otpauthUri(user.email, secret) };
+  }
+
+  /** Activates the pending secret with its first valid code. */
+  async verifyTotp(ctx: RequestContext, code: unknown): Promise<User> {
+    const viewer = requireViewer(ctx);
+    const user = await this.findUserOrThrow(ctx, viewer.id);
+    if (user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is already enabled');
+    if (!user.totpPendingEnc) throw new BadUserInputError('code', 'Call setupTotp first');
+    const pending = user.totpPendingEnc;
+    await this.consumeCode(ctx, user, String(code ?? ''), pending);
+    user.totpSecretEnc = pending;
+    user.totpPendingEnc = null;
+    user.totpEnabled = true;
+    await ctx.em.flush();
+    return user;
+  }
+
+  /** Turns 2FA off with a valid code and revokes every token issued before. */
+  async disableTotp(ctx: RequestContext, code: unknown): Promise<User> {
+    const viewer = requireViewer(ctx);
+    const user = await this.findUserOrThrow(ctx, viewer.id);
+    if (!user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is not enabled');
+    await this.consumeCode(ctx, user, String(code ?? ''), user.totpSecretEnc);
+    user.totpEnabled = false;
+    user.totpSecretEnc = null;
+    user.totpPendingEnc = null;
+    user.totpLastStep = null;
+    user.tokenVersion += 1;
+    await ctx.em.flush();
+    return user;
+  }
+
+  /** Changes the password and revokes every token issued before; returns a fresh token. */
+  async changePassword(ctx: RequestContext, input: { currentPassword: unknown; newPassword: unknown }): Promise<AuthResult> {
+    const viewer = requireViewer(ctx);
+    const user = await this.findUserOrThrow(ctx, viewer.id);
+    if (typeof input.currentPassword !== 'string' || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      throw new InvalidCredentialsError();
+    }
+    const password = requirePassword('newPassword', input.newPassword);
+    user.passwordHash = await hashPassword(password);
+    user.tokenVersion += 1;
+    await ctx.em.flush();
+    return { token: this.tokens.issue(user), user };
+  }
+
+  private async consumeCode(ctx: RequestContext, user: User, code: string, secretEnc: string | null | undefined): Promise<void> {
+    if (!secretEnc) throw new TotpInvalidError();
+    const step = this.totp.matchStep(code.trim(), this.totp.decrypt(secretEnc));
+    if (step === null) throw new TotpInvalidError();
+    const result = await ctx.em.execute<{ affectedRows: number }>(
+      'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+      [step, user.id, step],
+      'run',
+    );
+    if (result.affectedRows !== 1) throw new TotpInvalidError();
+    user.totpLastStep = String(step);
+  }
+}

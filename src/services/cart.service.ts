@@ -1,0 +1,2 @@
+/** Scaffold: filled in by the cart work (see issues). */
+export class CartService {}

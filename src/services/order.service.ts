@@ -1,0 +1,2 @@
+/** Scaffold: filled in by the order work (see issues). */
+export class OrderService {}

@@ -1,0 +1,2 @@
+/** Scaffold: filled in by the product work (see issues). */
+export class ProductService {}

@@ -1,0 +1,68 @@
+import type { Orm } from '../config/database';
+import type { AppConfig } from '../config/env';
+import { logger } from '../config/logger';
+import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entities';
+import type { Services } from './container';
+import { hashPassword } from './password.service';
+import { applyStockChangeOrRetry, ensureStockRow } from './stock-store';
+
+/** Demo accounts for a local try-out (documented in the README); seeded only into an empty database. */
+export const DEMO_USERS = [
+  { email: 'admin@example.com', name: 'Demo Admin', password: 'admin-password-1', role: UserRole.ADMIN },
+  { email: 'seller@example.com', name: 'Demo Seller', password: 'seller-password-1', role: UserRole.CUSTOMER },
+  { email: 'buyer@example.com', name: 'Demo Buyer', password: 'buyer-password-1', role: UserRole.CUSTOMER },
+];
+
+const DEMO_PRODUCTS = [
+  { name: 'Flash-sale headphones', description: 'Noise cancelling, 30 h battery', price: '59.90', category: 'audio', stock: [40, 10] },
+  { name: 'Mechanical keyboard', description: 'Hot-swappable switches', price: '89.00', category: 'computers', stock: [25, 25] },
+  { name: '4K monitor 27"', description: 'IPS, 144 Hz', price: '329.99', category: 'computers', stock: [5, 0] },
+  { name: 'Espresso machine', description: '15 bar pump', price: '199.50', category: 'kitchen', stock: [12, 8] },
+];
+
+/**
+ * Fills an empty database with demo users, two warehouses and stocked products. Does nothing when
+ * any user exists, so it is safe on every start and from several processes (the unique email
+ * key stops a second concurrent seed).
+ */
+export async function seedDemoDataIfEmpty(orm: Orm, _config: AppConfig, _services: Services): Promise<boolean> {
+  const em = orm.em.fork();
+  if ((await em.count(User, {})) > 0) return false;
+  try {
+    await em.transactional(async (tx) => {
+      const users: Record<string, User> = {};
+      for (const u of DEMO_USERS) {
+        users[u.email] = tx.create(User, { email: u.email, name: u.name, role: u.role, passwordHash: await hashPassword(u.password) });
+      }
+      const seller = users['seller@example.com'];
+      const warehouses = [
+        tx.create(Warehouse, { owner: seller, name: 'Jakarta DC', location: 'Jakarta' }),
+        tx.create(Warehouse, { owner: seller, name: 'Surabaya DC', location: 'Surabaya' }),
+      ];
+      const products = DEMO_PRODUCTS.map((p) =>
+        tx.create(Product, { owner: seller, name: p.name, description: p.description, price: p.price, category: p.category }),
+      );
+      await tx.flush();
+      for (const [i, p] of DEMO_PRODUCTS.entries()) {
+        for (const [w, quantity] of p.stock.entries()) {
+          const stockId = await ensureStockRow(tx, warehouses[w].id, products[i].id);
+          if (quantity > 0) {
+            await applyStockChangeOrRetry(tx, {
+              stockId,
+              kind: StockMovementKind.ADJUSTMENT,
+              onHandDelta: quantity,
+              reservedDelta: 0,
+              actorId: seller.id,
+              reason: 'demo data',
+            });
+          }
+        }
+      }
+    });
+  } catch (error) {
+    if ((await orm.em.fork().count(User, {})) > 0) return false; // another process seeded first
+    throw error;
+  }
+  logger.info('seeded demo data', { users: DEMO_USERS.map((u) => u.email) });
+  return true;
+}

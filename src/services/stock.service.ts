@@ -1,0 +1,2 @@
+/** Scaffold: filled in by the stock work (see issues). */
+export class StockService {}

@@ -1,0 +1,72 @@
+import {
+  DeadlockException,
+  LockWaitTimeoutException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { ConflictError, RetryableConflict } from '../common/errors';
+import { logger } from '../config/logger';
+import type { Em, RequestContext } from './context';
+
+/** Process-wide counters for /metrics and the benchmark. */
+export const unitOfWorkStats = {
+  units: 0,
+  retries: 0,
+  exhausted: 0,
+  retriesByReason: {} as Record<string, number>,
+};
+
+export interface UnitOfWorkOptions {
+  /** Retry when a unique key is hit (a concurrent create of the same row): on by default. */
+  retryOnUniqueViolation?: boolean;
+  /** Overrides the configured attempt bound. */
+  maxAttempts?: number;
+}
+
+function retryReason(error: unknown, options: UnitOfWorkOptions): string | null {
+  if (error instanceof RetryableConflict) return 'version';
+  if (error instanceof OptimisticLockError) return 'version';
+  if (error instanceof DeadlockException) return 'deadlock';
+  if (error instanceof LockWaitTimeoutException) return 'lock_wait_timeout';
+  if (error instanceof UniqueConstraintViolationException && options.retryOnUniqueViolation !== false) return 'unique';
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'sqlite_busy';
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` in a new transaction on a fresh fork of the request's EntityManager. When the
+ * transaction loses a race (a version/availability-guarded write matched nothing, a deadlock, a
+ * concurrent insert of the same unique key) the whole unit is rolled back and run again from
+ * scratch in a new transaction, so it re-reads current data rather than its old snapshot. Attempts
+ * are bounded with jittered exponential backoff; when they run out the caller gets CONFLICT.
+ */
+export async function runUnitOfWork<T>(
+  ctx: RequestContext,
+  work: (tx: RequestContext) => Promise<T>,
+  options: UnitOfWorkOptions = {},
+): Promise<T> {
+  const { maxAttempts: configured, baseDelayMs, maxDelayMs } = ctx.config.retry;
+  const maxAttempts = options.maxAttempts ?? configured;
+  unitOfWorkStats.units += 1;
+  for (let attempt = 1; ; attempt += 1) {
+    const fork = ctx.em.fork({ clear: true });
+    try {
+      return await fork.transactional((em) => work({ ...ctx, em: em as Em }));
+    } catch (error) {
+      const reason = retryReason(error, options);
+      if (!reason) throw error;
+      if (attempt >= maxAttempts) {
+        unitOfWorkStats.exhausted += 1;
+        logger.warn('unit of work gave up after retries', { attempts: attempt, reason, requestId: ctx.requestId });
+        throw new ConflictError();
+      }
+      unitOfWorkStats.retries += 1;
+      unitOfWorkStats.retriesByReason[reason] = (unitOfWorkStats.retriesByReason[reason] ?? 0) + 1;
+      const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+      await sleep(ceiling / 2 + Math.random() * ceiling);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Scaffold: filled in by the warehouse work (see issues). */
+export class WarehouseService {}

@@ -1,0 +1,74 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+
+export interface GraphQLErrorShape {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: GraphQLErrorShape[];
+}
+
+const printed = new WeakMap<object, string>();
+
+/** A tiny GraphQL-over-HTTP client for the codegen typed documents. */
+export class GraphQLClient {
+  constructor(
+    public readonly url: string,
+    private readonly token?: string,
+  ) {}
+
+  withToken(token: string | undefined): GraphQLClient {
+    return new GraphQLClient(this.url, token);
+  }
+
+  async request<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    ...[variables]: TVariables extends Record<string, never> ? [] | [TVariables] : [TVariables]
+  ): Promise<GraphQLResponse<TResult>> {
+    let query = printed.get(document);
+    if (!query) {
+      query = print(document);
+      printed.set(document, query);
+    }
+    return this.raw({ query, variables });
+  }
+
+  /** Sends any body (for malformed-input tests). */
+  async raw(body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<any>> {
+    const res = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: { data?: any; errors?: GraphQLErrorShape[] } = {};
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { errors: [{ message: text, extensions: { code: `HTTP_${res.status}` } }] };
+    }
+    return { status: res.status, data: json.data, errors: json.errors };
+  }
+}
+
+/** The data of a response that must have succeeded; fails the test with the errors otherwise. */
+export function expectData<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length || !response.data) {
+    throw new Error(`expected data, got errors: ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
+
+/** The single error code of a response that must have failed. */
+export function errorCode(response: GraphQLResponse<unknown>): string | undefined {
+  return response.errors?.[0]?.extensions?.code;
+}
