@@ -1,12 +1,16 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import type { AppConfig } from './config/env';
 import { openDatabase, type Orm } from './config/database';
-import { logger } from './config/logger';
+import { apolloLogger, logger } from './config/logger';
 import { buildContext, type GraphQLContext } from './graphql/context';
+import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter } from './graphql/errors';
 import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
@@ -27,7 +31,8 @@ export interface App {
 /** A periodic background task; every process runs its own, and each is safe to run concurrently. */
 export interface BackgroundJob {
   name: string;
-  intervalMs: number;
+  /** Milliseconds between runs (0 disables the job): fixed, or read from the configuration. */
+  intervalMs: number | ((config: AppConfig) => number);
   run(app: { orm: Orm; config: AppConfig; services: Services }): Promise<void>;
 }
 
@@ -37,8 +42,11 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   if (options.seed ?? config.seedDemoData) await seedDemoDataIfEmpty(orm, config, services);
 
   const schema = await buildAppSchema();
+  const armor = createQueryArmor(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    validationRules: armor.validationRules,
+    logger: apolloLogger,
     introspection: config.introspection,
     formatError: createErrorFormatter(config.debugErrors),
     includeStacktraceInErrorResponses: false,
@@ -52,6 +60,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     apollo,
     orm,
     config,
+    tokenLimitError: armor.tokenLimitError,
     buildContext: (req) => buildContext({ orm, config, services }, req),
   });
   const server = http.createServer((req, res) => {
@@ -59,9 +68,38 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   });
   server.keepAliveTimeout = 65_000;
 
+  // Subscriptions: graphql-ws on the same path; the token travels in connectionParams.authorization.
+  const formatError = createErrorFormatter(config.debugErrors);
+  const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const wsServer = useServer(
+    {
+      schema,
+      // The same document limits as over HTTP (and no introspection when it is off there).
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = armor.parseAndValidate(schema, payload.query);
+        if ('errors' in checked) return checked.errors;
+        return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
+      },
+      context: (wsCtx) => {
+        const authorization = wsCtx.connectionParams?.authorization;
+        const req = wsCtx.extra.request;
+        return buildContext(
+          { orm, config, services },
+          { headers: typeof authorization === 'string' ? { authorization } : {}, ip: req.socket.remoteAddress ?? 'unknown' },
+        );
+      },
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        'errors' in result && result.errors ? { ...result, errors: format(result.errors) as never } : undefined,
+    },
+    wss,
+  );
+
   const timers: NodeJS.Timeout[] = [];
   for (const job of options.jobs ?? []) {
-    if (job.intervalMs <= 0) continue;
+    const intervalMs = typeof job.intervalMs === 'function' ? job.intervalMs(config) : job.intervalMs;
+    if (intervalMs <= 0) continue;
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
@@ -72,7 +110,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
         .finally(() => {
           running = false;
         });
-    }, job.intervalMs);
+    }, intervalMs);
     timer.unref();
     timers.push(timer);
   }
@@ -96,6 +134,8 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     close(timeoutMs = 10_000) {
       closing ??= (async () => {
         timers.forEach(clearInterval);
+        services.stockWatch.stop();
+        await wsServer.dispose();
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);

@@ -14,6 +14,11 @@ export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 
 export async function openDatabase(config: AppConfig, options: { migrate?: boolean } = {}): Promise<Orm> {
   const orm = (await MikroORM.init(buildOrmOptions(config))) as unknown as Orm;
+  if (config.database.kind === 'sqlite' && config.database.sqlitePath !== ':memory:') {
+    // WAL: readers don't block the writer, and one fsync per checkpoint instead of per commit.
+    await orm.em.getConnection().execute('pragma journal_mode = WAL');
+    await orm.em.getConnection().execute('pragma synchronous = NORMAL');
+  }
   if (options.migrate !== false) await migrateDatabase(orm, config);
   return orm;
 }
@@ -33,6 +38,40 @@ export async function migrateDatabase(orm: Orm, config: AppConfig): Promise<void
       await lock.end();
     }
   } else {
-    await orm.getSchemaGenerator().updateSchema({ safe: true });
+    await syncSqliteSchema(orm);
+  }
+}
+
+/**
+ * SQLite: a new file gets the schema from the entities. An existing file is checked, not altered:
+ * MikroORM's SQLite diff reports phantom changes on every boot (rebuilding tables) and emits
+ * `ALTER TABLE ADD CONSTRAINT`, which SQLite does not have, so "update" cannot be trusted there.
+ */
+async function syncSqliteSchema(orm: Orm): Promise<void> {
+  const connection = orm.em.getConnection();
+  const tables = await connection.execute<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  if (tables.length === 0) {
+    await orm.getSchemaGenerator().createSchema();
+    return;
+  }
+  const missing: string[] = [];
+  for (const meta of Object.values(orm.getMetadata().getAll())) {
+    if (meta.abstract || meta.embeddable || meta.virtual || !meta.tableName) continue;
+    const columns = await connection.execute<{ name: string }[]>(`PRAGMA table_info(\`${meta.tableName}\`)`);
+    if (columns.length === 0) {
+      missing.push(`table ${meta.tableName}`);
+      continue;
+    }
+    const present = new Set(columns.map((c) => c.name));
+    for (const prop of meta.props) {
+      const stored = prop.persist !== false && (prop.kind === 'scalar' || prop.kind === 'm:1' || (prop.kind === '1:1' && prop.owner));
+      for (const field of stored ? (prop.fieldNames ?? []) : []) if (!present.has(field)) missing.push(`column ${meta.tableName}.${field}`);
+    }
+  }
+  if (missing.length) {
+    throw new Error(
+      `The SQLite database was created for an older data model (missing ${missing.join(', ')}): ` +
+        'delete the file to recreate it (demo data is seeded again), or use MySQL, which runs migrations',
+    );
   }
 }

@@ -13,6 +13,7 @@ export interface AppConfig {
   totpEncryptionKey: string;
   reservationTtlSeconds: number;
   holdSweepIntervalMs: number;
+  stockWatchIntervalMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   adminEmails: string[];
   seedDemoData: boolean;
@@ -21,6 +22,24 @@ export interface AppConfig {
   workers: number;
   maxBodyBytes: number;
   corsOrigins: string[];
+  /** Document limits checked before anything runs (graphql-armor); a refusal runs no resolver. */
+  graphqlLimits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  /**
+   * Attempts per window, counted in the database so that every server process shares them.
+   * A limit of 0 turns that limit off.
+   */
+  rateLimits: {
+    /** login (per email) and the password check of changePassword; verifyTotp/disableTotp (per user). */
+    authPerAccount: number;
+    /** The same operations per client IP (IPv6: per /64). */
+    authPerIp: number;
+    authWindowSeconds: number;
+    /** addToCart, updateCartItem, removeFromCart, clearCart, checkout and buyNow, per user. */
+    writesPerUser: number;
+    writeWindowSeconds: number;
+  };
+  /** Most units of one product one user may hold in the cart or buy in one buyNow. */
+  maxHoldPerProduct: number;
 }
 
 export class ConfigError extends Error {
@@ -45,10 +64,13 @@ function intFrom(env: Env, name: string, fallback: number, problems: string[], m
   return value;
 }
 
-function boolFrom(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
+function boolFrom(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  problems.push(`${name} must be 1/true/yes/on or 0/false/no/off (got "${env[name]}")`);
+  return fallback;
 }
 
 function listFrom(env: Env, name: string): string[] {
@@ -121,18 +143,34 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     totpEncryptionKey: secretFrom(env, 'TOTP_ENCRYPTION_KEY', production, problems, warnings),
     reservationTtlSeconds: intFrom(env, 'RESERVATION_TTL_SECONDS', 900, problems, 1, 60 * 60 * 24),
     holdSweepIntervalMs: intFrom(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, problems, 0, 60 * 60 * 1000),
+    stockWatchIntervalMs: intFrom(env, 'STOCK_WATCH_INTERVAL_MS', 500, problems, 50, 60_000),
     retry: {
       maxAttempts: intFrom(env, 'RETRY_MAX_ATTEMPTS', 8, problems, 1, 100),
       baseDelayMs: intFrom(env, 'RETRY_BASE_DELAY_MS', 5, problems, 0, 10_000),
       maxDelayMs: intFrom(env, 'RETRY_MAX_DELAY_MS', 200, problems, 0, 60_000),
     },
     adminEmails: listFrom(env, 'ADMIN_EMAILS').map((e) => e.toLowerCase()),
-    seedDemoData: boolFrom(env, 'SEED_DEMO_DATA', database.kind === 'sqlite'),
+    seedDemoData: boolFrom(env, 'SEED_DEMO_DATA', database.kind === 'sqlite', problems),
     debugErrors: env.DEBUG_ERRORS === '1',
     introspection: production ? env.GRAPHQL_INTROSPECTION === '1' : env.GRAPHQL_INTROSPECTION !== '0',
     workers: intFrom(env, 'WORKERS', 1, problems, 1, 64),
     maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 1_000_000, problems, 1024, 50_000_000),
     corsOrigins: listFrom(env, 'CORS_ORIGINS'),
+    graphqlLimits: {
+      maxDepth: intFrom(env, 'GRAPHQL_MAX_DEPTH', 10, problems, 1, 100),
+      maxAliases: intFrom(env, 'GRAPHQL_MAX_ALIASES', 15, problems, 0, 1000),
+      maxDirectives: intFrom(env, 'GRAPHQL_MAX_DIRECTIVES', 20, problems, 0, 1000),
+      maxTokens: intFrom(env, 'GRAPHQL_MAX_TOKENS', 1000, problems, 100, 100_000),
+      maxCost: intFrom(env, 'GRAPHQL_MAX_COST', 5000, problems, 100, 10_000_000),
+    },
+    rateLimits: {
+      authPerAccount: intFrom(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, problems, 0, 1_000_000),
+      authPerIp: intFrom(env, 'AUTH_RATE_LIMIT_PER_IP', 50, problems, 0, 1_000_000),
+      authWindowSeconds: intFrom(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 900, problems, 1, 60 * 60 * 24),
+      writesPerUser: intFrom(env, 'WRITE_RATE_LIMIT_PER_USER', 120, problems, 0, 1_000_000),
+      writeWindowSeconds: intFrom(env, 'WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
+    },
+    maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
   };
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');

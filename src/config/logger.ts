@@ -1,6 +1,9 @@
+import { safeError, stripLiterals } from '../common/safe-error';
+
 /**
  * A small structured logger: one JSON line per event on stderr. Keys that can carry secrets are
- * redacted wherever they appear, so a careless `log.info({ input })` cannot leak a password or token.
+ * redacted wherever they appear, so a careless `log.info({ input })` cannot leak a password or token,
+ * and errors are logged in their sanitized form (common/safe-error.ts).
  */
 const REDACTED_KEYS = /pass(word)?|secret|token|authorization|totp|code|hash|cookie|key/i;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
@@ -8,7 +11,8 @@ type Level = keyof typeof LEVELS;
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 5 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  // Never an error's raw message or stack: a database error's message holds the SQL with its values.
+  if (value instanceof Error) return safeError(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -32,3 +36,11 @@ export const logger = {
   error: (msg: string, fields?: Record<string, unknown>) => write('error', msg, fields),
 };
 export type Logger = typeof logger;
+
+/** Apollo Server's own messages (plain strings, possibly quoting a failed operation), sanitized. */
+export const apolloLogger = {
+  debug: (message?: unknown) => logger.debug('apollo', { detail: stripLiterals(String(message)) }),
+  info: (message?: unknown) => logger.info('apollo', { detail: stripLiterals(String(message)) }),
+  warn: (message?: unknown) => logger.warn('apollo', { detail: stripLiterals(String(message)) }),
+  error: (message?: unknown) => logger.error('apollo', { detail: stripLiterals(String(message)) }),
+};

@@ -9,10 +9,10 @@ import { User } from './user.entity';
 @Entity({ tableName: 'carts' })
 export class Cart extends BaseEntity {
   @Unique({ name: 'carts_user_unique' })
-  @ManyToOne({ entity: () => User, ref: true, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict' })
   user!: Ref<User>;
 
-  @OneToMany({ entity: () => CartItem, mappedBy: 'cart', cascade: [Cascade.ALL], orderBy: { id: 'asc' } })
+  @OneToMany({ entity: () => CartItem, mappedBy: 'cart', cascade: [Cascade.PERSIST], orderBy: { id: 'asc' } })
   items = new Collection<CartItem>(this);
 }
 
@@ -20,7 +20,7 @@ export class Cart extends BaseEntity {
 @Entity({ tableName: 'cart_items' })
 @Unique({ name: 'cart_items_cart_product_unique', properties: ['cart', 'product'] })
 export class CartItem extends BaseEntity {
-  @ManyToOne({ entity: () => Cart, ref: true, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => Cart, ref: true, deleteRule: 'restrict' })
   cart!: Ref<Cart>;
 
   @ManyToOne({ entity: () => Product, ref: true, deleteRule: 'restrict' })
@@ -45,7 +45,7 @@ export class CartItem extends BaseEntity {
 @Entity({ tableName: 'stock_holds' })
 @Unique({ name: 'stock_holds_item_stock_unique', properties: ['cartItem', 'stock'] })
 export class StockHold extends BaseEntity {
-  @ManyToOne({ entity: () => CartItem, ref: true, deleteRule: 'cascade' })
+  @ManyToOne({ entity: () => CartItem, ref: true, deleteRule: 'restrict' })
   cartItem!: Ref<CartItem>;
 
   @ManyToOne({ entity: () => Stock, ref: true, deleteRule: 'restrict', index: 'stock_holds_stock_idx' })

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { DateTimeType, Entity, Index, ManyToOne, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { MoneyType } from './money.type';
 import { User } from './user.entity';
@@ -22,6 +22,6 @@ export class Product extends BaseEntity {
   category!: string;
 
   /** Set instead of deleting a product that has orders, so order history survives. */
-  @Property({ type: 'datetime', length: 3, nullable: true })
+  @Property({ type: DateTimeType, length: 3, nullable: true })
   archivedAt?: Date | null;
 }

@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { DateTimeType, Entity, ManyToOne, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { User } from './user.entity';
 
@@ -14,6 +14,6 @@ export class Warehouse extends BaseEntity {
   location: Opt<string> = '';
 
   /** Set instead of deleting a warehouse that order lines or the ledger still point at. */
-  @Property({ type: 'datetime', length: 3, nullable: true })
+  @Property({ type: DateTimeType, length: 3, nullable: true })
   archivedAt?: Date | null;
 }

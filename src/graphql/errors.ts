@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../common/errors';
+import { safeError } from '../common/safe-error';
 import { logger } from '../config/logger';
 
 /** Codes that graphql/Apollo themselves produce for a bad request; passed through as they are. */
@@ -16,6 +17,14 @@ const REQUEST_ERROR_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
 ]);
+
+/**
+ * graphql-js appends "Did you mean …?" to unknown fields, arguments, types and enum values: a map
+ * of the schema for anyone probing with typos (even with introspection off). Always at the end.
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [\s\S]*$/, '');
+}
 
 /**
  * Turns every error into the public shape: a stable `extensions.code`, validation errors naming
@@ -42,9 +51,10 @@ export function createErrorFormatter(debugErrors: boolean) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...base, message: formatted.message, extensions: { ...extensions, ...(debugErrors ? { stacktrace: _drop } : {}) } };
+      return { ...base, message: withoutSuggestions(formatted.message), extensions: { ...extensions, ...(debugErrors ? { stacktrace: _drop } : {}) } };
     }
-    logger.error('unexpected error', { error: original instanceof Error ? original : String(original), path: formatted.path });
+    // The sanitized form only: the message of a database error carries the SQL with its values.
+    logger.error('unexpected error', { error: safeError(original), path: formatted.path });
     return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', ...debug(original) } };
   };
 }

@@ -33,13 +33,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       req.resume();
       return;
     }
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > limit) return; // already answered 413: discard the rest (bounded by server.requestTimeout)
       size += chunk.length;
       if (size > limit) {
+        // Keep reading instead of destroying the socket, so the client receives the 413 rather
+        // than a connection reset in the middle of its upload.
+        chunks = [];
         reject(new HttpError(413, `Request body larger than ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -67,6 +70,8 @@ export interface HandlerDeps {
   orm: Orm;
   config: AppConfig;
   buildContext: (req: { headers: IncomingMessage['headers']; ip: string }) => Promise<GraphQLContext>;
+  /** The refusal message for a document over the token limit (checked before Apollo parses it). */
+  tokenLimitError?: (query: string) => string | null;
 }
 
 /**
@@ -107,6 +112,12 @@ export function createRequestHandler(deps: HandlerDeps) {
       } else {
         body = raw;
       }
+    }
+    const query = body && typeof body === 'object' && !Array.isArray(body) ? (body as { query?: unknown }).query : url.searchParams.get('query');
+    const tooLong = typeof query === 'string' ? deps.tokenLimitError?.(query) : null;
+    if (tooLong) {
+      sendJsonError(res, 400, 'GRAPHQL_VALIDATION_FAILED', tooLong);
+      return;
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
@@ -184,7 +195,8 @@ export function createRequestHandler(deps: HandlerDeps) {
         return;
       }
       httpStats.errors += 1;
-      logger.error('request failed', { error: error as Error, url: req.url });
+      // The path only: a GET query string can carry variables (passwords included).
+      logger.error('request failed', { error: error as Error, path: (req.url ?? '').split('?')[0] });
       if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
     }

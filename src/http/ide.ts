@@ -42,6 +42,7 @@ export const IDE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <title>Flash-sale inventory · GraphQL IDE</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ide/graphiql.css">
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>

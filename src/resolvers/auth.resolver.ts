@@ -1,4 +1,5 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { User } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
 import { ChangePasswordInput, LoginInput, RegisterInput } from '../graphql/inputs/auth.input';
 import { AuthPayloadType, TotpSetupType, UserType } from '../graphql/types/user.type';
@@ -38,5 +39,19 @@ export class AuthResolver {
   @Mutation(() => AuthPayloadType, { description: 'Revokes every earlier token and returns a new one' })
   changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
     return ctx.services.auth.changePassword(ctx, input);
+  }
+}
+
+/** Private fields of a user: null unless the caller is that user or an admin. */
+@Resolver(() => UserType)
+export class UserResolver {
+  @FieldResolver(() => String, { nullable: true, description: 'Private: null unless you are this user or an admin' })
+  email(@Root() user: User, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.auth.emailOf(ctx, user);
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true, description: 'Private: null unless you are this user or an admin' })
+  totpEnabled(@Root() user: User, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.auth.totpEnabledOf(ctx, user);
   }
 }

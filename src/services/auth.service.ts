@@ -13,7 +13,7 @@ import type { RequestContext, Viewer } from './context';
 import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.service';
 import type { TokenService } from './token.service';
 import type { TotpService } from './totp.service';
-import { requireViewer } from './viewer';
+import { isSelfOrAdmin, markSignedIn, requireViewer } from './viewer';
 
 export interface AuthResult {
   token: string;
@@ -51,6 +51,7 @@ export class AuthService {
       }
       throw error;
     }
+    markSignedIn(ctx, user.id);
     return { token: this.tokens.issue(user), user };
   }
 
@@ -60,10 +61,13 @@ export class AuthService {
    * write, so a replay is refused even when it races the original on another process.
    */
   async login(ctx: RequestContext, input: { email: unknown; password: unknown; totp?: unknown }): Promise<AuthResult> {
+    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+    // Every attempt counts (per email and per IP), before any check: over the limit even the right
+    // password is refused, and a refused attempt costs no password hash.
+    await ctx.services.rateLimits.consumePasswordAttempt(ctx, email);
     if (typeof input.password === 'string' && input.password.length > MAX_PASSWORD_LENGTH) {
       throw new BadUserInputError('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
     }
-    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
     const password = typeof input.password === 'string' ? input.password : '';
     const user = email ? await ctx.em.findOne(User, { email }) : null;
     if (!user) {
@@ -75,6 +79,7 @@ export class AuthService {
       if (input.totp === undefined || input.totp === null || input.totp === '') throw new TotpRequiredError();
       await this.consumeCode(ctx, user, String(input.totp), user.totpSecretEnc);
     }
+    markSignedIn(ctx, user.id);
     return { token: this.tokens.issue(user), user };
   }
 
@@ -93,6 +98,16 @@ export class AuthService {
     if (ctx.authError) throw ctx.authError;
     if (!ctx.viewer) return null;
     return ctx.em.findOne(User, { id: ctx.viewer.id });
+  }
+
+  /** A user's email, for that user and admins only (null for anyone else). */
+  emailOf(ctx: RequestContext, user: Pick<User, 'id' | 'email'>): string | null {
+    return isSelfOrAdmin(ctx, user.id) ? user.email : null;
+  }
+
+  /** Whether a user has 2FA on, for that user and admins only (null for anyone else). */
+  totpEnabledOf(ctx: RequestContext, user: Pick<User, 'id' | 'totpEnabled'>): boolean | null {
+    return isSelfOrAdmin(ctx, user.id) ? user.totpEnabled : null;
   }
 
   async findUserOrThrow(ctx: RequestContext, id: number): Promise<User> {
@@ -115,6 +130,7 @@ export class AuthService {
   /** Activates the pending secret with its first valid code. */
   async verifyTotp(ctx: RequestContext, code: unknown): Promise<User> {
     const viewer = requireViewer(ctx);
+    await ctx.services.rateLimits.consumeTotpAttempt(ctx, viewer.id);
     const user = await this.findUserOrThrow(ctx, viewer.id);
     if (user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is already enabled');
     if (!user.totpPendingEnc) throw new BadUserInputError('code', 'Call setupTotp first');
@@ -130,6 +146,7 @@ export class AuthService {
   /** Turns 2FA off with a valid code and revokes every token issued before. */
   async disableTotp(ctx: RequestContext, code: unknown): Promise<User> {
     const viewer = requireViewer(ctx);
+    await ctx.services.rateLimits.consumeTotpAttempt(ctx, viewer.id);
     const user = await this.findUserOrThrow(ctx, viewer.id);
     if (!user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is not enabled');
     await this.consumeCode(ctx, user, String(code ?? ''), user.totpSecretEnc);
@@ -146,6 +163,8 @@ export class AuthService {
   async changePassword(ctx: RequestContext, input: { currentPassword: unknown; newPassword: unknown }): Promise<AuthResult> {
     const viewer = requireViewer(ctx);
     const user = await this.findUserOrThrow(ctx, viewer.id);
+    // A stolen token must not become a password oracle: same budget as login for this account.
+    await ctx.services.rateLimits.consumePasswordAttempt(ctx, user.email);
     if (typeof input.currentPassword !== 'string' || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
       throw new InvalidCredentialsError();
     }
@@ -153,6 +172,7 @@ export class AuthService {
     user.passwordHash = await hashPassword(password);
     user.tokenVersion += 1;
     await ctx.em.flush();
+    markSignedIn(ctx, user.id);
     return { token: this.tokens.issue(user), user };
   }
 

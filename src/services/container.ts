@@ -3,6 +3,8 @@ import { AuthService } from './auth.service';
 import { CartService } from './cart.service';
 import { OrderService } from './order.service';
 import { ProductService } from './product.service';
+import { RateLimitService } from './rate-limit.service';
+import { StockWatchService } from './stock-watch.service';
 import { StockService } from './stock.service';
 import { WarehouseService } from './warehouse.service';
 import { TokenService } from './token.service';
@@ -18,6 +20,8 @@ export interface Services {
   stock: StockService;
   carts: CartService;
   orders: OrderService;
+  stockWatch: StockWatchService;
+  rateLimits: RateLimitService;
 }
 
 export function createServices(config: AppConfig): Services {
@@ -32,5 +36,7 @@ export function createServices(config: AppConfig): Services {
     stock: new StockService(),
     carts: new CartService(),
     orders: new OrderService(),
+    stockWatch: new StockWatchService(config.stockWatchIntervalMs),
+    rateLimits: new RateLimitService(config),
   };
 }

@@ -191,6 +191,12 @@ export async function releaseLapsedHolds(
  * stock is short it first releases lapsed holds on the product's rows. Throws
  * InsufficientStockError with the real sellable quantity when it is not there; a guarded write
  * that loses a race asks for a retry of the whole unit.
+ *
+ * The shortage sweep releases EVERY lapsed hold on those rows, the caller's own included: a caller
+ * that means to keep its own lapsed holds must claim or refresh them before allocating. The plan
+ * is made from a plain read (on MySQL the transaction's snapshot); the guarded writes make a stale
+ * plan harmless, at the price of a retry. Hold expiry compares with this process's clock, so the
+ * servers' clocks should be kept in sync (NTP); skew only shifts when a hold lapses.
  */
 export async function allocateStock(
   em: EntityManager,

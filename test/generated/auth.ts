@@ -27,26 +27,26 @@ export type UserRole =
   | 'ADMIN'
   | 'CUSTOMER';
 
-export type UserFieldsFragment = { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string };
+export type UserFieldsFragment = { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string };
 
 export type RegisterMutationVariables = Exact<{
   input: RegisterInput;
 }>;
 
 
-export type RegisterMutation = { register: { token: string, user: { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string } } };
+export type RegisterMutation = { register: { token: string, user: { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string } } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type LoginMutation = { login: { token: string, user: { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string } } };
+export type LoginMutation = { login: { token: string, user: { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string } | null };
+export type MeQuery = { me: { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string } | null };
 
 export type SetupTotpMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -58,14 +58,14 @@ export type VerifyTotpMutationVariables = Exact<{
 }>;
 
 
-export type VerifyTotpMutation = { verifyTotp: { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string } };
+export type VerifyTotpMutation = { verifyTotp: { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string } };
 
 export type DisableTotpMutationVariables = Exact<{
   code: string;
 }>;
 
 
-export type DisableTotpMutation = { disableTotp: { id: string, email: string, name: string, role: UserRole, totpEnabled: boolean, createdAt: string } };
+export type DisableTotpMutation = { disableTotp: { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string } };
 
 export type ChangePasswordMutationVariables = Exact<{
   input: ChangePasswordInput;

@@ -3,12 +3,12 @@ import { UserRole } from '../../entities';
 
 registerEnumType(UserRole, { name: 'UserRole' });
 
+/** `email` and `totpEnabled` are private: UserResolver shows them to the user and admins only. */
 @ObjectType('User')
 export class UserType {
   @Field(() => ID)
   id!: number;
 
-  @Field(() => String)
   email!: string;
 
   @Field(() => String)
@@ -17,7 +17,6 @@ export class UserType {
   @Field(() => UserRole)
   role!: UserRole;
 
-  @Field(() => Boolean)
   totpEnabled!: boolean;
 
   @Field(() => Date)

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261121215517 extends Migration {
+export class Migration20261121222841 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`users\` (\`id\` int unsigned not null auto_increment primary key, \`created_at\` datetime(3) not null, \`updated_at\` datetime(3) not null, \`email\` varchar(254) not null, \`name\` varchar(100) not null, \`password_hash\` varchar(255) not null, \`role\` enum('CUSTOMER', 'ADMIN') not null default 'CUSTOMER', \`token_version\` int not null default 0, \`totp_enabled\` tinyint(1) not null default false, \`totp_secret_enc\` text null, \`totp_pending_enc\` text null, \`totp_last_step\` bigint null) default character set utf8mb4 engine = InnoDB;`);
@@ -53,9 +53,9 @@ export class Migration20261121215517 extends Migration {
 
     this.addSql(`alter table \`orders\` add constraint \`orders_user_id_foreign\` foreign key (\`user_id\`) references \`users\` (\`id\`) on update cascade on delete restrict;`);
 
-    this.addSql(`alter table \`carts\` add constraint \`carts_user_id_foreign\` foreign key (\`user_id\`) references \`users\` (\`id\`) on update cascade on delete cascade;`);
+    this.addSql(`alter table \`carts\` add constraint \`carts_user_id_foreign\` foreign key (\`user_id\`) references \`users\` (\`id\`) on update cascade on delete restrict;`);
 
-    this.addSql(`alter table \`cart_items\` add constraint \`cart_items_cart_id_foreign\` foreign key (\`cart_id\`) references \`carts\` (\`id\`) on update cascade on delete cascade;`);
+    this.addSql(`alter table \`cart_items\` add constraint \`cart_items_cart_id_foreign\` foreign key (\`cart_id\`) references \`carts\` (\`id\`) on update cascade on delete restrict;`);
     this.addSql(`alter table \`cart_items\` add constraint \`cart_items_product_id_foreign\` foreign key (\`product_id\`) references \`products\` (\`id\`) on update cascade on delete restrict;`);
 
     this.addSql(`alter table \`warehouses\` add constraint \`warehouses_owner_id_foreign\` foreign key (\`owner_id\`) references \`users\` (\`id\`) on update cascade on delete restrict;`);
@@ -66,7 +66,7 @@ export class Migration20261121215517 extends Migration {
     this.addSql(`alter table \`stock_movements\` add constraint \`stock_movements_stock_id_foreign\` foreign key (\`stock_id\`) references \`stocks\` (\`id\`) on update cascade on delete restrict;`);
     this.addSql(`alter table \`stock_movements\` add constraint \`stock_movements_actor_id_foreign\` foreign key (\`actor_id\`) references \`users\` (\`id\`) on update cascade on delete restrict;`);
 
-    this.addSql(`alter table \`stock_holds\` add constraint \`stock_holds_cart_item_id_foreign\` foreign key (\`cart_item_id\`) references \`cart_items\` (\`id\`) on update cascade on delete cascade;`);
+    this.addSql(`alter table \`stock_holds\` add constraint \`stock_holds_cart_item_id_foreign\` foreign key (\`cart_item_id\`) references \`cart_items\` (\`id\`) on update cascade on delete restrict;`);
     this.addSql(`alter table \`stock_holds\` add constraint \`stock_holds_stock_id_foreign\` foreign key (\`stock_id\`) references \`stocks\` (\`id\`) on update cascade on delete restrict;`);
 
     this.addSql(`alter table \`order_lines\` add constraint \`order_lines_order_id_foreign\` foreign key (\`order_id\`) references \`orders\` (\`id\`) on update cascade on delete restrict;`);

@@ -1,0 +1,155 @@
+import type { LatencySummary } from './load';
+
+/** One measured line of the report: a strategy, in a scenario phase, at a concurrency. */
+export interface ResultRow {
+  scenario: 'A' | 'A-soldout' | 'B' | 'C';
+  strategy: string;
+  concurrency: number;
+  /** What `rate` counts per second. */
+  unit: 'orders' | 'rejections' | 'cart ops' | 'pings';
+  rate: number;
+  requestsPerSecond: number;
+  latency: LatencySummary;
+  units: number;
+  codes: Record<string, number>;
+  /** Outcomes per request, by operation (a B order is addToCart + checkout). */
+  requestCodes: Record<string, Record<string, number>>;
+  /** unit_of_work_retries_total over the run (servers only; null for raw SQL). */
+  retries: number | null;
+  /** Database server-wide counters over the phase, per unit. */
+  db: { statementsPerUnit: number; rowLockWaitsPerUnit: number; rowLockWaitMsPerUnit: number; deadlocks: number };
+  /** CONFLICT outcomes, and how many of them came while stock remained. */
+  conflicts: number;
+  conflictsWhileStock: number | null;
+  oversold: number | null;
+  lostUpdates: number | null;
+  check: string;
+  elapsedMs: number;
+  stoppedBy: string;
+  note?: string;
+}
+
+export const SCENARIO_TITLES: Record<ResultRow['scenario'], string> = {
+  A: 'A. hot SKU, selling out',
+  'A-soldout': 'A. hot SKU, after sold out',
+  B: 'B. 1,000 SKUs, Zipf demand',
+  C: 'C. cart churn',
+};
+
+function baseline(rows: ResultRow[], row: ResultRow, strategy: string): ResultRow | undefined {
+  return rows.find((r) => r.scenario === row.scenario && r.concurrency === row.concurrency && r.strategy === strategy && r.rate > 0);
+}
+
+/** Rate relative to a same-scenario, same-concurrency baseline, or null when there is none. */
+export function ratio(rows: ResultRow[], row: ResultRow, strategy: string): number | null {
+  if (row.scenario === 'A-soldout' && strategy === 'L4') return null;
+  const base = baseline(rows, row, strategy);
+  return base ? row.rate / base.rate : null;
+}
+
+const fixed = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const int = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(Math.round(v)));
+
+function codesText(codes: Record<string, number>): string {
+  return Object.entries(codes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' ');
+}
+
+const HEADERS = ['scenario', 'strategy', 'conc', 'rate/s', 'unit', 'req/s', '×L2', '×L1', '×L4', 'p50 ms', 'p99 ms', 'p99.9 ms', 'retries/order', 'CONFLICT', 'oversold', 'check'];
+
+function cells(rows: ResultRow[], r: ResultRow): string[] {
+  const perOrder = r.retries === null ? null : r.retries / Math.max(1, r.unit === 'orders' ? r.codes.OK ?? 0 : r.units);
+  return [
+    r.scenario,
+    r.strategy,
+    String(r.concurrency),
+    fixed(r.rate, 0),
+    r.unit,
+    fixed(r.requestsPerSecond, 0),
+    fixed(ratio(rows, r, 'L2'), 2),
+    fixed(ratio(rows, r, 'L1'), 2),
+    fixed(ratio(rows, r, 'L4'), 2),
+    fixed(r.latency.p50, 1),
+    fixed(r.latency.p99, 1),
+    fixed(r.latency.p999, 1),
+    r.retries === null ? '–' : fixed(perOrder, 3),
+    r.conflictsWhileStock === null ? String(r.conflicts) : `${r.conflicts} (${r.conflictsWhileStock} w/ stock)`,
+    int(r.oversold),
+    r.check,
+  ];
+}
+
+export function textTable(rows: ResultRow[]): string {
+  const body = rows.map((r) => cells(rows, r));
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((v, i) => (i <= 1 || i === 4 || i === 15 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+export function markdownTable(rows: ResultRow[]): string {
+  const out = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map((_, i) => (i <= 1 || i === 4 || i === 15 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) out.push(`| ${cells(rows, r).join(' | ')} |`);
+  return out.join('\n');
+}
+
+export function outcomeLines(rows: ResultRow[]): string[] {
+  return rows.map(
+    (r) =>
+      `- ${r.scenario} ${r.strategy} @${r.concurrency}: ${r.units} units in ${(r.elapsedMs / 1000).toFixed(2)} s (stopped by ${r.stoppedBy}); outcomes ${codesText(r.codes)}` +
+      (Object.keys(r.requestCodes).length > 1 ? `; requests ${Object.entries(r.requestCodes).map(([op, c]) => `${op}{${codesText(c)}}`).join(' ')}` : '') +
+      `; per unit: ${r.db.statementsPerUnit.toFixed(1)} statements, ${r.db.rowLockWaitsPerUnit.toFixed(2)} row-lock waits, ${r.db.rowLockWaitMsPerUnit.toFixed(1)} ms waiting for row locks` +
+      (r.db.deadlocks ? `; ${r.db.deadlocks} deadlocks` : '') +
+      (r.lostUpdates ? `; lost updates ${r.lostUpdates}` : '') +
+      (r.note ? `; ${r.note}` : ''),
+  );
+}
+
+export interface TargetVerdict {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** The issue's targets, measured (not asserted): null when the run could not measure it. */
+export function targetVerdicts(rows: ResultRow[]): TargetVerdict[] {
+  const out: TargetVerdict[] = [];
+  const find = (scenario: ResultRow['scenario'], strategy: string, concurrency: number) =>
+    rows.find((r) => r.scenario === scenario && r.strategy === strategy && r.concurrency === concurrency);
+  const hot = find('A', 'GraphQL', 64);
+  if (hot) {
+    const r2 = ratio(rows, hot, 'L2');
+    out.push({ target: 'hot SKU @64 through GraphQL ≥ 0.5× L2', measured: `${fixed(r2, 2)}×`, met: r2 === null ? null : r2 >= 0.5 });
+    out.push({ target: 'hot SKU @64: no CONFLICT while stock remains', measured: String(hot.conflictsWhileStock ?? hot.conflicts), met: (hot.conflictsWhileStock ?? hot.conflicts) === 0 });
+    out.push({ target: 'hot SKU @64: p99 < 250 ms', measured: `${fixed(hot.latency.p99, 1)} ms`, met: hot.latency.p99 < 250 });
+  } else {
+    out.push({ target: 'hot SKU @64 through GraphQL', measured: 'not measured (buyNow not available)', met: null });
+  }
+  const graphqlSales = rows.filter((r) => r.strategy.startsWith('GraphQL') && (r.scenario === 'A' || r.scenario === 'B'));
+  if (graphqlSales.length) {
+    const worst = Math.max(...graphqlSales.map((r) => r.oversold ?? 0));
+    out.push({ target: 'zero oversell through GraphQL (every run)', measured: String(worst), met: worst === 0 });
+  }
+  for (const r of rows.filter((x) => x.scenario === 'B' && x.strategy === 'GraphQL')) {
+    const l2 = baseline(rows, r, 'L2');
+    const l4 = baseline(rows, r, 'L4');
+    const floor = l2 && l4 ? Math.min(l2.rate, l4.rate) : null;
+    out.push({
+      target: `many SKUs @${r.concurrency} ≥ 0.7× min(L2, L4)`,
+      measured: floor ? `${fixed(r.rate / floor, 2)}× (min = ${fixed(floor, 0)}/s)` : 'no baseline',
+      met: floor ? r.rate >= 0.7 * floor : null,
+    });
+  }
+  for (const r of rows.filter((x) => x.scenario === 'A' && x.strategy === 'GraphQL')) {
+    const p = baseline(rows, r, 'P-raw');
+    if (p) out.push({ target: `hot SKU @${r.concurrency}: GraphQL ≥ pessimistic (raw SQL)`, measured: `${fixed(r.rate / p.rate, 2)}×`, met: r.rate >= p.rate });
+    const gp = baseline(rows, r, 'GraphQL-P');
+    if (gp) out.push({ target: `hot SKU @${r.concurrency}: GraphQL ≥ GraphQL with row locking`, measured: `${fixed(r.rate / gp.rate, 2)}×`, met: r.rate >= gp.rate });
+  }
+  const canaries = rows.filter((r) => r.strategy === 'naive' && r.scenario === 'A');
+  for (const c of canaries) {
+    out.push({ target: `naive canary @${c.concurrency} oversells (the check works)`, measured: `oversold ${c.oversold}, lost updates ${c.lostUpdates}`, met: (c.oversold ?? 0) > 0 });
+  }
+  return out;
+}

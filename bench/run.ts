@@ -1,0 +1,497 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RawSqlStrategies } from './baselines';
+import { renderChart } from './chart';
+import { benchSecrets, createBenchDatabase, Fixtures, type BenchDatabase, type Catalog } from './fixtures';
+import type { PhaseResult, Recorder } from './load';
+import { loadOperations } from './operations';
+import { markdownTable, outcomeLines, SCENARIO_TITLES, targetVerdicts, textTable, type ResultRow } from './report';
+import {
+  clearCarts,
+  graphqlBuyNow,
+  graphqlCartCheckout,
+  rawSellers,
+  runChurn,
+  runPing,
+  runSale,
+  saleTargets,
+  zipfPicker,
+  type BenchContext,
+  type Seller,
+} from './scenarios';
+import { diffMetrics, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
+import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
+
+/**
+ * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
+ *   [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
+ *
+ * Drives the real server (separate `dist/src/main.js` processes) over HTTP on a fresh MySQL /
+ * MariaDB database and compares it with raw-SQL and no-op baselines measured in the same run on
+ * the same database server. A benchmark, not a test: targets are measured and reported, not
+ * asserted; only a broken invariant makes the exit code non-zero.
+ */
+
+interface Plan {
+  quick: boolean;
+  only: Set<string>;
+  servers: number;
+  pool: number;
+  out: string | null;
+  keepDb: boolean;
+  /** Extra server environment that switches buyNow to row locking (e.g. CHECKOUT_LOCKING=pessimistic): adds 'GraphQL-P'. */
+  pessimisticEnv: Record<string, string> | null;
+  /** Serve from another build (a patched copy of dist/src/main.js) to measure a proposed change. */
+  serverMain: string | undefined;
+  mysqlUrl: string;
+  hot: { units: number; levels: number[]; soldOutRequests: number };
+  many: { products: number; orders: number; levels: number[]; s: number };
+  churn: { products: number; unitsEach: number; durationMs: number; levels: number[]; s: number };
+}
+
+function parsePlan(argv: string[]): Plan {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unknown argument ${arg}`);
+    flags.set(m[1], m[2] ?? 'true');
+  }
+  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main']);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
+  const quick = flags.get('quick') === 'true';
+  const root = path.join(__dirname, '..', '..');
+  const out = flags.get('out') ?? (quick ? null : path.join(root, 'docs', 'BENCHMARKS.md'));
+  return {
+    quick,
+    only: new Set((flags.get('only') ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase())),
+    servers: Number(flags.get('servers') ?? 2),
+    pool: Number(flags.get('pool') ?? 10),
+    out: out ? path.resolve(out) : null,
+    keepDb: flags.get('keep-db') === 'true',
+    serverMain: flags.has('server-main') ? path.resolve(flags.get('server-main')!) : undefined,
+    pessimisticEnv: flags.has('pessimistic-env')
+      ? Object.fromEntries(
+          flags
+            .get('pessimistic-env')!
+            .split(',')
+            .map((kv) => kv.split('=') as [string, string]),
+        )
+      : null,
+    mysqlUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    hot: quick ? { units: 400, levels: [64], soldOutRequests: 400 } : { units: 2000, levels: [16, 64, 256], soldOutRequests: 2000 },
+    many: quick ? { products: 1000, orders: 600, levels: [64], s: 1.1 } : { products: 1000, orders: 3000, levels: [64, 256], s: 1.1 },
+    churn: quick
+      ? { products: 50, unitsEach: 100, durationMs: 4000, levels: [64], s: 1.1 }
+      : { products: 50, unitsEach: 100, durationMs: 10_000, levels: [64, 256], s: 1.1 },
+  };
+}
+
+const print = (s = '') => process.stdout.write(`${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Counters {
+  /** Sum of the server processes' /metrics (empty for raw-SQL strategies). */
+  server: Record<string, number>;
+  /** Database server-wide status counters. */
+  db: Record<string, number>;
+}
+
+function conflictCounter(seller: Seller): { seller: Seller; conflictsWhileStock: () => number } {
+  let soldOutSeen = false;
+  let whileStock = 0;
+  return {
+    seller: async (vu, iteration, target, rec: Recorder) => {
+      const code = await seller(vu, iteration, target, rec);
+      if (code === 'INSUFFICIENT_STOCK') soldOutSeen = true;
+      if (code === 'CONFLICT' && !soldOutSeen) whileStock += 1;
+      return code;
+    },
+    conflictsWhileStock: () => whileStock,
+  };
+}
+
+function checkText(check: CheckResult | null, ledger: LedgerMode): string {
+  if (!check) return '–';
+  if (ledger === 'canary') return `canary (audit: ${check.audit.startsWith('clean') ? 'clean' : 'flags it'})`;
+  return check.ok ? (ledger === 'none' ? 'ok (no ledger)' : 'ok') : `FAIL: ${check.problems.join('; ')}`;
+}
+
+function row(
+  scenario: ResultRow['scenario'],
+  strategy: string,
+  phase: PhaseResult,
+  extra: {
+    expected: string;
+    unit: ResultRow['unit'];
+    /** Counters before and after the phase; server retries are reported only for server strategies. */
+    counters: [Counters, Counters];
+    server: boolean;
+    conflictsWhileStock?: number | null;
+    check?: CheckResult | null;
+    ledger?: LedgerMode;
+    note?: string;
+  },
+): ResultRow {
+  const seconds = phase.elapsedMs / 1000;
+  const [before, after] = extra.counters;
+  const dbd = diffMetrics(before.db, after.db);
+  const perUnit = (v: number | undefined) => (v ?? 0) / Math.max(1, phase.units);
+  return {
+    scenario,
+    strategy,
+    concurrency: phase.concurrency,
+    unit: extra.unit,
+    rate: (phase.unitCodes[extra.expected] ?? 0) / seconds,
+    requestsPerSecond: phase.requestsPerSecond,
+    latency: phase.unitLatency,
+    units: phase.units,
+    codes: phase.unitCodes,
+    requestCodes: phase.requestCodes,
+    retries: extra.server ? diffMetrics(before.server, after.server).unit_of_work_retries_total ?? 0 : null,
+    db: {
+      statementsPerUnit: perUnit(dbd.Questions),
+      rowLockWaitsPerUnit: perUnit(dbd.Innodb_row_lock_waits),
+      rowLockWaitMsPerUnit: perUnit(dbd.Innodb_row_lock_time),
+      deadlocks: dbd.Innodb_deadlocks ?? 0,
+    },
+    conflicts: phase.unitCodes.CONFLICT ?? 0,
+    conflictsWhileStock: extra.conflictsWhileStock ?? null,
+    oversold: extra.check ? extra.check.oversold : null,
+    lostUpdates: extra.check ? extra.check.lostUpdates : null,
+    check: extra.check === undefined ? '–' : checkText(extra.check, extra.ledger ?? 'full'),
+    elapsedMs: phase.elapsedMs,
+    stoppedBy: phase.stoppedBy,
+    note: extra.note,
+  };
+}
+
+function machine(dbVersion: string): Record<string, string> {
+  let nproc = String(os.cpus().length);
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    /* keep os.cpus() */
+  }
+  return {
+    date: new Date().toISOString(),
+    nproc,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    database: dbVersion,
+  };
+}
+
+async function main(): Promise<void> {
+  const plan = parsePlan(process.argv.slice(2));
+  process.env.LOG_LEVEL ??= 'warn';
+  const started = Date.now();
+  const db: BenchDatabase = await createBenchDatabase(plan.mysqlUrl);
+  const secrets = benchSecrets();
+  const serverEnv: Record<string, string> = {
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(plan.pool),
+    SEED_DEMO_DATA: '0',
+    LOG_LEVEL: 'warn',
+    ...secrets,
+  };
+  const maxConcurrency = Math.max(...plan.hot.levels, ...plan.many.levels, ...plan.churn.levels);
+  let fixtures: Fixtures | undefined;
+  let servers: ServerProcess[] = [];
+  let pessimisticServers: ServerProcess[] = [];
+  let raw: RawSqlStrategies | undefined;
+  let cleaning = false;
+  const cleanup = async () => {
+    if (cleaning) return;
+    cleaning = true;
+    await Promise.all([...servers, ...pessimisticServers].map(stopServer)).catch(() => undefined);
+    await raw?.close().catch(() => undefined);
+    await fixtures?.close().catch(() => undefined);
+    if (!plan.keepDb) await db.drop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  const rows: ResultRow[] = [];
+  let failures = 0;
+  try {
+    print(`database ${db.name} on ${db.serverVersion} (${plan.quick ? 'quick' : 'full'} run)`);
+    fixtures = await Fixtures.create(serverEnv, maxConcurrency);
+    const fx = fixtures;
+    servers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(serverEnv, maxConcurrency, { main: plan.serverMain })));
+    if (plan.pessimisticEnv) {
+      const env = { ...serverEnv, ...plan.pessimisticEnv };
+      pessimisticServers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(env, maxConcurrency, { main: plan.serverMain })));
+    }
+    raw = new RawSqlStrategies(db.url, plan.servers * plan.pool);
+    await raw.warmUp();
+    const ops = await loadOperations();
+    if (ops.missing.length) print(`GraphQL operations not in the schema yet (their scenarios are skipped): ${ops.missing.join(', ')}`);
+    const ctx: BenchContext = { servers, buyers: fx.buyers, ops, raw };
+    const ctxP: BenchContext = { ...ctx, servers: pessimisticServers };
+    const sellersRaw = rawSellers(ctx);
+    let runNo = 0;
+    const tag = (label: string) => `${label}-${(runNo += 1)}-${Date.now().toString(36)}`;
+    const rawSql = raw;
+    const snapshot = async (of: ServerProcess[] | null): Promise<Counters> => ({ server: of ? await scrapeMetrics(of) : {}, db: await rawSql.globalStatus() });
+    const pingRow = async (scenario: ResultRow['scenario'], c: number, maxRequests: number, maxDurationMs: number) => {
+      const m0 = await snapshot(servers);
+      const ping = await runPing(ctx, `${scenario} L4`, c, maxRequests, maxDurationMs);
+      if (ping) record(row(scenario, 'L4', ping, { expected: 'OK', unit: 'pings', counters: [m0, await snapshot(servers)], server: true }));
+    };
+    const record = (r: ResultRow) => {
+      rows.push(r);
+      if (r.check.startsWith('FAIL')) failures += 1;
+      print(
+        `  ${r.scenario.padEnd(9)} ${r.strategy.padEnd(8)} @${String(r.concurrency).padEnd(3)} ${r.rate.toFixed(0).padStart(6)} ${r.unit}/s  p99 ${r.latency.p99.toFixed(1)} ms  ${r.check}`,
+      );
+    };
+
+    // Warm-up (not measured): JIT, pools and connections of every path.
+    print('warming up');
+    await runPing(ctx, 'warm-up ping', 64, 1000, 10_000);
+    const warmSale = async (seller: Seller | undefined, units: number) => {
+      if (!seller) return;
+      const catalog = await fx.createCatalog(tag('warm'), 1, units);
+      const target = saleTargets(catalog)[0];
+      await runSale({ name: 'warm-up', concurrency: 32, seller, pick: () => target, maxRequests: units * 3, maxDurationMs: 20_000, stopOnSoldOut: true });
+    };
+    await warmSale(sellersRaw.L2, 200);
+    await warmSale(graphqlBuyNow(ctx, tag('warm')), 300);
+    if (pessimisticServers.length) await warmSale(graphqlBuyNow(ctxP, tag('warm')), 300);
+    await warmSale(graphqlCartCheckout(ctx, tag('warm')), 150);
+
+    const sold = (catalog: Catalog, ok: number, ledger: LedgerMode, expectOrders = true) =>
+      checkRun(fx.orm, { stockIds: catalog.stockIds, initialEach: catalog.unitsEach, okOrders: ok, ledger, expectOrders });
+
+    // ------------------------------------------------------------------ A. hot SKU
+    if (plan.only.has('A')) {
+      print(`\nA. hot SKU: 1 product × ${plan.hot.units} units, buyNow of 1 until sold out, then ${plan.hot.soldOutRequests} sold-out requests`);
+      for (const c of plan.hot.levels) {
+        const strategies: [string, Seller | undefined, LedgerMode][] = [
+          ['L1', sellersRaw.L1, 'none'],
+          ['L2', sellersRaw.L2, 'full'],
+          ['L2-late', sellersRaw['L2-late'], 'full'],
+          ['P-raw', sellersRaw['P-raw'], 'full'],
+          ['naive', sellersRaw.naive, 'canary'],
+          ['GraphQL', graphqlBuyNow(ctx, tag('A')), 'full'],
+          ...(pessimisticServers.length ? ([['GraphQL-P', graphqlBuyNow(ctxP, tag('AP')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),
+        ];
+        for (const [name, base, ledger] of strategies) {
+          if (!base) {
+            print(`  A         ${name.padEnd(8)} @${c}: skipped (buyNow not in the schema yet)`);
+            continue;
+          }
+          const catalog = await fx.createCatalog(tag(`A-${name}-${c}`), 1, plan.hot.units);
+          const target = saleTargets(catalog)[0];
+          const counted = conflictCounter(base);
+          const isServer = name.startsWith('GraphQL');
+          const counters = () => snapshot(isServer ? (name === 'GraphQL-P' ? pessimisticServers : servers) : null);
+          const m0 = await counters();
+          const selling = await runSale({
+            name: `A ${name}`,
+            concurrency: c,
+            seller: counted.seller,
+            pick: () => target,
+            maxRequests: name === 'naive' ? plan.hot.units * 5 : plan.hot.units * 3 + c * 4,
+            maxDurationMs: 180_000,
+            stopOnSoldOut: true,
+          });
+          const m1 = await counters();
+          const soldOut = await runSale({
+            name: `A sold out ${name}`,
+            concurrency: c,
+            seller: base,
+            pick: () => target,
+            maxUnits: plan.hot.soldOutRequests,
+            maxRequests: plan.hot.soldOutRequests * 2,
+            maxDurationMs: 30_000,
+            stopOnSoldOut: false,
+          });
+          const m2 = await counters();
+          // Orders from both phases: a sale after "sold out" would be an oversell the check must see.
+          const check = await sold(catalog, (selling.unitCodes.OK ?? 0) + (soldOut.unitCodes.OK ?? 0), ledger);
+          record(
+            row('A', name, selling, {
+              expected: 'OK',
+              unit: 'orders',
+              counters: [m0, m1],
+              server: isServer,
+              conflictsWhileStock: counted.conflictsWhileStock(),
+              check,
+              ledger,
+            }),
+          );
+          const unexpected = Object.keys(soldOut.unitCodes).filter((k) => k !== 'INSUFFICIENT_STOCK');
+          record(
+            row('A-soldout', name, soldOut, {
+              expected: 'INSUFFICIENT_STOCK',
+              unit: 'rejections',
+              counters: [m1, m2],
+              server: isServer,
+              check: null,
+              note: unexpected.length ? `unexpected outcomes after sell-out: ${unexpected.join(', ')}` : undefined,
+            }),
+          );
+          await sleep(300);
+        }
+        await pingRow('A', c, plan.hot.units, 60_000);
+      }
+    }
+
+    // ------------------------------------------------------------------ B. many SKUs
+    if (plan.only.has('B')) {
+      print(`\nB. many SKUs: ${plan.many.products} products, Zipf s=${plan.many.s}, ${plan.many.orders} orders of 1 unit per run`);
+      for (const c of plan.many.levels) {
+        const strategies: [string, Seller | undefined, LedgerMode][] = [
+          ['L1', sellersRaw.L1, 'none'],
+          ['L2', sellersRaw.L2, 'full'],
+          ['P-raw', sellersRaw['P-raw'], 'full'],
+          ['GraphQL', graphqlCartCheckout(ctx, tag('B')), 'full'],
+        ];
+        for (const [name, seller, ledger] of strategies) {
+          if (!seller) {
+            print(`  B         ${name.padEnd(8)} @${c}: skipped (addToCart/checkout not in the schema yet)`);
+            continue;
+          }
+          // Enough stock that no SKU sells out: B measures contention, not the sold-out path.
+          const catalog = await fx.createCatalog(tag(`B-${name}-${c}`), plan.many.products, plan.many.orders);
+          const isServer = name.startsWith('GraphQL');
+          const m0 = await snapshot(isServer ? servers : null);
+          const phase = await runSale({
+            name: `B ${name}`,
+            concurrency: c,
+            seller,
+            pick: zipfPicker(saleTargets(catalog), plan.many.s, 7),
+            maxUnits: plan.many.orders,
+            maxRequests: plan.many.orders * 4,
+            maxDurationMs: 180_000,
+            stopOnSoldOut: false,
+          });
+          const m1 = await snapshot(isServer ? servers : null);
+          const check = await sold(catalog, phase.unitCodes.OK ?? 0, ledger);
+          record(row('B', name, phase, { expected: 'OK', unit: 'orders', counters: [m0, m1], server: isServer, check, ledger }));
+          await sleep(300);
+        }
+        await pingRow('B', c, plan.many.orders, 60_000);
+      }
+    }
+
+    // ------------------------------------------------------------------ C. cart churn
+    if (plan.only.has('C')) {
+      print(`\nC. cart churn: ${plan.churn.products} shared products × ${plan.churn.unitsEach} units, 2–4 line carts, ${plan.churn.durationMs / 1000} s per run`);
+      for (const c of plan.churn.levels) {
+        const catalog = await fx.createCatalog(tag(`C-${c}`), plan.churn.products, plan.churn.unitsEach);
+        const m0 = await snapshot(servers);
+        const phase = await runChurn(ctx, {
+          name: 'C GraphQL',
+          concurrency: c,
+          catalog,
+          s: plan.churn.s,
+          seed: 11,
+          maxRequests: 1_000_000,
+          maxDurationMs: plan.churn.durationMs,
+        });
+        if (!phase) {
+          print(`  C         GraphQL  @${c}: skipped (cart operations not in the schema yet)`);
+          continue;
+        }
+        const m1 = await snapshot(servers);
+        const cleared = await clearCarts(ctx, c);
+        const check = await sold(catalog, 0, 'full', false);
+        const leftovers = await leftoverCartItems(fx.orm);
+        if (leftovers) check.problems.push(`${leftovers} cart lines left after clearCart`);
+        check.ok = check.problems.length === 0;
+        record(
+          row('C', 'GraphQL', phase, {
+            expected: 'OK',
+            unit: 'cart ops',
+            counters: [m0, m1],
+            server: true,
+            check,
+            note: `clearCart afterwards: ${Object.entries(cleared).map(([k, v]) => `${k}:${v}`).join(' ')}`,
+          }),
+        );
+        await pingRow('C', c, 1_000_000, plan.churn.durationMs);
+      }
+    }
+
+    // ------------------------------------------------------------------ report
+    const info = machine(db.serverVersion);
+    const serverLogs: Record<string, number> = {};
+    for (const s of servers) for (const [k, v] of Object.entries(s.logCounts)) serverLogs[k] = (serverLogs[k] ?? 0) + v;
+    const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}`;
+    print(`\n${textTable(rows)}\n`);
+    print(outcomeLines(rows).join('\n'));
+    const verdicts = targetVerdicts(rows);
+    print('\nTargets (measured, not asserted):');
+    for (const v of verdicts) print(`  [${v.met === null ? ' ? ' : v.met ? 'met' : 'MISSED'}] ${v.target}: ${v.measured}`);
+    if (Object.keys(serverLogs).length) print(`\nServer warn/error log lines: ${JSON.stringify(serverLogs)}`);
+    print(`\n${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join(' | ')}`);
+    print(`${setup}\nwall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+    const outDir = plan.out ? path.dirname(plan.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-bench-'));
+    const svgName = plan.out ? 'benchmarks-chart.svg' : 'chart.svg';
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, svgName), renderChart(rows, `${info.date.slice(0, 10)} · ${info.nproc} cores · ${info.database} · node ${info.node}`));
+    fs.writeFileSync(path.join(outDir, plan.out ? 'benchmarks-results.json' : 'results.json'), `${JSON.stringify({ machine: info, setup, rows, verdicts, serverLogs }, null, 2)}\n`);
+    const section = [
+      `Measured ${info.date} (${plan.quick ? 'quick' : 'full'} run, wall time ${((Date.now() - started) / 1000).toFixed(0)} s).`,
+      '',
+      `Machine: ${info.nproc} cores (${info.cpu}), ${info.memory} RAM, ${info.os}, Node ${info.node}, database ${info.database}.`,
+      `Setup: ${setup}. Everything (load generator, servers, database) shares the same cores.`,
+      '',
+      `Scenarios: ${Object.entries(SCENARIO_TITLES).map(([k, v]) => `\`${k}\` = ${v}`).join('; ')}.`,
+      '',
+      markdownTable(rows),
+      '',
+      '<details><summary>Outcomes per run</summary>',
+      '',
+      ...outcomeLines(rows),
+      '',
+      '</details>',
+      '',
+      'Targets (measured, not asserted):',
+      '',
+      ...verdicts.map((v) => `- ${v.met === null ? '❔' : v.met ? '✅' : '❌'} ${v.target}: **${v.measured}**`),
+      '',
+      Object.keys(serverLogs).length ? `Server warn/error log lines: \`${JSON.stringify(serverLogs)}\`` : 'Server warn/error log lines: none.',
+      '',
+      `![throughput and p99 vs concurrency](${svgName})`,
+    ].join('\n');
+    if (plan.out) writeDoc(plan.out, section);
+    print(`\nwrote ${plan.out ?? outDir} (${svgName})`);
+  } finally {
+    await cleanup();
+  }
+  if (failures) {
+    print(`\n${failures} run(s) broke an invariant (see check column)`);
+    process.exitCode = 1;
+  }
+}
+
+const BEGIN = '<!-- bench:results:begin (generated by `npm run bench`; text outside these markers is kept) -->';
+const END = '<!-- bench:results:end -->';
+
+/** Replaces the generated section of the document, keeping the hand-written text around it. */
+function writeDoc(file: string, section: string): void {
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const block = `${BEGIN}\n${section}\n${END}`;
+  let next: string;
+  const a = existing.indexOf(BEGIN);
+  const b = existing.indexOf(END);
+  if (a >= 0 && b > a) next = `${existing.slice(0, a)}${block}${existing.slice(b + END.length)}`;
+  else next = `# Benchmarks\n\n${block}\n`;
+  fs.writeFileSync(file, next);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`benchmark failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

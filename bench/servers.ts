@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { GraphQLTarget } from './load';
+
+/**
+ * The server under test: separate `dist/src/main.js` processes (as `npm start` runs them), each
+ * on its own loopback port against the bench database, so that every process's /metrics can be
+ * scraped on its own (with WORKERS=2 the cluster would answer /metrics from a random worker).
+ */
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  target: GraphQLTarget;
+  /** Counts of warn/error log lines seen on stderr (LOG_LEVEL=warn). */
+  logCounts: Record<string, number>;
+  recentLog: string[];
+  child: ChildProcess;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady(target: GraphQLTarget, child: ChildProcess, recent: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server process exited with ${child.exitCode}:\n${recent.slice(-20).join('\n')}`);
+    try {
+      const res = await target.get('/readyz');
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`server process did not become ready within ${timeoutMs} ms:\n${recent.slice(-20).join('\n')}`);
+}
+
+/**
+ * Starts one server process and waits for /readyz. `main` defaults to this build's
+ * dist/src/main.js; pointing it at a patched copy of dist measures a proposed change without
+ * touching the source tree (see docs/BENCHMARKS.md).
+ */
+export async function startServer(
+  env: Record<string, string>,
+  maxSockets: number,
+  options: { nodeArgs?: string[]; main?: string } = {},
+): Promise<ServerProcess> {
+  const main = options.main ?? path.join(__dirname, '..', 'src', 'main.js');
+  const extraArgs = options.nodeArgs ?? [];
+  const port = await freePort();
+  const child = spawn(process.execPath, [...extraArgs, main], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logCounts: Record<string, number> = {};
+  const recentLog: string[] = [];
+  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+    recentLog.push(line);
+    if (recentLog.length > 50) recentLog.shift();
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      const key = `${entry.level ?? '?'}: ${entry.msg ?? ''}`;
+      logCounts[key] = (logCounts[key] ?? 0) + 1;
+    } catch {
+      logCounts['unstructured'] = (logCounts['unstructured'] ?? 0) + 1;
+    }
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const target = new GraphQLTarget(url, maxSockets);
+  try {
+    await waitReady(target, child, recentLog);
+  } catch (error) {
+    child.kill('SIGKILL');
+    target.close();
+    throw error;
+  }
+  return { url, pid: child.pid!, target, logCounts, recentLog, child };
+}
+
+export async function stopServer(server: ServerProcess): Promise<void> {
+  server.target.close();
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+    server.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.child.kill('SIGTERM');
+  });
+}
+
+/** Prometheus text → { 'name{labels}': value }. */
+export function parseMetrics(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    const value = Number(line.slice(cut + 1));
+    if (Number.isFinite(value)) out[line.slice(0, cut)] = value;
+  }
+  return out;
+}
+
+/** Sums each counter over all server processes. */
+export async function scrapeMetrics(servers: ServerProcess[]): Promise<Record<string, number>> {
+  const total: Record<string, number> = {};
+  for (const server of servers) {
+    const res = await server.target.get('/metrics');
+    if (res.status !== 200) throw new Error(`GET ${server.url}/metrics answered ${res.status}`);
+    for (const [k, v] of Object.entries(parseMetrics(res.body))) total[k] = (total[k] ?? 0) + v;
+  }
+  return total;
+}
+
+export function diffMetrics(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { RequestContext } from './context';
+
+type Fetch<V> = (ctx: RequestContext, keys: number[]) => Promise<Map<number, V>>;
+
+interface Pending<V> {
+  keys: Set<number>;
+  waiters: { key: number; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[];
+}
+
+const pendingByRequest = new WeakMap<RequestContext, Map<Fetch<unknown>, Pending<unknown>>>();
+
+/**
+ * Batches per-row lookups of one request into one query: field resolvers of a list (e.g. the
+ * `available` of 100 products) each ask for their key, and everything asked in the same turn of
+ * the event loop is fetched together. Nothing is cached across batches, so a mutation that runs
+ * later in the same request always sees fresh data.
+ */
+export function loadBatched<V>(ctx: RequestContext, fetch: Fetch<V>, key: number): Promise<V | undefined> {
+  let byFetch = pendingByRequest.get(ctx);
+  if (!byFetch) {
+    byFetch = new Map();
+    pendingByRequest.set(ctx, byFetch);
+  }
+  let pending = byFetch.get(fetch as Fetch<unknown>) as Pending<V> | undefined;
+  if (!pending) {
+    const batch: Pending<V> = { keys: new Set(), waiters: [] };
+    pending = batch;
+    byFetch.set(fetch as Fetch<unknown>, batch as Pending<unknown>);
+    setImmediate(() => {
+      byFetch!.delete(fetch as Fetch<unknown>);
+      fetch(ctx, [...batch.keys]).then(
+        (values) => batch.waiters.forEach((w) => w.resolve(values.get(w.key))),
+        (error: unknown) => batch.waiters.forEach((w) => w.reject(error)),
+      );
+    });
+  }
+  const batch = pending;
+  batch.keys.add(key);
+  return new Promise<V | undefined>((resolve, reject) => batch.waiters.push({ key, resolve, reject }));
+}

@@ -1,0 +1,110 @@
+import { NotFoundError } from '../common/errors';
+import { logger } from '../config/logger';
+import { Product } from '../entities';
+import type { Em, RequestContext } from './context';
+import { availableByProduct } from './stock-store';
+
+export interface StockLevel {
+  productId: number;
+  available: number;
+}
+
+type Listener = (level: StockLevel) => void;
+
+/**
+ * Live stock levels for subscriptions. Each process polls the database for the products its
+ * subscribers watch (one query per tick for all of them) and pushes a level whenever it differs
+ * from the last one pushed. Because the source is the database, a change committed by any server
+ * process reaches subscribers on every process; bursts are coalesced into the latest level.
+ */
+export class StockWatchService {
+  private readonly listeners = new Map<number, Set<Listener>>();
+  private readonly last = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private source: Em | undefined;
+  private polling = false;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** An async iterator of levels for one product: the current level first, then every change. */
+  async subscribe(ctx: RequestContext, productId: number): Promise<AsyncIterableIterator<StockLevel>> {
+    const product = await ctx.em.findOne(Product, { id: productId, archivedAt: null });
+    if (!product) throw new NotFoundError('Product');
+    this.source ??= ctx.em;
+    const queue: StockLevel[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const listener: Listener = (level) => {
+      queue.push(level);
+      wake?.();
+    };
+    const current = (await availableByProduct(ctx.em.fork(), [productId])).get(productId) ?? 0;
+    queue.push({ productId, available: current });
+    if (!this.listeners.has(productId)) this.last.set(productId, current);
+    this.add(productId, listener);
+    const stop = () => {
+      done = true;
+      this.remove(productId, listener);
+      wake?.();
+    };
+    const iterator: AsyncIterableIterator<StockLevel> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        while (!done && queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        if (done) return { value: undefined, done: true };
+        return { value: queue.shift()!, done: false };
+      },
+      return: async () => {
+        stop();
+        return { value: undefined, done: true };
+      },
+    };
+    return iterator;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+  }
+
+  private add(productId: number, listener: Listener): void {
+    const set = this.listeners.get(productId) ?? new Set<Listener>();
+    set.add(listener);
+    this.listeners.set(productId, set);
+    if (!this.timer && this.intervalMs > 0) {
+      this.timer = setInterval(() => void this.poll(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private remove(productId: number, listener: Listener): void {
+    const set = this.listeners.get(productId);
+    set?.delete(listener);
+    if (set && set.size === 0) {
+      this.listeners.delete(productId);
+      this.last.delete(productId);
+    }
+    if (this.listeners.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || !this.source || this.listeners.size === 0) return;
+    this.polling = true;
+    try {
+      const levels = await availableByProduct(this.source.fork(), [...this.listeners.keys()]);
+      for (const [productId, available] of levels) {
+        if (this.last.get(productId) === available) continue;
+        this.last.set(productId, available);
+        for (const listener of this.listeners.get(productId) ?? []) listener({ productId, available });
+      }
+    } catch (error) {
+      logger.warn('stock watch poll failed', { error: error as Error });
+    } finally {
+      this.polling = false;
+    }
+  }
+}

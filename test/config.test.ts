@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config/env';
+
+const STRONG = 'a-strong-secret-of-at-least-32-bytes-0123456789';
+const OTHER_STRONG = 'another-strong-secret-32-bytes-or-more-abcdefgh';
+
+/** The ConfigError thrown for `env`, failing the test when the configuration was accepted. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(Object.keys(env))}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('boots with nothing set: port 4000, SQLite under ./data, 15-minute holds, generated secrets', () => {
+    const { config, warnings } = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      production: false,
+      port: 4000,
+      host: '0.0.0.0',
+      reservationTtlSeconds: 900,
+      holdSweepIntervalMs: 5000,
+      retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 200 },
+      adminEmails: [],
+      seedDemoData: true,
+      debugErrors: false,
+      introspection: true,
+      workers: 1,
+      maxBodyBytes: 1_000_000,
+      corsOrigins: [],
+      jwt: { issuer: 'flashsale-inventory', audience: 'flashsale-storefront', expiresInSeconds: 3600 },
+    });
+    const sqlitePath = path.resolve('data', 'flashsale.sqlite');
+    expect(config.database).toEqual({ kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1 });
+
+    // Missing secrets outside production: random ones for this run, each with a warning.
+    expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
+    expect(Buffer.byteLength(config.totpEncryptionKey)).toBeGreaterThanOrEqual(32);
+    expect(config.jwt.secret).not.toBe(config.totpEncryptionKey);
+    expect(loadConfig({}).config.jwt.secret).not.toBe(config.jwt.secret);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^JWT_SECRET is not set: using a random secret/);
+    expect(warnings[1]).toMatch(/^TOTP_ENCRYPTION_KEY is not set: using a random secret/);
+  });
+
+  it('uses the secrets it is given, warning (outside production) about short ones without echoing them', () => {
+    const { config, warnings } = loadConfig({ JWT_SECRET: STRONG, TOTP_ENCRYPTION_KEY: 'short-key' });
+    expect(config.jwt.secret).toBe(STRONG);
+    expect(config.totpEncryptionKey).toBe('short-key');
+    expect(warnings).toEqual(['TOTP_ENCRYPTION_KEY is shorter than 32 bytes: refused in production']);
+  });
+
+  it('reads every setting it is given', () => {
+    const { config } = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      RESERVATION_TTL_SECONDS: '60',
+      HOLD_SWEEP_INTERVAL_MS: '0',
+      RETRY_MAX_ATTEMPTS: '3',
+      RETRY_BASE_DELAY_MS: '1',
+      RETRY_MAX_DELAY_MS: '50',
+      JWT_EXPIRES_IN_SECONDS: '600',
+      JWT_ISSUER: 'iss',
+      JWT_AUDIENCE: 'aud',
+      ADMIN_EMAILS: ' Boss@Example.com, ,ops@example.com ',
+      SEED_DEMO_DATA: 'no',
+      DEBUG_ERRORS: '1',
+      GRAPHQL_INTROSPECTION: '0',
+      MAX_BODY_BYTES: '2048',
+      CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173',
+      JWT_SECRET: STRONG,
+      TOTP_ENCRYPTION_KEY: OTHER_STRONG,
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      reservationTtlSeconds: 60,
+      holdSweepIntervalMs: 0,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 50 },
+      jwt: { secret: STRONG, issuer: 'iss', audience: 'aud', expiresInSeconds: 600 },
+      totpEncryptionKey: OTHER_STRONG,
+      adminEmails: ['boss@example.com', 'ops@example.com'],
+      seedDemoData: false,
+      debugErrors: true,
+      introspection: false,
+      maxBodyBytes: 2048,
+      corsOrigins: ['https://shop.example.com', 'http://localhost:5173'],
+    });
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('parses a mysql:// URL (credentials, host, port, database) and turns demo seeding off by default', () => {
+    const { config } = loadConfig({ DATABASE_URL: 'mysql://shop:p%40ss@db.internal:3307/flashsale', DATABASE_POOL_SIZE: '25' });
+    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://shop:p%40ss@db.internal:3307/flashsale', poolSize: 25 });
+    const url = new URL(config.database.url);
+    expect([url.hostname, url.port, url.username, decodeURIComponent(url.password), url.pathname]).toEqual([
+      'db.internal',
+      '3307',
+      'shop',
+      'p@ss',
+      '/flashsale',
+    ]);
+    expect(config.seedDemoData).toBe(false);
+  });
+
+  it('accepts mariadb:// as MySQL', () => {
+    expect(loadConfig({ DATABASE_URL: 'mariadb://root@localhost/shop' }).config.database).toMatchObject({
+      kind: 'mysql',
+      url: 'mysql://root@localhost/shop',
+    });
+  });
+
+  it('treats a path, sqlite:// or file:// as an SQLite file', () => {
+    const file = path.join(os.tmpdir(), 'x', 'shop.sqlite');
+    for (const raw of [file, `sqlite://${file}`, `file://${file}`]) {
+      expect(loadConfig({ DATABASE_URL: raw }).config.database).toEqual({ kind: 'sqlite', url: `sqlite://${file}`, sqlitePath: file, poolSize: 1 });
+    }
+    expect(loadConfig({ DATABASE_URL: 'shop.sqlite' }).config.database.sqlitePath).toBe(path.resolve('shop.sqlite'));
+  });
+
+  it.each([
+    ['mysql://root@localhost', /DATABASE_URL must name a database/],
+    ['mysql://root@localhost/', /DATABASE_URL must name a database/],
+    ['mysql://[bad', /DATABASE_URL is not a valid mysql:\/\/ URL/],
+    ['postgres://u@h/db', /DATABASE_URL must be mysql:\/\/… or a SQLite file path \(got scheme "postgres"\)/],
+  ])('refuses %s', (raw, message) => {
+    const error = configError({ DATABASE_URL: raw });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(message);
+  });
+
+  it('refuses several workers on SQLite', () => {
+    expect(configError({ WORKERS: '4' }).problems).toEqual(['WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process']);
+    expect(loadConfig({ WORKERS: '4', DATABASE_URL: 'mysql://root@localhost/shop' }).config.workers).toBe(4);
+  });
+});
+
+describe('bad values', () => {
+  it('lists every problem at once in one ConfigError', () => {
+    const error = configError({
+      PORT: 'http',
+      RESERVATION_TTL_SECONDS: '0',
+      HOLD_SWEEP_INTERVAL_MS: '-1',
+      RETRY_MAX_ATTEMPTS: '2.5',
+      JWT_EXPIRES_IN_SECONDS: '10',
+      WORKERS: '100',
+      MAX_BODY_BYTES: '12',
+      DATABASE_POOL_SIZE: '0',
+      SEED_DEMO_DATA: 'maybe',
+      DATABASE_URL: 'postgres://u@h/db',
+    });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems).toEqual([
+      'DATABASE_POOL_SIZE must be an integer between 1 and 500 (got "0")',
+      'DATABASE_URL must be mysql://… or a SQLite file path (got scheme "postgres")',
+      'PORT must be an integer between 0 and 65535 (got "http")',
+      'JWT_EXPIRES_IN_SECONDS must be an integer between 60 and 2592000 (got "10")',
+      'RESERVATION_TTL_SECONDS must be an integer between 1 and 86400 (got "0")',
+      'HOLD_SWEEP_INTERVAL_MS must be an integer between 0 and 3600000 (got "-1")',
+      'RETRY_MAX_ATTEMPTS must be an integer between 1 and 100 (got "2.5")',
+      'SEED_DEMO_DATA must be 1/true/yes/on or 0/false/no/off (got "maybe")',
+      'WORKERS must be an integer between 1 and 64 (got "100")',
+      'MAX_BODY_BYTES must be an integer between 1024 and 50000000 (got "12")',
+    ]);
+    expect(error.message.split('\n')).toEqual(['Invalid configuration:', ...error.problems.map((p) => `  - ${p}`)]);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', RESERVATION_TTL_SECONDS: ' ', SEED_DEMO_DATA: '' }).config).toMatchObject({
+      port: 4000,
+      reservationTtlSeconds: 900,
+      seedDemoData: true,
+    });
+  });
+});
+
+describe('NODE_ENV=production', () => {
+  const prod = { NODE_ENV: 'production', DATABASE_URL: 'mysql://app@db/shop' };
+
+  it('refuses to boot without JWT_SECRET and TOTP_ENCRYPTION_KEY', () => {
+    expect(configError(prod).problems).toEqual([
+      'JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
+      'TOTP_ENCRYPTION_KEY is required when NODE_ENV=production (at least 32 bytes)',
+    ]);
+  });
+
+  it('refuses secrets shorter than 32 bytes, without echoing them', () => {
+    const weak = 'weak-secret-31-bytes-0123456789';
+    expect(Buffer.byteLength(weak)).toBe(31);
+    const error = configError({ ...prod, JWT_SECRET: weak, TOTP_ENCRYPTION_KEY: 'hunter2' });
+    expect(error.problems).toEqual([
+      'JWT_SECRET is too weak: it must be at least 32 bytes',
+      'TOTP_ENCRYPTION_KEY is too weak: it must be at least 32 bytes',
+    ]);
+    expect(error.message).not.toContain(weak);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('boots with two strong secrets, introspection off unless asked for', () => {
+    const { config, warnings } = loadConfig({ ...prod, JWT_SECRET: STRONG, TOTP_ENCRYPTION_KEY: OTHER_STRONG });
+    expect(config).toMatchObject({ production: true, introspection: false, jwt: { secret: STRONG }, totpEncryptionKey: OTHER_STRONG });
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ ...prod, JWT_SECRET: STRONG, TOTP_ENCRYPTION_KEY: OTHER_STRONG, GRAPHQL_INTROSPECTION: '1' }).config.introspection).toBe(true);
+  });
+
+  it('the server process (dist/src/main.js) exits non-zero with a clear message and prints no secret', async () => {
+    const main = path.join(__dirname, '..', 'dist', 'src', 'main.js');
+    expect(fs.existsSync(main)).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-config-'));
+    const weak = 'weak-but-visible-secret';
+    const run = (extra: Record<string, string>) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, [main], {
+          env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: path.join(dir, 'db.sqlite'), PORT: '0', ...extra },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, output });
+        });
+      });
+    try {
+      const missing = await run({});
+      expect(missing.code).toBe(1);
+      expect(missing.output).toContain('Invalid configuration');
+      expect(missing.output).toContain('JWT_SECRET is required when NODE_ENV=production');
+      expect(missing.output).toContain('TOTP_ENCRYPTION_KEY is required when NODE_ENV=production');
+      expect(missing.output).not.toMatch(/listening/);
+
+      const short = await run({ JWT_SECRET: weak, TOTP_ENCRYPTION_KEY: STRONG });
+      expect(short.code).toBe(1);
+      expect(short.output).toContain('JWT_SECRET is too weak');
+      expect(short.output).not.toContain(weak);
+      expect(short.output).not.toContain(STRONG);
+      // It stopped before touching the database.
+      expect(fs.existsSync(path.join(dir, 'db.sqlite'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,263 @@
+import http from 'node:http';
+import { LoginDocument, MeDocument, RegisterDocument } from '../generated/auth';
+import { errorCode, expectData } from '../helpers/client';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+const post = (server: TestServer, body: string, headers: Record<string, string> = JSON_HEADERS) =>
+  fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
+
+/** Sends a body as a chunked stream (no content-length), as a client uploading a large file does. */
+function postChunked(url: string, head: string, filler: number, tail: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/graphql`, { method: 'POST', headers: JSON_HEADERS }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.write(head);
+    const chunk = 'a'.repeat(64 * 1024);
+    let sent = 0;
+    const pump = () => {
+      while (sent < filler) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end(tail);
+    };
+    pump();
+  });
+}
+
+describe('HTTP server', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { MAX_BODY_BYTES: '65536', CORS_ORIGINS: 'https://shop.example.com' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describe('probes and metrics', () => {
+    it('GET /healthz answers 200 ok', async () => {
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('GET /readyz answers 200 while the database answers', async () => {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ready' });
+    });
+
+    it('GET /metrics is Prometheus text and counts requests', async () => {
+      const scrape = async () => {
+        const res = await fetch(`${server.url}/metrics`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4');
+        const text = await res.text();
+        const values = new Map<string, number>();
+        for (const line of text.trimEnd().split('\n')) {
+          if (line.startsWith('#')) {
+            expect(line).toMatch(/^# (HELP [a-z_]+ .+|TYPE [a-z_]+ (counter|gauge))$/);
+            continue;
+          }
+          const match = /^([a-z_]+(?:\{[a-z_]+="[^"]*"(?:,[a-z_]+="[^"]*")*\})?) (-?\d+(?:\.\d+)?)$/.exec(line);
+          expect(match).not.toBeNull();
+          values.set(match![1], Number(match![2]));
+        }
+        return values;
+      };
+      const before = await scrape();
+      for (const name of ['http_requests_total', 'graphql_requests_total', 'http_requests_in_flight', 'unit_of_work_total', 'process_resident_memory_bytes']) {
+        expect(before.has(name)).toBe(true);
+      }
+      for (let i = 0; i < 3; i += 1) expectData(await server.client.request(MeDocument));
+      const after = await scrape();
+      expect(after.get('graphql_requests_total')! - before.get('graphql_requests_total')!).toBe(3);
+      expect(after.get('http_requests_total')! - before.get('http_requests_total')!).toBe(4); // 3 + the scrape itself
+      expect(after.get('http_requests_in_flight')).toBe(1); // the scrape
+    });
+
+    it('answers 404 for unknown paths and IDE assets, including path tricks', async () => {
+      for (const path of ['/nope', '/ide/nope.js', '/ide/..%2F..%2Fpackage.json', '/ide/../package.json']) {
+        expect((await fetch(`${server.url}${path}`)).status).toBe(404);
+      }
+    });
+  });
+
+  describe('security headers', () => {
+    it.each(['/healthz', '/graphql', '/metrics', '/nope'])('are set on %s', async (path) => {
+      const res = path === '/graphql' ? await post(server, JSON.stringify({ query: '{ me { id } }' })) : await fetch(`${server.url}${path}`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/https?:|\*/);
+    });
+
+    it('allows CORS for a configured origin only', async () => {
+      const allowed = await fetch(`${server.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com' } });
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+      expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+      const other = await fetch(`${server.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  describe('bad requests', () => {
+    it('a malformed JSON body → 400 BAD_REQUEST', async () => {
+      const res = await post(server, '{"query": "{ me { id } }"');
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    });
+
+    it('a query that does not parse → GRAPHQL_PARSE_FAILED', async () => {
+      const res = await server.client.raw({ query: '{ me { id ' });
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('GRAPHQL_PARSE_FAILED');
+    });
+
+    it('a query against fields that do not exist → GRAPHQL_VALIDATION_FAILED', async () => {
+      const res = await server.client.raw({ query: '{ me { id passwordHash } }' });
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(res.errors![0].message).toContain('passwordHash');
+    });
+
+    it('a variable of the wrong type → BAD_USER_INPUT', async () => {
+      const res = await server.client.raw({ query: 'mutation($code: String!) { verifyTotp(code: $code) { id } }', variables: { code: 123456 } });
+      expect(res.status).toBe(400);
+      expect(errorCode(res)).toBe('BAD_USER_INPUT');
+    });
+
+    it('a batched (array) request is refused and none of its operations runs', async () => {
+      const email = 'batched@example.com';
+      const register = { query: 'mutation($i: RegisterInput!) { register(input: $i) { token } }', variables: { i: { email, password: 'batched password', name: 'B' } } };
+      const res = await post(server, JSON.stringify([register, { query: '{ me { id } }' }]));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: { extensions: { code: string } }[]; data?: unknown };
+      expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(body.data).toBeUndefined();
+      expect(errorCode(await server.client.request(LoginDocument, { input: { email, password: 'batched password' } }))).toBe('INVALID_CREDENTIALS');
+    });
+
+    it('a mutation over GET is refused (and a GET without a preflight header is treated as CSRF)', async () => {
+      const q = encodeURIComponent('mutation { setupTotp { secret } }');
+      const withPreflight = await fetch(`${server.url}/graphql?query=${q}`, { headers: { 'apollo-require-preflight': '1' } });
+      expect(withPreflight.status).toBe(405);
+      const simple = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`);
+      expect(simple.status).toBe(400);
+      const textPlain = await post(server, JSON.stringify({ query: '{ me { id } }' }), { 'content-type': 'text/plain' });
+      expect(textPlain.status).toBe(400);
+      const ok = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { 'apollo-require-preflight': '1' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ data: { me: null } });
+    });
+
+    it('a body over MAX_BODY_BYTES → 413, whether announced by content-length or streamed', async () => {
+      const big = JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(70_000) } });
+      const res = await post(server, big);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ errors: [{ message: 'Request body larger than 65536 bytes', extensions: { code: 'BAD_REQUEST' } }] });
+
+      const streamed = await postChunked(server.url, '{"query":"{ me { id } }","variables":{"pad":"', 1_000_000, '"}}');
+      expect(streamed.status).toBe(413);
+      expect(JSON.parse(streamed.body).errors[0].extensions.code).toBe('BAD_REQUEST');
+
+      // Just under the limit still works, and the server is still fine afterwards.
+      const fits = JSON.stringify({ query: '{ me { id } }', variables: { pad: 'x'.repeat(60_000) } });
+      const okRes = await post(server, fits);
+      expect(okRes.status).toBe(200);
+      expect(await okRes.json()).toEqual({ data: { me: null } });
+    });
+  });
+});
+
+describe('unexpected errors', () => {
+  /**
+   * A real failure, not a mock: the users table is renamed away under a running server, so the
+   * login's SELECT fails inside the driver with an error that names tables and SQL.
+   */
+  async function brokenServer(env: Record<string, string> = {}) {
+    const server = await startTestServer({ env });
+    expectData(await server.client.request(RegisterDocument, { input: { email: 'victim@example.com', password: 'victim password', name: 'V' } }));
+    await server.app.orm.em.fork().getConnection().execute('ALTER TABLE users RENAME TO users_gone');
+    return server;
+  }
+  const login = { query: 'mutation { login(input: { email: "victim@example.com", password: "victim password" }) { token } }' };
+
+  it('are masked as INTERNAL_SERVER_ERROR "Internal server error" with nothing internal in the response', async () => {
+    const server = await brokenServer();
+    try {
+      const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(login) });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const body = JSON.parse(text);
+      expect(body.data).toBeNull();
+      expect(body.errors).toEqual([
+        { message: 'Internal server error', path: ['login'], locations: [{ line: 1, column: 12 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
+      expect(text).not.toMatch(/users|select|sqlite|mysql|stack|\.ts|\.js/i);
+      // Only this request failed: the process keeps serving.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('carry a stacktrace in extensions only with DEBUG_ERRORS=1', async () => {
+    const server = await brokenServer({ DEBUG_ERRORS: '1' });
+    try {
+      const res = await server.client.raw(login);
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0].message).toBe('Internal server error');
+      expect(res.errors![0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      const stack = res.errors![0].extensions?.stacktrace as string[];
+      expect(Array.isArray(stack)).toBe(true);
+      expect(stack.join('\n')).toMatch(/users/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('an expected error carries no stacktrace without DEBUG_ERRORS', async () => {
+    const server = await startTestServer();
+    try {
+      for (const body of [{ query: '{ me { id } }' }, { query: '{ nope }' }, { query: '{' }]) {
+        const res = await server.client.raw(body, { authorization: 'Bearer nope' });
+        expect(res.errors![0].extensions).not.toHaveProperty('stacktrace');
+        expect(Object.keys(res.errors![0].extensions ?? {})).toEqual(['code']);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('readiness', () => {
+  it('GET /readyz answers 503 once the database is gone, while /healthz stays 200', async () => {
+    const server = await startTestServer();
+    try {
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      await server.app.orm.close(true);
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'database unreachable' });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      // And a request that needs the database fails cleanly (masked), not by hanging.
+      const login = await server.client.request(LoginDocument, { input: { email: 'a@example.com', password: 'whatever password' } });
+      expect(errorCode(login)).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,173 @@
+import { Stock, StockHold, Warehouse } from '../../src/entities';
+import {
+  CreateWarehouseDocument,
+  DeleteWarehouseDocument,
+  ProductDocument,
+  SetStockDocument,
+  StockMovementsDocument,
+  UpdateWarehouseDocument,
+  WarehouseDocument,
+  WarehousesDocument,
+} from '../generated/catalog';
+import { expectAuditClean } from '../helpers/audit';
+import { createProduct, createWarehouse, holdStock, OrderStatus, placeOrder, registerUser, setStock, type TestUser } from '../helpers/catalog-fixtures';
+import { errorCode, expectData } from '../helpers/client';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+let seller: TestUser;
+let stranger: TestUser;
+let admin: TestUser;
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { ADMIN_EMAILS: 'admin@example.com' } });
+  [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, 'admin@example.com')]);
+});
+afterAll(async () => {
+  if (server) await expectAuditClean(server);
+  await server?.stop();
+});
+
+const em = () => server.app.orm.em.fork();
+
+describe('createWarehouse / updateWarehouse', () => {
+  it('creates and partially updates a warehouse', async () => {
+    const w = await createWarehouse(seller, 'Jakarta DC');
+    expect(w).toMatchObject({ name: 'Jakarta DC', location: 'Jakarta' });
+    const noLocation = expectData(await seller.client.request(CreateWarehouseDocument, { input: { name: 'Bare' } })).createWarehouse;
+    expect(noLocation.location).toBe('');
+    const updated = expectData(await seller.client.request(UpdateWarehouseDocument, { id: w.id, input: { location: 'Bekasi' } })).updateWarehouse;
+    expect(updated).toMatchObject({ id: w.id, name: 'Jakarta DC', location: 'Bekasi' });
+  });
+
+  it('validates names and locations', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ name: '' }, 'name'],
+      [{ name: 'n'.repeat(201) }, 'name'],
+      [{ name: 'ok', location: 'l'.repeat(201) }, 'location'],
+    ];
+    for (const [input, field] of cases) {
+      const res = await seller.client.request(CreateWarehouseDocument, { input: { name: 'x', ...input } });
+      expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    }
+    const w = await createWarehouse(seller);
+    const res = await seller.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'n'.repeat(201) } });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    expect((await em().findOneOrFail(Warehouse, Number(w.id))).name).toBe('Main DC');
+  });
+
+  it('hides a warehouse from strangers and refuses anonymous callers', async () => {
+    const w = await createWarehouse(seller, 'Private');
+    expect(errorCode(await stranger.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('NOT_FOUND');
+    expect(errorCode(await admin.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('FORBIDDEN');
+    expect(errorCode(await server.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await server.client.request(CreateWarehouseDocument, { input: { name: 'x' } }))).toBe('UNAUTHENTICATED');
+    expect((await em().findOneOrFail(Warehouse, Number(w.id))).name).toBe('Private');
+  });
+});
+
+describe('warehouses / warehouse', () => {
+  it('lists only the caller’s live warehouses', async () => {
+    const owner = await registerUser(server);
+    const a = await createWarehouse(owner, 'A');
+    const b = await createWarehouse(owner, 'B');
+    await createWarehouse(stranger, 'Not mine');
+    expect(expectData(await owner.client.request(WarehousesDocument)).warehouses.map((w) => w.id)).toEqual([a.id, b.id]);
+    await owner.client.request(DeleteWarehouseDocument, { id: a.id });
+    expect(expectData(await owner.client.request(WarehousesDocument)).warehouses.map((w) => w.id)).toEqual([b.id]);
+    expect(errorCode(await server.client.request(WarehousesDocument))).toBe('UNAUTHENTICATED');
+  });
+
+  it('shows a warehouse with its stock to the owner and admins only', async () => {
+    const w = await createWarehouse(seller, 'Visible');
+    const p = await createProduct(seller);
+    await setStock(seller, w.id, p.id, 7);
+    const mine = expectData(await seller.client.request(WarehouseDocument, { id: w.id })).warehouse!;
+    expect(mine.stocks).toEqual([expect.objectContaining({ onHand: 7, reserved: 0, available: 7, product: { id: p.id, name: p.name } })]);
+    expect(expectData(await admin.client.request(WarehouseDocument, { id: w.id })).warehouse!.stocks).toHaveLength(1);
+    expect(errorCode(await stranger.client.request(WarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
+    expect(errorCode(await seller.client.request(WarehouseDocument, { id: '999999' }))).toBe('NOT_FOUND');
+    expect(errorCode(await server.client.request(WarehouseDocument, { id: w.id }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await seller.client.request(WarehouseDocument, { id: '-1' }))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('deleteWarehouse', () => {
+  it('deletes a warehouse that never had stock', async () => {
+    const w = await createWarehouse(seller);
+    expect(expectData(await seller.client.request(DeleteWarehouseDocument, { id: w.id })).deleteWarehouse).toBe(true);
+    expect(await em().findOne(Warehouse, Number(w.id))).toBeNull();
+  });
+
+  it('zeroes the stock through the ledger and archives a warehouse with stock', async () => {
+    const w = await createWarehouse(seller, 'Closing');
+    const other = await createWarehouse(seller, 'Staying');
+    const p = await createProduct(seller);
+    await setStock(seller, w.id, p.id, 9);
+    await setStock(seller, other.id, p.id, 4);
+    // A lapsed hold does not block the delete: it is released (EXPIRY) first.
+    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 2, expiresAtMs: Date.now() - 1000 });
+
+    expect(expectData(await seller.client.request(DeleteWarehouseDocument, { id: w.id })).deleteWarehouse).toBe(true);
+
+    const row = await em().findOneOrFail(Warehouse, Number(w.id));
+    expect(row.archivedAt).toBeInstanceOf(Date);
+    const stock = await em().findOneOrFail(Stock, { warehouse: Number(w.id) });
+    expect({ onHand: stock.onHand, reserved: stock.reserved }).toEqual({ onHand: 0, reserved: 0 });
+    expect(await em().count(StockHold, { stock: stock.id })).toBe(0);
+    expect(expectData(await server.client.request(ProductDocument, { id: p.id })).product!.available).toBe(4);
+
+    const ledger = expectData(await seller.client.request(StockMovementsDocument, { productId: p.id })).stockMovements.edges.map((e) => e.node);
+    const closing = ledger.filter((m) => m.stock.id === String(stock.id));
+    expect(closing.map((m) => [m.kind, m.delta, m.onHandAfter, m.reservedAfter, m.reason])).toEqual([
+      ['ADJUSTMENT', 9, 9, 0, 'stock set'],
+      ['RESERVATION', 2, 9, 2, null],
+      ['EXPIRY', -2, 9, 0, 'cart hold lapsed'],
+      ['ADJUSTMENT', -9, 0, 0, 'warehouse deleted'],
+    ]);
+    expect(closing[3].actor).toEqual({ id: seller.id });
+
+    // Gone for every operation.
+    expect(errorCode(await seller.client.request(WarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
+    expect(errorCode(await seller.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
+    const set = await seller.client.request(SetStockDocument, { input: { warehouseId: w.id, productId: p.id, onHand: 1 } });
+    expect(errorCode(set)).toBe('NOT_FOUND');
+  });
+
+  it('is refused while carts hold its stock, and changes nothing', async () => {
+    const w = await createWarehouse(seller);
+    const p = await createProduct(seller);
+    await setStock(seller, w.id, p.id, 5);
+    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 2, expiresAtMs: Date.now() + 60_000 });
+    const res = await seller.client.request(DeleteWarehouseDocument, { id: w.id });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    expect(res.errors?.[0].message).toMatch(/2 units reserved in carts/);
+    const stock = await em().findOneOrFail(Stock, { warehouse: Number(w.id) });
+    expect({ onHand: stock.onHand, reserved: stock.reserved }).toEqual({ onHand: 5, reserved: 2 });
+    expect((await em().findOneOrFail(Warehouse, Number(w.id))).archivedAt ?? null).toBeNull();
+  });
+
+  it('is refused while open orders ship from it, allowed once they are done', async () => {
+    const w = await createWarehouse(seller);
+    const p = await createProduct(seller);
+    await setStock(seller, w.id, p.id, 5);
+    const orderId = await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.PROCESSED });
+    await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.DELIVERED });
+    const res = await seller.client.request(DeleteWarehouseDocument, { id: w.id });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    expect(res.errors?.[0].message).toMatch(/1 open orders/);
+    expect((await em().findOneOrFail(Stock, { warehouse: Number(w.id) })).onHand).toBe(3);
+
+    await em().nativeUpdate('Order', { id: orderId }, { status: OrderStatus.SHIPPED });
+    expect(expectData(await seller.client.request(DeleteWarehouseDocument, { id: w.id })).deleteWarehouse).toBe(true);
+    expect((await em().findOneOrFail(Stock, { warehouse: Number(w.id) })).onHand).toBe(0);
+  });
+
+  it('hides the warehouse from strangers; admins may not delete it', async () => {
+    const w = await createWarehouse(seller);
+    expect(errorCode(await stranger.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
+    expect(errorCode(await admin.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('FORBIDDEN');
+    expect(errorCode(await server.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('UNAUTHENTICATED');
+    expect(await em().findOne(Warehouse, Number(w.id))).not.toBeNull();
+  });
+});
