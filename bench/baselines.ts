@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import mysql from 'mysql2/promise';
 
 /**
@@ -168,6 +169,17 @@ export class RawSqlStrategies {
       "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Com_rollback', 'Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_deadlocks')",
     );
     return Object.fromEntries(rows.map((r) => [String(r.Variable_name), Number(r.Value)]));
+  }
+
+  /** The database server's process id when it runs on this machine and its pid file is readable. */
+  async localServerPid(): Promise<number | null> {
+    try {
+      const [rows] = await this.pool.query<mysql.RowDataPacket[]>('SELECT @@pid_file AS f');
+      const pid = Number(fs.readFileSync(String(rows[0].f), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@ import type { ResultRow } from './report';
 
 /**
  * A hand-written SVG line chart (no libraries): for each sale scenario, throughput and p99
- * latency against concurrency, one line per strategy. Concurrency is on a log2 axis.
+ * latency against concurrency, one line per strategy. Concurrency is on a log2 axis, values on a
+ * log10 axis.
  */
 
 const COLORS: Record<string, string> = {
@@ -18,11 +19,16 @@ const COLORS: Record<string, string> = {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const pow = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * pow >= v) return m * pow;
-  return 10 * pow;
+/** Tick values 1, 2, 5 × 10^k covering [lo, hi]. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k += 1) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** k;
+      if (v >= lo * 0.999 && v <= hi * 1.001) out.push(v);
+    }
+  }
+  return out;
 }
 
 interface Series {
@@ -37,20 +43,22 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, yLab
   const right = 10;
   const pw = w - left - right;
   const ph = h - top - bottom;
-  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y))) * 1.05);
+  // Log scale on y: the baselines run 10–100× faster than the full stack, and both must be readable.
+  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => Number.isFinite(y) && y > 0);
+  const yLo = 10 ** Math.floor(Math.log10(Math.min(...ys, 1e9)));
+  const yHi = 10 ** Math.ceil(Math.log10(Math.max(...ys, yLo * 10)));
   const lx = xs.map((x) => Math.log2(x));
   const xMin = Math.min(...lx);
   const xMax = Math.max(...lx);
   const px = (x: number) => x0 + left + (xMax === xMin ? pw / 2 : ((Math.log2(x) - xMin) / (xMax - xMin)) * pw);
-  const py = (y: number) => y0 + top + ph - (y / yMax) * ph;
+  const py = (y: number) => y0 + top + ph - ((Math.log10(y) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * ph;
   const out: string[] = [];
   out.push(`<text x="${x0 + left}" y="${y0 + 15}" font-size="13" font-weight="bold">${esc(title)}</text>`);
   out.push(`<rect x="${x0 + left}" y="${y0 + top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-  for (let i = 0; i <= 4; i += 1) {
-    const v = (yMax * i) / 4;
+  for (const v of logTicks(yLo, yHi)) {
     const y = py(v);
     out.push(`<line x1="${x0 + left}" x2="${x0 + left + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
-    out.push(`<text x="${x0 + left - 4}" y="${(y + 4).toFixed(1)}" font-size="10" text-anchor="end">${v >= 100 ? Math.round(v) : +v.toFixed(1)}</text>`);
+    out.push(`<text x="${x0 + left - 4}" y="${(y + 4).toFixed(1)}" font-size="10" text-anchor="end">${v >= 1 ? v : +v.toFixed(3)}</text>`);
   }
   for (const x of xs) {
     out.push(`<text x="${px(x).toFixed(1)}" y="${y0 + top + ph + 14}" font-size="10" text-anchor="middle">${x}</text>`);
@@ -61,7 +69,7 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, yLab
   );
   for (const s of series) {
     const color = COLORS[s.name] ?? '#000';
-    const pts = s.points.filter((p) => Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
+    const pts = s.points.filter((p) => Number.isFinite(p.y) && p.y > 0).sort((a, b) => a.x - b.x);
     if (pts.length > 1) {
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
     }
@@ -94,8 +102,8 @@ export function renderChart(rows: ResultRow[], subtitle: string): string {
     const series = (pick: (r: ResultRow) => number) =>
       names.map((name) => ({ name, points: mine.filter((r) => r.strategy === name).map((r) => ({ x: r.concurrency, y: pick(r) })) }));
     const unit = mine[0]?.unit === 'pings' ? 'per s' : 'orders/s (L4: pings/s)';
-    parts.push(panel(0, 40 + i * h, w, h, `${s.title}: throughput`, unit, series((r) => r.rate), xs));
-    parts.push(panel(w, 40 + i * h, w, h, `${s.title}: p99 latency`, 'p99 ms', series((r) => r.latency.p99), xs));
+    parts.push(panel(0, 40 + i * h, w, h, `${s.title}: throughput (log)`, unit, series((r) => r.rate), xs));
+    parts.push(panel(w, 40 + i * h, w, h, `${s.title}: p99 latency (log)`, 'p99 ms', series((r) => r.latency.p99), xs));
   });
   let lx = 20;
   const ly = 40 + scenarios.length * h + 18;

@@ -22,6 +22,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 function bucket(url: string, fn: string): string {
@@ -55,6 +56,36 @@ export function summarizeProfile(file: string, top = 25): string {
   for (const [k, v] of [...byBucket.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   lines.push('', 'hottest functions (self time):');
   for (const [k, v] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
+
+  // Inclusive time of our own functions (self + everything they call), counted once per stack.
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const inclusive = new Map<number, number>();
+  const total$ = (id: number): number => {
+    const cached = inclusive.get(id);
+    if (cached !== undefined) return cached;
+    const node = byId.get(id)!;
+    const sum = (selfUs.get(id) ?? 0) + (node.children ?? []).reduce((acc, c) => acc + total$(c), 0);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  const ours = new Map<string, number>();
+  const walk = (id: number, open: Set<string>) => {
+    const node = byId.get(id)!;
+    const { functionName, url, lineNumber } = node.callFrame;
+    let next = open;
+    if (url.includes('/dist/src/')) {
+      const key = `${functionName || '(anonymous)'} ${url.slice(url.indexOf('/dist/src/') + 10)}:${lineNumber + 1}`;
+      if (!open.has(key)) {
+        ours.set(key, (ours.get(key) ?? 0) + total$(id));
+        next = new Set(open).add(key);
+      }
+    }
+    for (const c of node.children ?? []) walk(c, next);
+  };
+  const childIds = new Set(profile.nodes.flatMap((n) => n.children ?? []));
+  for (const n of profile.nodes) if (!childIds.has(n.id)) walk(n.id, new Set());
+  lines.push('', 'our functions, inclusive time (what they and their callees cost):');
+  for (const [k, v] of [...ours.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   return lines.join('\n');
 }
 
@@ -66,7 +97,7 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const db = await createBenchDatabase(process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-profile-'));
-  const env = { NODE_ENV: 'production', DATABASE_URL: db.url, SEED_DEMO_DATA: '0', LOG_LEVEL: 'warn', ...benchSecrets() };
+  const env = { NODE_ENV: 'production', DATABASE_URL: db.url, SEED_DEMO_DATA: '0', LOG_LEVEL: 'warn', WRITE_RATE_LIMIT_PER_USER: '1000000', ...benchSecrets() };
   const fx = await Fixtures.create(env, concurrency);
   const main = args.get('server-main');
   const server = await startServer(env, concurrency, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], main: main ? path.resolve(main) : undefined });
@@ -105,7 +136,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${summarizeProfile(path.join(dir, file))}\n\nprofile: ${path.join(dir, file)}\n`);
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv[2]?.endsWith('.cpuprofile')) {
+  process.stdout.write(`${summarizeProfile(process.argv[2])}\n`);
+} else if (require.main === module) {
   main().catch((error: Error) => {
     process.stderr.write(`profile failed: ${error.stack ?? error.message}\n`);
     process.exit(1);

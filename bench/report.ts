@@ -16,6 +16,8 @@ export interface ResultRow {
   requestCodes: Record<string, Record<string, number>>;
   /** unit_of_work_retries_total over the run (servers only; null for raw SQL). */
   retries: number | null;
+  /** CPU milliseconds per unit: server processes, database server (null when not local), load generator + raw SQL client. */
+  cpuMsPerUnit: { servers: number; db: number | null; bench: number };
   /** Database server-wide counters over the phase, per unit. */
   db: { statementsPerUnit: number; rowLockWaitsPerUnit: number; rowLockWaitMsPerUnit: number; deadlocks: number };
   /** CONFLICT outcomes, and how many of them came while stock remained. */
@@ -99,7 +101,7 @@ export function outcomeLines(rows: ResultRow[]): string[] {
     (r) =>
       `- ${r.scenario} ${r.strategy} @${r.concurrency}: ${r.units} units in ${(r.elapsedMs / 1000).toFixed(2)} s (stopped by ${r.stoppedBy}); outcomes ${codesText(r.codes)}` +
       (Object.keys(r.requestCodes).length > 1 ? `; requests ${Object.entries(r.requestCodes).map(([op, c]) => `${op}{${codesText(c)}}`).join(' ')}` : '') +
-      `; per unit: ${r.db.statementsPerUnit.toFixed(1)} statements, ${r.db.rowLockWaitsPerUnit.toFixed(2)} row-lock waits, ${r.db.rowLockWaitMsPerUnit.toFixed(1)} ms waiting for row locks` +
+      `; per unit: CPU ${r.cpuMsPerUnit.servers.toFixed(2)} ms servers + ${r.cpuMsPerUnit.db === null ? '?' : r.cpuMsPerUnit.db.toFixed(2)} ms database + ${r.cpuMsPerUnit.bench.toFixed(2)} ms bench, ${r.db.statementsPerUnit.toFixed(1)} statements, ${r.db.rowLockWaitsPerUnit.toFixed(2)} row-lock waits, ${r.db.rowLockWaitMsPerUnit.toFixed(1)} ms waiting for row locks` +
       (r.db.deadlocks ? `; ${r.db.deadlocks} deadlocks` : '') +
       (r.lostUpdates ? `; lost updates ${r.lostUpdates}` : '') +
       (r.note ? `; ${r.note}` : ''),

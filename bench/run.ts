@@ -22,12 +22,12 @@ import {
   type BenchContext,
   type Seller,
 } from './scenarios';
-import { diffMetrics, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
+import { diffMetrics, processCpuMs, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
 import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
- *   [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
+ *   [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
  *
  * Drives the real server (separate `dist/src/main.js` processes) over HTTP on a fresh MySQL /
  * MariaDB database and compares it with raw-SQL and no-op baselines measured in the same run on
@@ -46,10 +46,26 @@ interface Plan {
   pessimisticEnv: Record<string, string> | null;
   /** Serve from another build (a patched copy of dist/src/main.js) to measure a proposed change. */
   serverMain: string | undefined;
+  /** Extra environment for every server process (e.g. WRITE_RATE_LIMIT_PER_USER=0 to measure without the limiter). */
+  serverEnv: Record<string, string>;
+  /** Only these strategies (all when null). */
+  strategies: Set<string> | null;
   mysqlUrl: string;
   hot: { units: number; levels: number[]; soldOutRequests: number };
   many: { products: number; orders: number; levels: number[]; s: number };
   churn: { products: number; unitsEach: number; durationMs: number; levels: number[]; s: number };
+}
+
+/** "A=1,B=2" → { A: '1', B: '2' } */
+function parseEnvList(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  return Object.fromEntries(
+    text.split(',').map((kv) => {
+      const cut = kv.indexOf('=');
+      if (cut <= 0) throw new Error(`expected KEY=VALUE, got "${kv}"`);
+      return [kv.slice(0, cut).trim(), kv.slice(cut + 1)];
+    }),
+  );
 }
 
 function parsePlan(argv: string[]): Plan {
@@ -59,9 +75,12 @@ function parsePlan(argv: string[]): Plan {
     if (!m) throw new Error(`unknown argument ${arg}`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main']);
+  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const quick = flags.get('quick') === 'true';
+  for (const k of ['servers', 'pool']) {
+    if (flags.has(k) && !(Number.isInteger(Number(flags.get(k))) && Number(flags.get(k)) > 0)) throw new Error(`--${k} must be a positive integer`);
+  }
   const root = path.join(__dirname, '..', '..');
   const out = flags.get('out') ?? (quick ? null : path.join(root, 'docs', 'BENCHMARKS.md'));
   return {
@@ -71,18 +90,13 @@ function parsePlan(argv: string[]): Plan {
     pool: Number(flags.get('pool') ?? 10),
     out: out ? path.resolve(out) : null,
     keepDb: flags.get('keep-db') === 'true',
+    serverEnv: parseEnvList(flags.get('server-env')),
+    strategies: flags.has('strategies') ? new Set(flags.get('strategies')!.split(',').map((s) => s.trim())) : null,
     serverMain: flags.has('server-main') ? path.resolve(flags.get('server-main')!) : undefined,
-    pessimisticEnv: flags.has('pessimistic-env')
-      ? Object.fromEntries(
-          flags
-            .get('pessimistic-env')!
-            .split(',')
-            .map((kv) => kv.split('=') as [string, string]),
-        )
-      : null,
+    pessimisticEnv: flags.has('pessimistic-env') ? parseEnvList(flags.get('pessimistic-env')) : null,
     mysqlUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-    hot: quick ? { units: 400, levels: [64], soldOutRequests: 400 } : { units: 2000, levels: [16, 64, 256], soldOutRequests: 2000 },
-    many: quick ? { products: 1000, orders: 600, levels: [64], s: 1.1 } : { products: 1000, orders: 3000, levels: [64, 256], s: 1.1 },
+    hot: quick ? { units: 400, levels: [64], soldOutRequests: 400 } : { units: 2000, levels: [16, 64, 256], soldOutRequests: 1000 },
+    many: quick ? { products: 1000, orders: 600, levels: [64], s: 1.1 } : { products: 1000, orders: 1500, levels: [64, 256], s: 1.1 },
     churn: quick
       ? { products: 50, unitsEach: 100, durationMs: 4000, levels: [64], s: 1.1 }
       : { products: 50, unitsEach: 100, durationMs: 10_000, levels: [64, 256], s: 1.1 },
@@ -97,6 +111,8 @@ interface Counters {
   server: Record<string, number>;
   /** Database server-wide status counters. */
   db: Record<string, number>;
+  /** CPU ms used so far by the server processes (all of them), the database server and this process. */
+  cpu: { servers: number; db: number | null; bench: number };
 }
 
 function conflictCounter(seller: Seller): { seller: Seller; conflictsWhileStock: () => number } {
@@ -151,6 +167,11 @@ function row(
     codes: phase.unitCodes,
     requestCodes: phase.requestCodes,
     retries: extra.server ? diffMetrics(before.server, after.server).unit_of_work_retries_total ?? 0 : null,
+    cpuMsPerUnit: {
+      servers: perUnit(after.cpu.servers - before.cpu.servers),
+      db: after.cpu.db === null || before.cpu.db === null ? null : perUnit(after.cpu.db - before.cpu.db),
+      bench: perUnit(after.cpu.bench - before.cpu.bench),
+    },
     db: {
       statementsPerUnit: perUnit(dbd.Questions),
       rowLockWaitsPerUnit: perUnit(dbd.Innodb_row_lock_waits),
@@ -198,7 +219,11 @@ async function main(): Promise<void> {
     DATABASE_POOL_SIZE: String(plan.pool),
     SEED_DEMO_DATA: '0',
     LOG_LEVEL: 'warn',
+    // The per-user write limiter still runs (its cost is part of what is measured), but a virtual
+    // user stands for a stream of buyers, so its limit is raised out of the way.
+    WRITE_RATE_LIMIT_PER_USER: '1000000',
     ...secrets,
+    ...plan.serverEnv,
   };
   const maxConcurrency = Math.max(...plan.hot.levels, ...plan.many.levels, ...plan.churn.levels);
   let fixtures: Fixtures | undefined;
@@ -238,8 +263,22 @@ async function main(): Promise<void> {
     const sellersRaw = rawSellers(ctx);
     let runNo = 0;
     const tag = (label: string) => `${label}-${(runNo += 1)}-${Date.now().toString(36)}`;
+    const wanted = (name: string) => !plan.strategies || plan.strategies.has(name);
     const rawSql = raw;
-    const snapshot = async (of: ServerProcess[] | null): Promise<Counters> => ({ server: of ? await scrapeMetrics(of) : {}, db: await rawSql.globalStatus() });
+    const dbPid = await rawSql.localServerPid();
+    const allServers = () => [...servers, ...pessimisticServers];
+    const snapshot = async (of: ServerProcess[] | null): Promise<Counters> => {
+      const usage = process.cpuUsage();
+      return {
+        server: of ? await scrapeMetrics(of) : {},
+        db: await rawSql.globalStatus(),
+        cpu: {
+          servers: allServers().reduce((sum, s) => sum + (processCpuMs(s.pid) ?? 0), 0),
+          db: dbPid === null ? null : processCpuMs(dbPid),
+          bench: (usage.user + usage.system) / 1000,
+        },
+      };
+    };
     const pingRow = async (scenario: ResultRow['scenario'], c: number, maxRequests: number, maxDurationMs: number) => {
       const m0 = await snapshot(servers);
       const ping = await runPing(ctx, `${scenario} L4`, c, maxRequests, maxDurationMs);
@@ -283,7 +322,7 @@ async function main(): Promise<void> {
           ['GraphQL', graphqlBuyNow(ctx, tag('A')), 'full'],
           ...(pessimisticServers.length ? ([['GraphQL-P', graphqlBuyNow(ctxP, tag('AP')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),
         ];
-        for (const [name, base, ledger] of strategies) {
+        for (const [name, base, ledger] of strategies.filter(([n]) => wanted(n))) {
           if (!base) {
             print(`  A         ${name.padEnd(8)} @${c}: skipped (buyNow not in the schema yet)`);
             continue;
@@ -299,7 +338,7 @@ async function main(): Promise<void> {
             concurrency: c,
             seller: counted.seller,
             pick: () => target,
-            maxRequests: name === 'naive' ? plan.hot.units * 5 : plan.hot.units * 3 + c * 4,
+            maxRequests: name === 'naive' ? plan.hot.units * 3 : plan.hot.units * 3 + c * 4,
             maxDurationMs: 180_000,
             stopOnSoldOut: true,
           });
@@ -341,7 +380,7 @@ async function main(): Promise<void> {
           );
           await sleep(300);
         }
-        await pingRow('A', c, plan.hot.units, 60_000);
+        if (wanted('L4')) await pingRow('A', c, plan.hot.units, 60_000);
       }
     }
 
@@ -355,7 +394,7 @@ async function main(): Promise<void> {
           ['P-raw', sellersRaw['P-raw'], 'full'],
           ['GraphQL', graphqlCartCheckout(ctx, tag('B')), 'full'],
         ];
-        for (const [name, seller, ledger] of strategies) {
+        for (const [name, seller, ledger] of strategies.filter(([n]) => wanted(n))) {
           if (!seller) {
             print(`  B         ${name.padEnd(8)} @${c}: skipped (addToCart/checkout not in the schema yet)`);
             continue;
@@ -379,12 +418,12 @@ async function main(): Promise<void> {
           record(row('B', name, phase, { expected: 'OK', unit: 'orders', counters: [m0, m1], server: isServer, check, ledger }));
           await sleep(300);
         }
-        await pingRow('B', c, plan.many.orders, 60_000);
+        if (wanted('L4')) await pingRow('B', c, plan.many.orders, 60_000);
       }
     }
 
     // ------------------------------------------------------------------ C. cart churn
-    if (plan.only.has('C')) {
+    if (plan.only.has('C') && wanted('GraphQL')) {
       print(`\nC. cart churn: ${plan.churn.products} shared products × ${plan.churn.unitsEach} units, 2–4 line carts, ${plan.churn.durationMs / 1000} s per run`);
       for (const c of plan.churn.levels) {
         const catalog = await fx.createCatalog(tag(`C-${c}`), plan.churn.products, plan.churn.unitsEach);
@@ -418,7 +457,7 @@ async function main(): Promise<void> {
             note: `clearCart afterwards: ${Object.entries(cleared).map(([k, v]) => `${k}:${v}`).join(' ')}`,
           }),
         );
-        await pingRow('C', c, 1_000_000, plan.churn.durationMs);
+        if (wanted('L4')) await pingRow('C', c, 1_000_000, plan.churn.durationMs);
       }
     }
 
@@ -426,7 +465,7 @@ async function main(): Promise<void> {
     const info = machine(db.serverVersion);
     const serverLogs: Record<string, number> = {};
     for (const s of servers) for (const [k, v] of Object.entries(s.logCounts)) serverLogs[k] = (serverLogs[k] ?? 0) + v;
-    const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}`;
+    const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn, WRITE_RATE_LIMIT_PER_USER=1000000); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${Object.keys(plan.serverEnv).length ? `; server env ${Object.entries(plan.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}`;
     print(`\n${textTable(rows)}\n`);
     print(outcomeLines(rows).join('\n'));
     const verdicts = targetVerdicts(rows);

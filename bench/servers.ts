@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -133,4 +134,28 @@ export function diffMetrics(before: Record<string, number>, after: Record<string
     if (d !== 0) out[k] = d;
   }
   return out;
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, ms) a local process has used so far, from /proc (Linux), or null when
+ * it cannot be read. Over a run it tells where the cores went: servers, database, load generator.
+ */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (ticksPerSecond === undefined) {
+      try {
+        ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+      } catch {
+        ticksPerSecond = 100;
+      }
+    }
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return null;
+  }
 }

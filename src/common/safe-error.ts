@@ -5,9 +5,9 @@
  * What is kept: the error class, the driver's code/errno/sqlState, the message with every quoted
  * literal and number replaced by `?`, and the stack frames (never the stack's message line).
  */
-export interface SafeError {
-  name: string;
-  message: string;
+export class SafeError {
+  name = 'Error';
+  message = '';
   code?: string | number;
   errno?: number;
   sqlState?: string;
@@ -15,9 +15,10 @@ export interface SafeError {
   cause?: SafeError;
 }
 
-const QUOTED = /'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g;
+/** A quoted literal starts after a non-word character (an apostrophe inside a word, "doesn't", is no quote). */
+const QUOTED = /(?<!\w)(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*")/g;
 /** A quote left open (a message cut off in the middle of a value) hides the rest. */
-const OPEN_QUOTE = /['"][^'"]*$/;
+const OPEN_QUOTE = /(?<!\w)['"][^'"]*$/;
 const NUMBER = /(?<![\w$])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w$])/gi;
 /** Long runs without spaces that look like tokens, hashes or encoded secrets. */
 const OPAQUE = /[A-Za-z0-9+/=_$.,:-]{40,}/g;
@@ -27,10 +28,17 @@ export function stripLiterals(text: string): string {
   return text.replace(QUOTED, '?').replace(OPEN_QUOTE, '?').replace(OPAQUE, '?').replace(NUMBER, '?');
 }
 
+/** The loggable form of anything thrown (the logger applies it to every Error it is given). */
 export function safeError(error: unknown, depth = 0): SafeError {
-  if (!(error instanceof Error)) return { name: typeof error, message: stripLiterals(String(error)) };
+  const out = new SafeError();
+  if (!(error instanceof Error)) {
+    out.name = typeof error;
+    out.message = stripLiterals(String(error));
+    return out;
+  }
   const e = error as Error & { code?: unknown; errno?: unknown; sqlState?: unknown; cause?: unknown };
-  const out: SafeError = { name: e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name, message: stripLiterals(e.message) };
+  out.name = e.constructor?.name && e.constructor.name !== 'Object' ? e.constructor.name : e.name;
+  out.message = stripLiterals(e.message);
   if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
   if (typeof e.errno === 'number') out.errno = e.errno;
   if (typeof e.sqlState === 'string') out.sqlState = e.sqlState;

@@ -1,4 +1,4 @@
-import { safeError, stripLiterals } from '../common/safe-error';
+import { SafeError, safeError, stripLiterals } from '../common/safe-error';
 
 /**
  * A small structured logger: one JSON line per event on stderr. Keys that can carry secrets are
@@ -13,6 +13,7 @@ function redact(value: unknown, depth = 0): unknown {
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   // Never an error's raw message or stack: a database error's message holds the SQL with its values.
   if (value instanceof Error) return safeError(value);
+  if (value instanceof SafeError) return value; // already sanitized (its `code` is a driver code, not a secret)
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -51,7 +51,9 @@ export function createErrorFormatter(debugErrors: boolean) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-      return { ...base, message: withoutSuggestions(formatted.message), extensions: { ...extensions, ...(debugErrors ? { stacktrace: _drop } : {}) } };
+      // graphql-armor prefixes its limit refusals with "Syntax Error: " although they are validation errors.
+      const message = withoutSuggestions(code === 'GRAPHQL_VALIDATION_FAILED' ? formatted.message.replace(/^Syntax Error: /, '') : formatted.message);
+      return { ...base, message, extensions: { ...extensions, ...(debugErrors ? { stacktrace: _drop } : {}) } };
     }
     // The sanitized form only: the message of a database error carries the SQL with its values.
     logger.error('unexpected error', { error: safeError(original), path: formatted.path });

@@ -12,10 +12,14 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'graphiql.css': { file: 'graphiql/graphiql.min.css', type: 'text/css' },
 };
 
-const DEFAULT_QUERY = `# Flash-sale inventory API. Sign in with a demo account, then paste the token
-# into the Headers tab as {"Authorization": "Bearer <token>"}.
-#
-# mutation { login(input: { email: "buyer@example.com", password: "buyer-password-1" }) { token user { id name } } }
+const DEFAULT_QUERY = `# Flash-sale inventory API.
+# Sign in with a demo account (see the README):
+#   mutation {
+#     login(input: { email: "buyer@example.com",
+#                    password: "buyer-password-1" }) { token }
+#   }
+# then put the token into the Headers tab:
+#   {"Authorization": "Bearer <token>"}
 
 query Catalog {
   products(first: 10) {

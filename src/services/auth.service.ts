@@ -165,7 +165,9 @@ export class AuthService {
     const user = await this.findUserOrThrow(ctx, viewer.id);
     // A stolen token must not become a password oracle: same budget as login for this account.
     await ctx.services.rateLimits.consumePasswordAttempt(ctx, user.email);
-    if (typeof input.currentPassword !== 'string' || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    const current = input.currentPassword;
+    // No password is longer than MAX_PASSWORD_LENGTH: a longer one is wrong without hashing it.
+    if (typeof current !== 'string' || current.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(user.passwordHash, current))) {
       throw new InvalidCredentialsError();
     }
     const password = requirePassword('newPassword', input.newPassword);

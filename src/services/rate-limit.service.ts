@@ -1,3 +1,4 @@
+import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
@@ -12,6 +13,9 @@ export interface RateRule {
 }
 
 type Row = Record<string, unknown>;
+
+/** Attempts at counting one request when the database reports a deadlock (then nothing was counted). */
+const MAX_ATTEMPTS = 5;
 
 /** Emails are hashed: bounded bucket names, and no attacker-chosen text stored verbatim. */
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 40);
@@ -73,14 +77,7 @@ export class RateLimitService {
     const active = rules.filter((r) => r.limit > 0);
     if (!active.length) return;
     const nowMs = Date.now();
-    const counts = await ctx.em.fork().transactional(async (em) => {
-      for (const rule of active) await this.hit(em, rule, nowMs);
-      const rows = await em.execute<Row[]>(
-        `SELECT bucket, window_start_ms, hits FROM rate_limits WHERE bucket IN (${active.map(() => '?').join(',')})`,
-        active.map((r) => r.bucket),
-      );
-      return new Map(rows.map((r) => [String(r.bucket), { hits: Number(r.hits), windowStartMs: Number(r.window_start_ms) }]));
-    });
+    const counts = await this.countAttempt(ctx, active, nowMs);
     let retryAfterMs = 0;
     for (const rule of active) {
       const count = counts.get(rule.bucket);
@@ -94,6 +91,31 @@ export class RateLimitService {
     const longest = Math.max(this.config.rateLimits.authWindowSeconds, this.config.rateLimits.writeWindowSeconds) * 1000;
     const result = await em.execute<{ affectedRows: number }>('DELETE FROM rate_limits WHERE window_start_ms < ?', [nowMs - longest], 'run');
     return result.affectedRows;
+  }
+
+  /**
+   * One transaction: the upserts (always in the rules' order, so two attempts lock buckets in the
+   * same order), then the counts. InnoDB can still report a deadlock between concurrent upserts of
+   * a new key; the transaction then rolled back (nothing counted) and is simply run again.
+   */
+  private async countAttempt(ctx: RequestContext, rules: RateRule[], nowMs: number): Promise<Map<string, { hits: number; windowStartMs: number }>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await ctx.em.fork({ clear: true }).transactional(async (em) => {
+          for (const rule of rules) await this.hit(em, rule, nowMs);
+          const rows = await em.execute<Row[]>(
+            `SELECT bucket, window_start_ms, hits FROM rate_limits WHERE bucket IN (${rules.map(() => '?').join(',')})`,
+            rules.map((r) => r.bucket),
+          );
+          return new Map(rows.map((r) => [String(r.bucket), { hits: Number(r.hits), windowStartMs: Number(r.window_start_ms) }]));
+        });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const transient = error instanceof DeadlockException || error instanceof LockWaitTimeoutException || code === 'SQLITE_BUSY';
+        if (!transient || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
   }
 
   private async hit(em: Em, rule: RateRule, nowMs: number): Promise<void> {

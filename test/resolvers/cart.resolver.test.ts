@@ -17,7 +17,9 @@ import { startTestServer, type TestServer } from '../helpers/server';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The per-product hold cap (MAX_HOLD_PER_PRODUCT, 10 by default) is raised to the line maximum:
+  // this suite checks the 10000-unit line bound; test/security/rate-limits.test.ts checks the cap.
+  server = await startTestServer({ env: { MAX_HOLD_PER_PRODUCT: '10000' } });
 });
 afterAll(async () => {
   await server?.stop();

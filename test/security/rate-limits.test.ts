@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { LoginDocument, MeDocument } from '../generated/auth';
+import { errorCode, expectData, GraphQLClient, type GraphQLResponse } from '../helpers/client';
+import { TEST_DB } from '../helpers/db';
+import { createStockedProduct, createUser, FIXTURE_PASSWORD, readStockRow, countRows, sleep, type Shopper } from '../helpers/fixtures';
+import { spawnServerProcess, startTestServer, type TestServer } from '../helpers/server';
+import { codes, dbSnapshot, postFrom } from './support';
+
+/**
+ * Brute-force and write limits. Every limit is counted in the database, so each test uses its own
+ * loopback address (127.0.0.x: Linux routes all of 127/8 to lo) to keep the per-IP counts apart.
+ */
+const LIMITS = {
+  AUTH_RATE_LIMIT_PER_ACCOUNT: '3',
+  AUTH_RATE_LIMIT_PER_IP: '6',
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: '900',
+  WRITE_RATE_LIMIT_PER_USER: '5',
+  WRITE_RATE_LIMIT_WINDOW_SECONDS: '60',
+  MAX_HOLD_PER_PRODUCT: '3',
+};
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: LIMITS });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { token user { id } } }';
+const login = (ip: string, email: string, password: string, url = server.url) => postFrom(url, { query: LOGIN, variables: { input: { email, password } } }, { localAddress: ip });
+
+function expectRateLimited(res: GraphQLResponse<unknown>, maxSeconds: number): void {
+  expect(codes(res)).toEqual(['RATE_LIMITED']);
+  const retryAfter = res.errors![0].extensions?.retryAfter;
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
+}
+
+/** The stored count of an account's password attempts (the bucket names a hash of the email). */
+async function passwordAttemptsOf(email: string): Promise<number> {
+  const bucket = `password:account:${createHash('sha256').update(email).digest('hex').slice(0, 40)}`;
+  const rows = await server.app.orm.em.fork().execute<{ hits: number }[]>('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket]);
+  return Number(rows[0]?.hits ?? 0);
+}
+
+describe('login brute force', () => {
+  it('refuses the 4th attempt on one account with RATE_LIMITED, even with the right password, from any IP', async () => {
+    const user = await createUser(server);
+    const ip = '127.0.0.11';
+    expect(codes(await login(ip, user.email, 'wrong password 1'))).toEqual(['INVALID_CREDENTIALS']);
+    // Refused input counts too: every attempt does.
+    expect(codes(await login(ip, user.email, 'p'.repeat(129)))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await login(ip, ` ${user.email.toUpperCase()} `, 'wrong password 2'))).toEqual(['INVALID_CREDENTIALS']);
+
+    const right = await login(ip, user.email, FIXTURE_PASSWORD);
+    expectRateLimited(right, 900);
+    expect(right.data).toBeNull();
+    // The limit belongs to the account: another address gets the same answer.
+    expectRateLimited(await login('127.0.0.12', user.email, FIXTURE_PASSWORD), 900);
+    // And another account from the first address is still fine (that IP has used 4 of 6).
+    const other = await createUser(server);
+    expect(expectData(await login(ip, other.email, FIXTURE_PASSWORD)).login.user.id).toBe(String(other.id));
+  });
+
+  it('refuses the 7th attempt from one IP whatever the accounts, and only from that IP', async () => {
+    const ip = '127.0.0.21';
+    for (let i = 0; i < 6; i += 1) {
+      expect(codes(await login(ip, `nobody-${i}-${Date.now()}@example.com`, 'whatever password'))).toEqual(['INVALID_CREDENTIALS']);
+    }
+    const user = await createUser(server);
+    expectRateLimited(await login(ip, user.email, FIXTURE_PASSWORD), 900);
+    expect(expectData(await login('127.0.0.22', user.email, FIXTURE_PASSWORD)).login.user.id).toBe(String(user.id));
+  });
+
+  it('counts every aliased login field of one operation: aliases cannot multiply the attempts', async () => {
+    const user = await createUser(server);
+    const fields = [1, 2, 3, 4, 5].map((i) => `a${i}: login(input: $input) { token }`).join(' ');
+    const res = await postFrom(
+      server.url,
+      { query: `mutation($input: LoginInput!) { ${fields} }`, variables: { input: { email: user.email, password: FIXTURE_PASSWORD } } },
+      { localAddress: '127.0.0.31' },
+    );
+    // Mutation fields run one after another: three signed in, the 4th was refused, and its error
+    // (on a non-null field) ended the operation before the 5th.
+    expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['a4', 'RATE_LIMITED']]);
+    expect(res.data).toBeNull();
+    expect(await passwordAttemptsOf(user.email)).toBe(4);
+    expectRateLimited(await login('127.0.0.32', user.email, FIXTURE_PASSWORD), 900);
+  });
+
+  it('changePassword checks the password against the same per-account budget as login', async () => {
+    const user = await createUser(server);
+    for (let i = 0; i < 3; i += 1) expect(codes(await login('127.0.0.41', user.email, `wrong password ${i}`))).toEqual(['INVALID_CREDENTIALS']);
+    const res = await postFrom(
+      server.url,
+      { query: 'mutation { changePassword(input: { currentPassword: "fixture password", newPassword: "a brand new one" }) { token } }' },
+      { localAddress: '127.0.0.42', token: user.token },
+    );
+    expectRateLimited(res, 900);
+    // The password did not change.
+    expect(codes(await login('127.0.0.43', user.email, 'a brand new one'))).toEqual(['RATE_LIMITED']);
+    const row = await server.app.orm.em.fork().execute<{ token_version: number }[]>('SELECT token_version FROM users WHERE id = ?', [user.id]);
+    expect(Number(row[0].token_version)).toBe(0);
+  });
+});
+
+describe('one-time code brute force', () => {
+  const VERIFY = 'mutation($code: String!) { verifyTotp(code: $code) { id totpEnabled } }';
+  const DISABLE = 'mutation($code: String!) { disableTotp(code: $code) { id totpEnabled } }';
+  const totp = () => server.app.services.totp;
+
+  /** A user whose TOTP secret is pending (setupTotp done), or already enabled. */
+  async function userWithSecret(enabled: boolean): Promise<Shopper & { secret: string }> {
+    const user = await createUser(server);
+    const secret = totp().generateSecret();
+    const column = enabled ? 'totp_secret_enc' : 'totp_pending_enc';
+    await server.app.orm.em
+      .fork()
+      .execute(`UPDATE users SET ${column} = ?, totp_enabled = ? WHERE id = ?`, [totp().encrypt(secret), enabled, user.id], 'run');
+    return { ...user, secret };
+  }
+  const wrongCode = (secret: string) => {
+    const valid = [-30_000, 0, 30_000].map((d) => totp().codeAt(secret, Date.now() + d));
+    let code = 100000;
+    while (valid.includes(String(code))) code += 1;
+    return String(code);
+  };
+
+  it.each([
+    ['verifyTotp', VERIFY, false, '127.0.0.51'],
+    ['disableTotp', DISABLE, true, '127.0.0.52'],
+  ])('%s: the 4th code on one account is RATE_LIMITED, even the right one, and changes nothing', async (_name, query, enabled, ip) => {
+    const user = await userWithSecret(enabled as boolean);
+    for (let i = 0; i < 3; i += 1) {
+      const res = await postFrom(server.url, { query, variables: { code: wrongCode(user.secret) } }, { localAddress: ip as string, token: user.token });
+      expect(codes(res)).toEqual(['TOTP_INVALID']);
+    }
+    const right = await postFrom(
+      server.url,
+      { query, variables: { code: totp().codeAt(user.secret) } },
+      { localAddress: '127.0.0.53', token: user.token },
+    );
+    expectRateLimited(right, 900);
+    const me = expectData(await server.client.withToken(user.token).request(MeDocument)).me;
+    expect(me?.totpEnabled).toBe(enabled);
+  });
+
+  it('the 7th code from one IP is RATE_LIMITED whatever the accounts', async () => {
+    const ip = '127.0.0.54';
+    for (let i = 0; i < 6; i += 1) {
+      const user = await userWithSecret(false);
+      expect(codes(await postFrom(server.url, { query: VERIFY, variables: { code: wrongCode(user.secret) } }, { localAddress: ip, token: user.token }))).toEqual([
+        'TOTP_INVALID',
+      ]);
+    }
+    const last = await userWithSecret(false);
+    expectRateLimited(await postFrom(server.url, { query: VERIFY, variables: { code: totp().codeAt(last.secret) } }, { localAddress: ip, token: last.token }), 900);
+    // From elsewhere that user is fine.
+    const ok = await postFrom(server.url, { query: VERIFY, variables: { code: totp().codeAt(last.secret) } }, { localAddress: '127.0.0.55', token: last.token });
+    expect(ok.data).toEqual({ verifyTotp: { id: String(last.id), totpEnabled: true } });
+  });
+});
+
+describe('the window', () => {
+  it('opens again once the window has run out', async () => {
+    const short = await startTestServer({ env: { ...LIMITS, AUTH_RATE_LIMIT_PER_ACCOUNT: '2', AUTH_RATE_LIMIT_WINDOW_SECONDS: '1' } });
+    try {
+      const user = await createUser(short);
+      const attempt = (password: string) => short.client.request(LoginDocument, { input: { email: user.email, password } });
+      expect(errorCode(await attempt('wrong password 1'))).toBe('INVALID_CREDENTIALS');
+      expect(errorCode(await attempt('wrong password 2'))).toBe('INVALID_CREDENTIALS');
+      const refused = await attempt(FIXTURE_PASSWORD);
+      expect(errorCode(refused)).toBe('RATE_LIMITED');
+      expect(refused.errors![0].extensions?.retryAfter).toBe(1);
+      await sleep(1100);
+      expect(expectData(await attempt(FIXTURE_PASSWORD)).login.user.id).toBe(String(user.id));
+    } finally {
+      await short.stop();
+    }
+  });
+});
+
+describe('cart and checkout write limit', () => {
+  const ADD = 'mutation($input: AddToCartInput!) { addToCart(input: $input) { id items { id quantity } } }';
+
+  it('allows 5 cart/checkout mutations a minute per user, then RATE_LIMITED with nothing changed', async () => {
+    const { productId } = await createStockedProduct(server, { onHand: 50 });
+    const user = await createUser(server);
+    const api = new GraphQLClient(server.url, user.token);
+    const add = (quantity: number) => api.raw({ query: ADD, variables: { input: { productId: String(productId), quantity } } });
+    const first = expectData(await add(1)) as { addToCart: { items: { id: string }[] } };
+    const itemId = first.addToCart.items[0].id;
+    expectData(await api.raw({ query: `mutation { updateCartItem(input: { itemId: "${itemId}", quantity: 2 }) { id } }` }));
+    expectData(await api.raw({ query: `mutation { removeFromCart(itemId: "${itemId}") { id } }` }));
+    expectData(await add(1));
+    expectData(await api.raw({ query: 'mutation { clearCart { id } }' }));
+
+    const before = await dbSnapshot(server);
+    for (const query of [
+      `mutation { buyNow(input: { productId: "${productId}", quantity: 1, idempotencyKey: "over-the-limit" }) { id } }`,
+      'mutation { checkout(input: { idempotencyKey: "over-the-limit" }) { id } }',
+      `mutation { addToCart(input: { productId: "${productId}", quantity: 1 }) { id } }`,
+    ]) {
+      expectRateLimited(await api.raw({ query }), 60);
+    }
+    expect(await dbSnapshot(server)).toEqual(before);
+
+    // Per user: someone else is not affected.
+    const other = await createUser(server);
+    expectData(await new GraphQLClient(server.url, other.token).raw({ query: ADD, variables: { input: { productId: String(productId), quantity: 1 } } }));
+  });
+
+  it('counts every aliased field: of 7 addToCart in one operation 5 hold stock, the 6th is refused (and ends the operation)', async () => {
+    const user = await createUser(server);
+    const products = await Promise.all(Array.from({ length: 7 }, () => createStockedProduct(server, { onHand: 5 })));
+    const fields = products.map((p, i) => `a${i}: addToCart(input: { productId: "${p.productId}", quantity: 1 }) { id }`).join(' ');
+    const res = await new GraphQLClient(server.url, user.token).raw({ query: `mutation { ${fields} }` });
+    expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['a5', 'RATE_LIMITED']]);
+    const held = await Promise.all(products.map((p) => readStockRow(server, p.stockId)));
+    expect(held.map((s) => s.reserved)).toEqual([1, 1, 1, 1, 1, 0, 0]);
+  });
+});
+
+describe('MAX_HOLD_PER_PRODUCT', () => {
+  it('caps a cart line and a buyNow at 3 units of one product: BAD_USER_INPUT on quantity naming the cap, nothing changed', async () => {
+    const p = await createStockedProduct(server, { onHand: 20 });
+    const holder = await createUser(server);
+    const cart = new GraphQLClient(server.url, holder.token);
+    const added = expectData(await cart.raw({ query: `mutation { addToCart(input: { productId: "${p.productId}", quantity: 2 }) { items { id } } }` })) as {
+      addToCart: { items: { id: string }[] };
+    };
+    const itemId = added.addToCart.items[0].id;
+
+    const refusals = [
+      `mutation { addToCart(input: { productId: "${p.productId}", quantity: 2 }) { id } }`,
+      `mutation { updateCartItem(input: { itemId: "${itemId}", quantity: 4 }) { id } }`,
+    ];
+    for (const query of refusals) {
+      const before = await dbSnapshot(server);
+      const res = await cart.raw({ query });
+      expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors![0].extensions?.field).toBe('quantity');
+      expect(res.errors![0].message).toContain('3');
+      expect(await dbSnapshot(server)).toEqual(before);
+    }
+    expectData(await cart.raw({ query: `mutation { updateCartItem(input: { itemId: "${itemId}", quantity: 3 }) { id } }` }));
+    expect((await readStockRow(server, p.stockId)).reserved).toBe(3);
+
+    const buyer = new GraphQLClient(server.url, (await createUser(server)).token);
+    const ordersBefore = await countRows(server, 'orders');
+    const tooMany = await buyer.raw({ query: `mutation { buyNow(input: { productId: "${p.productId}", quantity: 4, idempotencyKey: "cap-4" }) { id } }` });
+    expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
+    expect(tooMany.errors![0].extensions?.field).toBe('quantity');
+    expect(tooMany.errors![0].message).toContain('3');
+    expect(await countRows(server, 'orders')).toBe(ordersBefore);
+    expectData(await buyer.raw({ query: `mutation { buyNow(input: { productId: "${p.productId}", quantity: 3, idempotencyKey: "cap-3" }) { id } }` }));
+    expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 17, reserved: 3 });
+  });
+});
+
+describe('the counters table', () => {
+  it('is swept of counters whose window ended; live ones stay', async () => {
+    const em = server.app.orm.em.fork();
+    const now = Date.now();
+    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', ['sweep:old', now - 901_000, 'sweep:live', now - 1000], 'run');
+    expect(await server.app.services.rateLimits.deleteExpired(em, now)).toBeGreaterThanOrEqual(1);
+    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'sweep:%'");
+    expect(left.map((r) => r.bucket)).toEqual(['sweep:live']);
+  });
+});
+
+(TEST_DB === 'mysql' ? describe : describe.skip)('across server processes (MySQL)', () => {
+  it('attempts split between two processes share one budget, also when they race', async () => {
+    const other = await spawnServerProcess(server.env);
+    try {
+      const user = await createUser(server);
+      const urls = [server.url, other.url];
+      for (let i = 0; i < 3; i += 1) expect(codes(await login('127.0.0.61', user.email, `wrong ${i} password`, urls[i % 2]))).toEqual(['INVALID_CREDENTIALS']);
+      expectRateLimited(await login('127.0.0.61', user.email, FIXTURE_PASSWORD, urls[1]), 900);
+      expectRateLimited(await login('127.0.0.62', user.email, FIXTURE_PASSWORD, urls[0]), 900);
+
+      // 12 simultaneous attempts with the right password, half on each process: exactly 3 get in.
+      const racer = await createUser(server);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => login(`127.0.0.${70 + (i % 2)}`, racer.email, FIXTURE_PASSWORD, urls[i % 2])),
+      );
+      expect(results.filter((r) => !r.errors).length).toBe(3);
+      expect(results.filter((r) => codes(r)[0] === 'RATE_LIMITED').length).toBe(9);
+    } finally {
+      await other.stop();
+    }
+  });
+});
