@@ -37,6 +37,9 @@ export interface AppConfig {
     /** addToCart, updateCartItem, removeFromCart, clearCart, checkout and buyNow, per user. */
     writesPerUser: number;
     writeWindowSeconds: number;
+    /** register per client IP: each registration costs a password hash. */
+    registrationsPerIp: number;
+    registrationWindowSeconds: number;
   };
   /** Most units of one product one user may hold in the cart or buy in one buyNow. */
   maxHoldPerProduct: number;
@@ -169,6 +172,8 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       authWindowSeconds: intFrom(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 900, problems, 1, 60 * 60 * 24),
       writesPerUser: intFrom(env, 'WRITE_RATE_LIMIT_PER_USER', 120, problems, 0, 1_000_000),
       writeWindowSeconds: intFrom(env, 'WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
+      registrationsPerIp: intFrom(env, 'REGISTER_RATE_LIMIT_PER_IP', 100, problems, 0, 1_000_000),
+      registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
     },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
   };

@@ -40,6 +40,7 @@ export class AuthService {
     const password = requirePassword('password', input.password);
     const name = requireText('name', input.name, { max: 100 });
     const role = ctx.config.adminEmails.includes(email) ? UserRole.ADMIN : UserRole.CUSTOMER;
+    await ctx.services.rateLimits.consumeRegistration(ctx);
     const em = ctx.em.fork();
     if (await em.count(User, { email })) throw new BadUserInputError('email', 'An account with this email already exists');
     const user = em.create(User, { email, name, role, passwordHash: await hashPassword(password) });

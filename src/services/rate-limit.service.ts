@@ -63,6 +63,12 @@ export class RateLimitService {
     ]);
   }
 
+  /** register, per client IP: every registration costs an argon2 hash. */
+  async consumeRegistration(ctx: RequestContext): Promise<void> {
+    const { registrationsPerIp, registrationWindowSeconds } = this.config.rateLimits;
+    await this.consumeOrThrow(ctx, [{ bucket: `register:ip:${ipBucket(ctx.ip)}`, limit: registrationsPerIp, windowSeconds: registrationWindowSeconds }]);
+  }
+
   /** Cart and checkout mutations, per user. */
   async consumeWrite(ctx: RequestContext, userId: number): Promise<void> {
     const { writesPerUser, writeWindowSeconds } = this.config.rateLimits;

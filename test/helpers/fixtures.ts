@@ -161,7 +161,7 @@ export async function orderedQuantity(server: TestServer, productId: number, opt
   return num(row?.q);
 }
 
-export async function countRows(server: TestServer, table: 'orders' | 'order_lines' | 'stock_holds' | 'cart_items' | 'carts'): Promise<number> {
+export async function countRows(server: TestServer, table: 'orders' | 'order_lines' | 'stock_holds' | 'cart_items' | 'carts' | 'users'): Promise<number> {
   const row = await fork(server).execute<Record<string, unknown>>(`SELECT COUNT(*) AS n FROM ${table}`, [], 'get');
   return num(row?.n);
 }

@@ -293,3 +293,26 @@ describe('the counters table', () => {
     }
   });
 });
+
+describe('registration flood', () => {
+  const REGISTER = 'mutation($input: RegisterInput!) { register(input: $input) { token } }';
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ env: { REGISTER_RATE_LIMIT_PER_IP: '3', REGISTER_RATE_LIMIT_WINDOW_SECONDS: '3600' } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+  const register = (ip: string, n: number) =>
+    postFrom(limited.url, { query: REGISTER, variables: { input: { email: `flood${n}@example.com`, password: 'long enough pw', name: 'F' } } }, { localAddress: ip });
+
+  it('refuses the 4th registration from one IP with RATE_LIMITED and creates no account; other IPs still register', async () => {
+    for (let n = 1; n <= 3; n += 1) expect(codes(await register('127.0.0.77', n))).toEqual([]);
+    const before = await countRows(limited, 'users');
+    const res = await register('127.0.0.77', 4);
+    expect(codes(res)).toEqual(['RATE_LIMITED']);
+    expect(res.errors![0].extensions?.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(await countRows(limited, 'users')).toBe(before);
+    expect(codes(await register('127.0.0.78', 5))).toEqual([]);
+  });
+});
