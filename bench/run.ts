@@ -27,7 +27,7 @@ import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from '
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
- *   [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
+ *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
  *
  * Drives the real server (separate `dist/src/main.js` processes) over HTTP on a fresh MySQL /
  * MariaDB database and compares it with raw-SQL and no-op baselines measured in the same run on
@@ -75,7 +75,7 @@ function parsePlan(argv: string[]): Plan {
     if (!m) throw new Error(`unknown argument ${arg}`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env']);
+  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env', 'levels']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const quick = flags.get('quick') === 'true';
   for (const k of ['servers', 'pool']) {
@@ -83,7 +83,9 @@ function parsePlan(argv: string[]): Plan {
   }
   const root = path.join(__dirname, '..', '..');
   const out = flags.get('out') ?? (quick ? null : path.join(root, 'docs', 'BENCHMARKS.md'));
-  return {
+  const levels = flags.has('levels') ? flags.get('levels')!.split(',').map(Number) : null;
+  if (levels?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--levels must be positive integers, e.g. --levels=16,64');
+  const plan: Plan = {
     quick,
     only: new Set((flags.get('only') ?? 'A,B,C').split(',').map((s) => s.trim().toUpperCase())),
     servers: Number(flags.get('servers') ?? 2),
@@ -101,6 +103,8 @@ function parsePlan(argv: string[]): Plan {
       ? { products: 50, unitsEach: 100, durationMs: 4000, levels: [64], s: 1.1 }
       : { products: 50, unitsEach: 100, durationMs: 10_000, levels: [64, 256], s: 1.1 },
   };
+  if (levels) plan.hot.levels = plan.many.levels = plan.churn.levels = levels;
+  return plan;
 }
 
 const print = (s = '') => process.stdout.write(`${s}\n`);
@@ -475,11 +479,13 @@ async function main(): Promise<void> {
     print(`\n${Object.entries(info).map(([k, v]) => `${k}: ${v}`).join(' | ')}`);
     print(`${setup}\nwall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-    const outDir = plan.out ? path.dirname(plan.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-bench-'));
+    // Raw results always go to a temp directory; the chart goes next to the document when there is one.
+    const rawDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-bench-'));
+    const outDir = plan.out ? path.dirname(plan.out) : rawDir;
     const svgName = plan.out ? 'benchmarks-chart.svg' : 'chart.svg';
     fs.mkdirSync(outDir, { recursive: true });
     fs.writeFileSync(path.join(outDir, svgName), renderChart(rows, `${info.date.slice(0, 10)} · ${info.nproc} cores · ${info.database} · node ${info.node}`));
-    fs.writeFileSync(path.join(outDir, plan.out ? 'benchmarks-results.json' : 'results.json'), `${JSON.stringify({ machine: info, setup, rows, verdicts, serverLogs }, null, 2)}\n`);
+    fs.writeFileSync(path.join(rawDir, 'results.json'), `${JSON.stringify({ machine: info, setup, rows, verdicts, serverLogs }, null, 2)}\n`);
     const section = [
       `Measured ${info.date} (${plan.quick ? 'quick' : 'full'} run, wall time ${((Date.now() - started) / 1000).toFixed(0)} s).`,
       '',
@@ -505,7 +511,7 @@ async function main(): Promise<void> {
       `![throughput and p99 vs concurrency](${svgName})`,
     ].join('\n');
     if (plan.out) writeDoc(plan.out, section);
-    print(`\nwrote ${plan.out ?? outDir} (${svgName})`);
+    print(`\nwrote ${plan.out ? `${plan.out} and ${path.join(outDir, svgName)}` : path.join(outDir, svgName)}; raw results in ${path.join(rawDir, 'results.json')}`);
   } finally {
     await cleanup();
   }
