@@ -122,6 +122,30 @@ async function fetchWarehouses(ctx: RequestContext, ids: number[]): Promise<Map<
 /** Checkout, buy-now and the order lifecycle. Orders are never deleted. */
 export class OrderService {
   /**
+   * The sold-out fast path of buyNow: one plain read, outside any transaction, before the write
+   * limiter. It only ever refuses early what the guarded write would refuse anyway (lapsed holds
+   * count as free here), and it stands aside when this key already has an order, so a replay still
+   * returns that order, and for an unknown product. The guarded write in the unit of work remains
+   * the only authority.
+   */
+  private async refuseIfSoldOut(ctx: RequestContext, userId: number, idempotencyKey: string, productId: number, quantity: number): Promise<void> {
+    const row = await ctx.em.execute<Row>(
+      'SELECT (SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?) AS order_id, ' +
+        '(SELECT COUNT(*) FROM products WHERE id = ? AND archived_at IS NULL) AS live, ' +
+        '(SELECT COALESCE(SUM(s.on_hand - s.reserved), 0) FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id ' +
+        'WHERE s.product_id = ? AND w.archived_at IS NULL) AS free, ' +
+        '(SELECT COALESCE(SUM(h.quantity), 0) FROM stock_holds h JOIN stocks s ON s.id = h.stock_id ' +
+        'WHERE s.product_id = ? AND h.expires_at_ms <= ?) AS lapsed',
+      [userId, idempotencyKey, productId, productId, productId, Date.now()],
+      'get',
+    );
+    // A replay, or an unknown/archived product (NOT_FOUND comes from the unit of work): stand aside.
+    if (!row || row.order_id || num(row.live) === 0) return;
+    const available = num(row.free) + num(row.lapsed);
+    if (available < quantity) throw new InsufficientStockError(productId, Math.max(0, num(row.free)));
+  }
+
+  /**
    * Turns the cart into an order in ONE unit of work: the order row first (unique per user and
    * idempotency key), then each hold becomes a sale in ascending stock id order (hold deleted by
    * compare-and-set, stock row changed by one guarded write with its SALE ledger row). A line whose
@@ -213,12 +237,13 @@ export class OrderService {
    */
   async buyNow(ctx: RequestContext, input: { productId: unknown; quantity: unknown; idempotencyKey: unknown }): Promise<Order> {
     const viewer = requireViewer(ctx);
-    await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
     const productId = requireId('productId', input.productId);
     const quantity = requireInt('quantity', input.quantity, { min: 1, max: MAX_LINE_QUANTITY });
     requireWithinHoldCap(ctx, quantity);
     const idempotencyKey = requireIdempotencyKey('idempotencyKey', input.idempotencyKey);
     const hash = requestHash({ op: 'buyNow', productId, quantity });
+    await this.refuseIfSoldOut(ctx, viewer.id, idempotencyKey, productId, quantity);
+    await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
     const orderId = await runUnitOfWork(ctx, async (tx) => {
       const em = tx.em;
       // Replay check and product in one statement: this is the flash-sale path.

@@ -78,3 +78,21 @@ it(`${COPIES} simultaneous checkouts of one cart with DIFFERENT keys sell the ca
   expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 6, reserved: 0 });
   expect(expectData(await buyer.client.request(OrdersDocument, {})).orders.totalCount).toBe(1);
 });
+
+it('a replay after the product sold out still returns the original order; the sold-out refusal changes nothing', async () => {
+  const { server } = cluster;
+  const [winner, late] = [await createUser(server, { prefix: 'idem' }), await createUser(server, { prefix: 'idem' })];
+  const p = await createStockedProduct(server, { onHand: 1, price: '5.00' });
+  const input = { productId: String(p.productId), quantity: 1, idempotencyKey: 'last-unit' };
+  const first = expectData(await winner.client.request(BuyNowLiteDocument, { input })).buyNow;
+  const ordersAfterSale = await countRows(server, 'orders');
+
+  const refused = await late.client.request(BuyNowLiteDocument, { input: { ...input, idempotencyKey: 'too-late' } });
+  expect(errorCode(refused)).toBe('INSUFFICIENT_STOCK');
+  expect(refused.errors?.[0].extensions).toMatchObject({ productId: String(p.productId), available: 0 });
+
+  const replay = expectData(await winner.client.request(BuyNowLiteDocument, { input })).buyNow;
+  expect(replay.id).toBe(first.id);
+  expect(await countRows(server, 'orders')).toBe(ordersAfterSale);
+  expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 0, reserved: 0 });
+});
