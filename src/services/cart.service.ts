@@ -15,6 +15,7 @@ import {
 } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { requireViewer } from './viewer';
+import { marks, num, type Row } from './sql';
 
 /** Largest quantity one cart line (and one addToCart) may ask for. */
 export const MAX_LINE_QUANTITY = 10_000;
@@ -53,9 +54,6 @@ export function requireWithinHoldCap(ctx: RequestContext, quantity: number): voi
   if (quantity > cap) throw new BadUserInputError('quantity', `You can hold or buy at most ${cap} units of one product`);
 }
 
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => Number(v ?? 0);
-const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 /**
  * Serialises every cart and checkout unit of one shopper. On MySQL it is a row lock on the user,

@@ -14,14 +14,12 @@ import { Order, OrderLine, OrderStatus, Product, StockMovementKind, Warehouse } 
 import { currentRead, lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
 import type { Em, RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
-import { loadBatched } from './request-batch';
+import { loadBatched, loadById } from './request-batch';
 import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
+import { marks, num, type Row } from './sql';
 
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => Number(v ?? 0);
-const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */
 const FORWARD_FROM: Partial<Record<OrderStatus, OrderStatus>> = {
@@ -109,14 +107,6 @@ async function fetchLines(ctx: RequestContext, orderIds: number[]): Promise<Map<
   const out = new Map<number, OrderLine[]>(orderIds.map((id) => [id, []]));
   for (const line of lines) out.get(line.order.id)?.push(line);
   return out;
-}
-
-async function fetchProducts(ctx: RequestContext, ids: number[]): Promise<Map<number, Product>> {
-  return new Map((await ctx.em.find(Product, { id: { $in: ids } })).map((p) => [p.id, p]));
-}
-
-async function fetchWarehouses(ctx: RequestContext, ids: number[]): Promise<Map<number, Warehouse>> {
-  return new Map((await ctx.em.find(Warehouse, { id: { $in: ids } })).map((w) => [w.id, w]));
 }
 
 /** Checkout, buy-now and the order lifecycle. Orders are never deleted. */
@@ -334,13 +324,13 @@ export class OrderService {
   }
 
   async lineProduct(ctx: RequestContext, line: OrderLine): Promise<Product> {
-    const product = await loadBatched(ctx, fetchProducts, line.product.id);
+    const product = await loadById(ctx, Product, line.product.id);
     if (!product) throw new NotFoundError('Product');
     return product;
   }
 
   async lineWarehouse(ctx: RequestContext, line: OrderLine): Promise<Warehouse> {
-    const warehouse = await loadBatched(ctx, fetchWarehouses, line.warehouse.id);
+    const warehouse = await loadById(ctx, Warehouse, line.warehouse.id);
     if (!warehouse) throw new NotFoundError('Warehouse');
     return warehouse;
   }

@@ -4,10 +4,11 @@ import { optionalText, requireId, requireMoney, requireText } from '../common/va
 import { OrderStatus, Product, Stock, User } from '../entities';
 import type { RequestContext } from './context';
 import { paginate, type Page } from './pagination';
-import { loadBatched } from './request-batch';
+import { loadBatched, loadById } from './request-batch';
 import { availableByProduct } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
+import { marks, type Row } from './sql';
 
 export interface ProductFields {
   name?: string | null;
@@ -22,7 +23,6 @@ export interface ProductListArgs {
   filter?: { name?: string | null; category?: string | null; ownerId?: string | null } | null;
 }
 
-type Row = Record<string, unknown>;
 
 const NAME_MAX = 200;
 const DESCRIPTION_MAX = 5000;
@@ -47,15 +47,12 @@ function nameContains(text: string): FilterQuery<Product> {
   return { id: { $in: raw('(SELECT p2.id FROM products p2 WHERE INSTR(LOWER(p2.name), ?) > 0)', [text.toLowerCase()]) } };
 }
 
-const fetchUsers = async (ctx: RequestContext, ids: number[]) =>
-  new Map((await ctx.em.find(User, { id: { $in: ids } })).map((u) => [u.id, u]));
-
 const fetchAvailable = (ctx: RequestContext, ids: number[]) => availableByProduct(ctx.em, ids);
 
 const fetchTotalOrdered = async (ctx: RequestContext, ids: number[]) => {
   const rows = await ctx.em.execute<Row[]>(
     `SELECT ol.product_id, SUM(ol.quantity) AS qty FROM order_lines ol JOIN orders o ON o.id = ol.order_id ` +
-      `WHERE o.status <> ? AND ol.product_id IN (${ids.map(() => '?').join(',')}) GROUP BY ol.product_id`,
+      `WHERE o.status <> ? AND ol.product_id IN (${marks(ids.length)}) GROUP BY ol.product_id`,
     [OrderStatus.CANCELLED, ...ids],
   );
   return new Map(rows.map((r) => [Number(r.product_id), Number(r.qty)]));
@@ -136,7 +133,7 @@ export class ProductService {
   }
 
   async ownerOf(ctx: RequestContext, product: Product): Promise<User> {
-    const owner = await loadBatched(ctx, fetchUsers, product.owner.id);
+    const owner = await loadById(ctx, User, product.owner.id);
     if (!owner) throw new Error(`owner ${product.owner.id} of product ${product.id} is missing`);
     return owner;
   }

@@ -4,6 +4,7 @@ import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { Em, RequestContext } from './context';
+import { marks, type Row } from './sql';
 
 /** One limit: at most `limit` attempts per `windowSeconds` in `bucket` (0 turns it off). */
 export interface RateRule {
@@ -12,7 +13,6 @@ export interface RateRule {
   windowSeconds: number;
 }
 
-type Row = Record<string, unknown>;
 
 /** Attempts at counting one request when the database reports a deadlock (then nothing was counted). */
 const MAX_ATTEMPTS = 5;
@@ -110,7 +110,7 @@ export class RateLimitService {
         return await ctx.em.fork({ clear: true }).transactional(async (em) => {
           for (const rule of rules) await this.hit(em, rule, nowMs);
           const rows = await em.execute<Row[]>(
-            `SELECT bucket, window_start_ms, hits FROM rate_limits WHERE bucket IN (${rules.map(() => '?').join(',')})`,
+            `SELECT bucket, window_start_ms, hits FROM rate_limits WHERE bucket IN (${marks(rules.length)})`,
             rules.map((r) => r.bucket),
           );
           return new Map(rows.map((r) => [String(r.bucket), { hits: Number(r.hits), windowStartMs: Number(r.window_start_ms) }]));

@@ -1,3 +1,4 @@
+import type { EntityClass } from '@mikro-orm/core';
 import type { RequestContext } from './context';
 
 type Fetch<V> = (ctx: RequestContext, keys: number[]) => Promise<Map<number, V>>;
@@ -37,4 +38,20 @@ export function loadBatched<V>(ctx: RequestContext, fetch: Fetch<V>, key: number
   const batch = pending;
   batch.keys.add(key);
   return new Promise<V | undefined>((resolve, reject) => batch.waiters.push({ key, resolve, reject }));
+}
+
+type WithId = { id: number };
+const byIdFetchers = new Map<EntityClass<WithId>, Fetch<WithId>>();
+
+/**
+ * Loads one entity by id through the request's batch: every `loadById` of the same entity class in
+ * one turn of the event loop, from any service, becomes one `WHERE id IN (…)` query.
+ */
+export function loadById<T extends WithId>(ctx: RequestContext, entity: EntityClass<T>, id: number): Promise<T | undefined> {
+  let fetch = byIdFetchers.get(entity as EntityClass<WithId>);
+  if (!fetch) {
+    fetch = async (c, ids) => new Map((await c.em.find(entity as EntityClass<WithId>, { id: { $in: ids } })).map((e) => [e.id, e]));
+    byIdFetchers.set(entity as EntityClass<WithId>, fetch);
+  }
+  return loadBatched(ctx, fetch as Fetch<T>, id);
 }

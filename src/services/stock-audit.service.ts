@@ -1,4 +1,5 @@
 import type { Em } from './context';
+import { num, type Row } from './sql';
 
 export interface StockAuditReport {
   ok: boolean;
@@ -6,8 +7,6 @@ export interface StockAuditReport {
   problems: string[];
 }
 
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => Number(v ?? 0);
 
 /** Past this many problems the rest are only counted, so a badly broken database cannot exhaust memory. */
 const MAX_LISTED_PROBLEMS = 500;

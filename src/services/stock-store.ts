@@ -1,6 +1,7 @@
 import { InsufficientStockError, RetryableConflict } from '../common/errors';
 import { StockHold, StockMovement, StockMovementKind } from '../entities';
 import type { Em as EntityManager } from './context';
+import { marks, num, type Row } from './sql';
 
 /**
  * The only code that writes `stocks` and `stock_holds`. Every stock change is ONE guarded UPDATE
@@ -43,8 +44,6 @@ export interface Allocation {
   quantity: number;
 }
 
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => Number(v ?? 0);
 
 function dbNow(em: EntityManager): unknown {
   return em.getPlatform().processDateProperty(new Date());
@@ -124,7 +123,7 @@ export async function lapsedHeldByStock(em: EntityManager, stockIds: number[], n
   const out = new Map<number, number>();
   if (!stockIds.length) return out;
   const rows = await em.execute<Row[]>(
-    `SELECT stock_id, SUM(quantity) AS qty FROM stock_holds WHERE expires_at_ms <= ? AND stock_id IN (${stockIds.map(() => '?').join(',')}) GROUP BY stock_id`,
+    `SELECT stock_id, SUM(quantity) AS qty FROM stock_holds WHERE expires_at_ms <= ? AND stock_id IN (${marks(stockIds.length)}) GROUP BY stock_id`,
     [nowMs, ...stockIds],
   );
   for (const r of rows) out.set(num(r.stock_id), num(r.qty));
@@ -138,11 +137,10 @@ export async function lapsedHeldByStock(em: EntityManager, stockIds: number[], n
 export async function availableByProduct(em: EntityManager, productIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {
   const out = new Map<number, number>(productIds.map((id) => [id, 0]));
   if (!productIds.length) return out;
-  const marks = productIds.map(() => '?').join(',');
   const rows = await em.execute<Row[]>(
     'SELECT s.product_id, SUM(s.on_hand - s.reserved) AS free, ' +
       'COALESCE(SUM((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.stock_id = s.id AND h.expires_at_ms <= ?)), 0) AS lapsed ' +
-      `FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id WHERE w.archived_at IS NULL AND s.product_id IN (${marks}) GROUP BY s.product_id`,
+      `FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id WHERE w.archived_at IS NULL AND s.product_id IN (${marks(productIds.length)}) GROUP BY s.product_id`,
     [nowMs, ...productIds],
   );
   for (const r of rows) out.set(num(r.product_id), num(r.free) + num(r.lapsed));
@@ -246,9 +244,7 @@ export interface HoldRow {
 export async function findHolds(em: EntityManager, cartItemIds: number[]): Promise<HoldRow[]> {
   if (!cartItemIds.length) return [];
   const rows = await em.execute<Row[]>(
-    `SELECT id, cart_item_id, stock_id, quantity, expires_at_ms FROM stock_holds WHERE cart_item_id IN (${cartItemIds
-      .map(() => '?')
-      .join(',')}) ORDER BY stock_id, id`,
+    `SELECT id, cart_item_id, stock_id, quantity, expires_at_ms FROM stock_holds WHERE cart_item_id IN (${marks(cartItemIds.length)}) ORDER BY stock_id, id`,
     cartItemIds,
   );
   return rows.map((r) => ({

@@ -4,10 +4,11 @@ import { logger } from '../config/logger';
 import { Product, Stock, StockMovement, StockMovementKind, User, Warehouse } from '../entities';
 import type { RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
-import { loadBatched } from './request-batch';
+import { loadBatched, loadById } from './request-batch';
 import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds, type StockState } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
+import { type Row } from './sql';
 
 export const MAX_ON_HAND = 1_000_000_000;
 export const MAX_BULK_ITEMS = 500;
@@ -34,7 +35,6 @@ export interface StockResult {
   error: { code: string; message: string } | null;
 }
 
-type Row = Record<string, unknown>;
 
 export interface WarehouseRow {
   id: number;
@@ -63,11 +63,6 @@ async function lockStockRow(ctx: RequestContext, stockId: number): Promise<Stock
   return row ? { id: Number(row.id), onHand: Number(row.on_hand), reserved: Number(row.reserved), version: Number(row.version) } : null;
 }
 
-const fetchWarehouses = async (ctx: RequestContext, ids: number[]) =>
-  new Map((await ctx.em.find(Warehouse, { id: { $in: ids } })).map((w) => [w.id, w]));
-const fetchProducts = async (ctx: RequestContext, ids: number[]) => new Map((await ctx.em.find(Product, { id: { $in: ids } })).map((p) => [p.id, p]));
-const fetchStocks = async (ctx: RequestContext, ids: number[]) => new Map((await ctx.em.find(Stock, { id: { $in: ids } })).map((s) => [s.id, s]));
-const fetchUsers = async (ctx: RequestContext, ids: number[]) => new Map((await ctx.em.find(User, { id: { $in: ids } })).map((u) => [u.id, u]));
 const fetchLapsed = (ctx: RequestContext, ids: number[]) => lapsedHeldByStock(ctx.em, ids);
 
 /** Runs `work` over `items` with at most `limit` running at once; results keep the input order. */
@@ -188,20 +183,20 @@ export class StockService {
   }
 
   async warehouseOf(ctx: RequestContext, stock: Stock): Promise<Warehouse> {
-    return this.required(await loadBatched(ctx, fetchWarehouses, stock.warehouse.id), 'warehouse', stock.id);
+    return this.required(await loadById(ctx, Warehouse, stock.warehouse.id), 'warehouse', stock.id);
   }
 
   async productOf(ctx: RequestContext, stock: Stock): Promise<Product> {
-    return this.required(await loadBatched(ctx, fetchProducts, stock.product.id), 'product', stock.id);
+    return this.required(await loadById(ctx, Product, stock.product.id), 'product', stock.id);
   }
 
   async stockOf(ctx: RequestContext, movement: StockMovement): Promise<Stock> {
-    return this.required(await loadBatched(ctx, fetchStocks, movement.stock.id), 'stock', movement.id);
+    return this.required(await loadById(ctx, Stock, movement.stock.id), 'stock', movement.id);
   }
 
   async actorOf(ctx: RequestContext, movement: StockMovement): Promise<User | null> {
     if (!movement.actor) return null;
-    return (await loadBatched(ctx, fetchUsers, movement.actor.id)) ?? null;
+    return (await loadById(ctx, User, movement.actor.id)) ?? null;
   }
 
   /** The change a movement made to the quantity it is about: on hand, or reserved for hold movements. */

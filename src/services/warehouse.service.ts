@@ -6,13 +6,13 @@ import { lockWarehouseRow } from './stock.service';
 import { applyStockChangeOrRetry, readStock, releaseLapsedHolds } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
+import { type Row } from './sql';
 
 export interface WarehouseFields {
   name?: string | null;
   location?: string | null;
 }
 
-type Row = Record<string, unknown>;
 
 const NAME_MAX = 200;
 const LOCATION_MAX = 200;
