@@ -6,6 +6,7 @@ import { Product, StockMovementKind, User, UserRole, Warehouse } from '../src/en
 import { createServices } from '../src/services/container';
 import { hashPassword } from '../src/services/password.service';
 import { applyStockChangeOrRetry, ensureStockRow } from '../src/services/stock-store';
+import { sqlFor } from '../src/services/sql';
 
 /**
  * Setup data for the benchmark, written straight through MikroORM and the stock store (not
@@ -28,6 +29,7 @@ function connectionOptions(serverUrl: string) {
     port: Number(url.port || 3306),
     user: decodeURIComponent(url.username) || 'root',
     password: decodeURIComponent(url.password),
+    socketPath: url.searchParams.get('socketPath') ?? undefined,
   };
 }
 
@@ -113,8 +115,8 @@ export class Fixtures {
     const stockIds: number[] = [];
     await em.transactional(async (tx) => {
       for (const product of rows) {
-        const stockId = await ensureStockRow(tx, warehouse.id, product.id);
-        await applyStockChangeOrRetry(tx, {
+        const stockId = await ensureStockRow(sqlFor(tx), warehouse.id, product.id);
+        await applyStockChangeOrRetry(sqlFor(tx), {
           stockId,
           kind: StockMovementKind.ADJUSTMENT,
           onHandDelta: unitsEach,

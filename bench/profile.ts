@@ -10,7 +10,7 @@ import { RawSqlStrategies } from './baselines';
 import { startServer, stopServer } from './servers';
 
 /**
- * `node dist/bench/profile.js [--op=ping|buyNow|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
+ * `node dist/bench/profile.js [--op=ping|buyNow|soldout|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
  *
  * Where does a server process spend its time? Runs ONE server process under `--cpu-prof`, drives
  * one operation at it, then summarises the V8 profile: self time by package (mikro-orm, graphql,
@@ -117,6 +117,13 @@ async function main(): Promise<void> {
       const pick = op === 'buyNow' ? () => targets[0] : zipfPicker(targets, 1.1, 7);
       await runSale({ name: 'warm', concurrency, seller, pick, maxUnits: 300, maxRequests: 1200, maxDurationMs: 30_000, stopOnSoldOut: true });
       result = await runSale({ name: op, concurrency, seller, pick, maxUnits: units, maxRequests: units * 4, maxDurationMs: 120_000, stopOnSoldOut: true });
+    } else if (op === 'soldout') {
+      // A product with nothing left: every buyNow is refused (the after-sale traffic).
+      const seller = graphqlBuyNow(ctx, `p${Date.now()}`);
+      if (!seller) throw new Error('buyNow is not in the schema');
+      const targets = saleTargets(await fx.createCatalog('profile', 1, 1));
+      await runSale({ name: 'warm', concurrency, seller, pick: () => targets[0], maxRequests: 1000, maxDurationMs: 30_000, stopOnSoldOut: false });
+      result = await runSale({ name: op, concurrency, seller, pick: () => targets[0], maxRequests: units, maxDurationMs: 120_000, stopOnSoldOut: false });
     } else {
       throw new Error(`unknown --op=${op}`);
     }

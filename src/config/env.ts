@@ -43,6 +43,12 @@ export interface AppConfig {
   };
   /** Most units of one product one user may hold in the cart or buy in one buyNow. */
   maxHoldPerProduct: number;
+  /**
+   * `optimistic` (the default): buyNow plans from a plain read and writes with a guarded UPDATE,
+   * retrying when it loses a race. `pessimistic`: on MySQL it first locks the product's stock rows
+   * (`SELECT … FOR UPDATE`), for comparison in the benchmark (docs/BENCHMARKS.md).
+   */
+  checkoutLocking: 'optimistic' | 'pessimistic';
 }
 
 export class ConfigError extends Error {
@@ -176,7 +182,11 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
     },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
+    checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
   };
+  if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
+    problems.push('CHECKOUT_LOCKING must be optimistic or pessimistic');
+  }
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');
   }

@@ -1,3 +1,4 @@
+import { buyNowBatchStats } from '../services/buy-now-batch';
 import { unitOfWorkStats } from '../services/unit-of-work';
 
 /** Prometheus text exposition of this process's counters. */
@@ -17,6 +18,9 @@ export function renderMetrics(): string {
   for (const [reason, count] of Object.entries(unitOfWorkStats.retriesByReason)) {
     lines.push(`unit_of_work_retries_by_reason_total{reason="${reason}"} ${count}`);
   }
+  metric('buy_now_batches_total', 'counter', 'buyNow transactions (each sells a batch of concurrent requests for one product)', buyNowBatchStats.batches);
+  metric('buy_now_batched_requests_total', 'counter', 'buyNow requests sold through those transactions', buyNowBatchStats.requests);
+  metric('buy_now_batch_largest', 'gauge', 'Most buyNow requests one transaction has carried', buyNowBatchStats.largest);
   const mem = process.memoryUsage();
   metric('process_resident_memory_bytes', 'gauge', 'Resident memory', mem.rss);
   metric('process_uptime_seconds', 'gauge', 'Seconds since the process started', Math.round(process.uptime()));

@@ -1,8 +1,8 @@
 import { BadUserInputError, NotFoundError, RetryableConflict, UnauthenticatedError } from '../common/errors';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import { requireId, requireInt } from '../common/validate';
-import { Cart, CartItem, Product, StockMovementKind } from '../entities';
-import type { Em, RequestContext } from './context';
+import { Product, StockMovementKind } from '../entities';
+import type { RequestContext } from './context';
 import {
   allocateStock,
   applyStockChangeOrRetry,
@@ -13,9 +13,9 @@ import {
   updateHold,
   type HoldRow,
 } from './stock-store';
-import { runUnitOfWork } from './unit-of-work';
+import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { requireViewer } from './viewer';
-import { marks, num, type Row } from './sql';
+import { marks, num, sqlFor, type Sql } from './sql';
 
 /** Largest quantity one cart line (and one addToCart) may ask for. */
 export const MAX_LINE_QUANTITY = 10_000;
@@ -62,15 +62,15 @@ export function requireWithinHoldCap(ctx: RequestContext, quantity: number): voi
  * (no checkout can act on a cart line that a concurrent checkout already sold). SQLite runs one
  * write transaction at a time, so nothing is needed there. Other shoppers are never blocked.
  */
-export async function lockShopper(tx: RequestContext, userId: number): Promise<void> {
-  if (tx.config.database.kind !== 'mysql') return;
-  const row = await tx.em.execute<Row>('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId], 'get');
+export async function lockShopper(tx: UnitContext, userId: number): Promise<void> {
+  if (tx.sql.kind !== 'mysql') return;
+  const row = await tx.sql.get('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
   if (!row) throw new UnauthenticatedError('Account not found: sign in again');
 }
 
 /** `FOR UPDATE` on MySQL: a read of the latest committed row rather than the transaction's snapshot. */
-export function currentRead(tx: RequestContext): string {
-  return tx.config.database.kind === 'mysql' ? ' FOR UPDATE' : '';
+export function currentRead(tx: UnitContext): string {
+  return tx.sql.kind === 'mysql' ? ' FOR UPDATE' : '';
 }
 
 export interface ProductForSale {
@@ -79,23 +79,23 @@ export interface ProductForSale {
 }
 
 /** A product that can be bought now (exists, not archived), or NOT_FOUND. */
-export async function findProductForSale(em: Em, productId: number): Promise<ProductForSale> {
-  const row = await em.execute<Row>('SELECT id, price, archived_at FROM products WHERE id = ?', [productId], 'get');
+export async function findProductForSale(sql: Sql, productId: number): Promise<ProductForSale> {
+  const row = await sql.get('SELECT id, price, archived_at FROM products WHERE id = ?', [productId]);
   if (!row || row.archived_at) throw new NotFoundError('Product');
   return { id: num(row.id), price: normalizeMoney(row.price as string) };
 }
 
-async function findCartId(em: Em, userId: number): Promise<number | null> {
-  const row = await em.execute<Row>('SELECT id FROM carts WHERE user_id = ?', [userId], 'get');
+async function findCartId(sql: Sql, userId: number): Promise<number | null> {
+  const row = await sql.get('SELECT id FROM carts WHERE user_id = ?', [userId]);
   return row ? num(row.id) : null;
 }
 
 /** The shopper's cart id, inserting the cart if missing (a concurrent insert loses on the unique key and is retried). */
-async function ensureCartId(em: Em, userId: number): Promise<number> {
-  const existing = await findCartId(em, userId);
+async function ensureCartId(sql: Sql, userId: number): Promise<number> {
+  const existing = await findCartId(sql, userId);
   if (existing) return existing;
-  const now = new Date();
-  return num(await em.insert(Cart, { user: userId, createdAt: now, updatedAt: now }));
+  const now = sql.date(new Date());
+  return num((await sql.run('INSERT INTO carts (user_id, created_at, updated_at) VALUES (?, ?, ?)', [userId, now, now])).insertId);
 }
 
 interface OwnItem {
@@ -105,23 +105,23 @@ interface OwnItem {
   quantity: number;
 }
 
-async function findOwnItem(em: Em, userId: number, itemId: number): Promise<OwnItem> {
-  const row = await em.execute<Row>(
+async function findOwnItem(sql: Sql, userId: number, itemId: number): Promise<OwnItem> {
+  const row = await sql.get(
     'SELECT ci.id, ci.cart_id, ci.product_id, ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE ci.id = ? AND c.user_id = ?',
     [itemId, userId],
-    'get',
   );
   // Another shopper's line is reported exactly like a missing one.
   if (!row) throw new NotFoundError('Cart item');
   return { id: num(row.id), cartId: num(row.cart_id), productId: num(row.product_id), quantity: num(row.quantity) };
 }
 
-async function setItemQuantity(em: Em, itemId: number, quantity: number, unitPrice: string): Promise<void> {
-  await em.execute(
-    'UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?',
-    [quantity, unitPrice, em.getPlatform().processDateProperty(new Date()), itemId],
-    'run',
-  );
+async function setItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): Promise<void> {
+  await sql.run('UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?', [
+    quantity,
+    unitPrice,
+    sql.date(new Date()),
+    itemId,
+  ]);
 }
 
 /**
@@ -129,10 +129,10 @@ async function setItemQuantity(em: Em, itemId: number, quantity: number, unitPri
  * which is the lock order. A hold that is no longer as we read it was swept by a concurrent
  * transaction after our snapshot: retry the unit so it is re-read.
  */
-async function releaseHolds(em: Em, holds: HoldRow[], actorId: number, reason: string): Promise<void> {
+async function releaseHolds(sql: Sql, holds: HoldRow[], actorId: number, reason: string): Promise<void> {
   for (const hold of holds) {
-    if (!(await deleteHold(em, hold.id, hold.quantity))) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-    await applyStockChangeOrRetry(em, {
+    if (!(await deleteHold(sql, hold.id, hold.quantity))) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
+    await applyStockChangeOrRetry(sql, {
       stockId: hold.stockId,
       kind: StockMovementKind.RELEASE,
       onHandDelta: 0,
@@ -143,10 +143,10 @@ async function releaseHolds(em: Em, holds: HoldRow[], actorId: number, reason: s
   }
 }
 
-async function deleteItems(em: Em, itemIds: number[]): Promise<void> {
+async function deleteItems(sql: Sql, itemIds: number[]): Promise<void> {
   if (!itemIds.length) return;
   // Their holds are gone already: the foreign key's cascade must never drop a hold without its RELEASE.
-  await em.execute(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds, 'run');
+  await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
 }
 
 /** The shopper's single cart with stock held for its lines until `reservedUntil`. */
@@ -154,7 +154,7 @@ export class CartService {
   /** The signed-in user's cart, created on first use (a concurrent first use is retried onto the same cart). */
   async getCart(ctx: RequestContext): Promise<CartView> {
     const viewer = requireViewer(ctx);
-    const cartId = (await findCartId(ctx.em, viewer.id)) ?? (await runUnitOfWork(ctx, (tx) => ensureCartId(tx.em, viewer.id)));
+    const cartId = (await findCartId(sqlFor(ctx.em), viewer.id)) ?? (await runUnitOfWork(ctx, (tx) => ensureCartId(tx.sql, viewer.id)));
     return { id: cartId };
   }
 
@@ -174,15 +174,14 @@ export class CartService {
     const cartId = await runUnitOfWork(ctx, async (tx) => {
       await lockShopper(tx, viewer.id);
       // Product, cart and line in one statement: this is the flash-sale path.
-      const found = await tx.em.execute<Row>(
+      const found = await tx.sql.get(
         'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity FROM products p ' +
           'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id WHERE p.id = ?',
         [viewer.id, productId],
-        'get',
       );
       if (!found || found.archived_at) throw new NotFoundError('Product');
       const price = normalizeMoney(found.price as string);
-      const cartId = found.cart_id ? num(found.cart_id) : await ensureCartId(tx.em, viewer.id);
+      const cartId = found.cart_id ? num(found.cart_id) : await ensureCartId(tx.sql, viewer.id);
       const existingId = found.item_id ? num(found.item_id) : null;
       const wanted = (existingId ? num(found.quantity) : 0) + quantity;
       if (wanted > MAX_LINE_QUANTITY) throw new BadUserInputError('quantity', `A cart line holds at most ${MAX_LINE_QUANTITY} units`);
@@ -190,10 +189,14 @@ export class CartService {
       let itemId: number;
       if (existingId) {
         itemId = existingId;
-        await setItemQuantity(tx.em, itemId, wanted, price);
+        await setItemQuantity(tx.sql, itemId, wanted, price);
       } else {
-        const now = new Date();
-        itemId = num(await tx.em.insert(CartItem, { cart: cartId, product: productId, quantity: wanted, unitPrice: price, version: 1, createdAt: now, updatedAt: now }));
+        const now = tx.sql.date(new Date());
+        const inserted = await tx.sql.run(
+          'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+          [cartId, productId, wanted, price, now, now],
+        );
+        itemId = num(inserted.insertId);
       }
       await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !existingId });
       return cartId;
@@ -213,13 +216,13 @@ export class CartService {
     requireWithinHoldCap(ctx, quantity);
     const cartId = await runUnitOfWork(ctx, async (tx) => {
       await lockShopper(tx, viewer.id);
-      const item = await findOwnItem(tx.em, viewer.id, itemId);
+      const item = await findOwnItem(tx.sql, viewer.id, itemId);
       if (quantity === 0) {
-        await releaseHolds(tx.em, await findHolds(tx.em, [item.id]), viewer.id, 'removed from cart');
-        await deleteItems(tx.em, [item.id]);
+        await releaseHolds(tx.sql, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
+        await deleteItems(tx.sql, [item.id]);
       } else {
-        const product = await findProductForSale(tx.em, item.productId);
-        await setItemQuantity(tx.em, item.id, quantity, product.price);
+        const product = await findProductForSale(tx.sql, item.productId);
+        await setItemQuantity(tx.sql, item.id, quantity, product.price);
         await this.holdForLine(tx, { itemId: item.id, productId: item.productId, wanted: quantity, actorId: viewer.id });
       }
       return item.cartId;
@@ -234,9 +237,9 @@ export class CartService {
     const itemId = requireId('itemId', itemIdInput);
     const cartId = await runUnitOfWork(ctx, async (tx) => {
       await lockShopper(tx, viewer.id);
-      const item = await findOwnItem(tx.em, viewer.id, itemId);
-      await releaseHolds(tx.em, await findHolds(tx.em, [item.id]), viewer.id, 'removed from cart');
-      await deleteItems(tx.em, [item.id]);
+      const item = await findOwnItem(tx.sql, viewer.id, itemId);
+      await releaseHolds(tx.sql, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
+      await deleteItems(tx.sql, [item.id]);
       return item.cartId;
     });
     return { id: cartId };
@@ -248,11 +251,11 @@ export class CartService {
     await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
     const cartId = await runUnitOfWork(ctx, async (tx) => {
       await lockShopper(tx, viewer.id);
-      const cartId = await ensureCartId(tx.em, viewer.id);
-      const rows = await tx.em.execute<Row[]>('SELECT id FROM cart_items WHERE cart_id = ?', [cartId]);
+      const cartId = await ensureCartId(tx.sql, viewer.id);
+      const rows = await tx.sql.all('SELECT id FROM cart_items WHERE cart_id = ?', [cartId]);
       const itemIds = rows.map((r) => num(r.id));
-      await releaseHolds(tx.em, await findHolds(tx.em, itemIds), viewer.id, 'cart cleared');
-      await deleteItems(tx.em, itemIds);
+      await releaseHolds(tx.sql, await findHolds(tx.sql, itemIds), viewer.id, 'cart cleared');
+      await deleteItems(tx.sql, itemIds);
       return cartId;
     });
     return { id: cartId };
@@ -270,7 +273,7 @@ export class CartService {
     const maxBatches = options.maxBatches ?? 20;
     let total = 0;
     for (let batch = 0; batch < maxBatches; batch += 1) {
-      const released = await runUnitOfWork(ctx, (tx) => releaseLapsedHolds(tx.em, { limit: batchSize }));
+      const released = await runUnitOfWork(ctx, (tx) => releaseLapsedHolds(tx.sql, { limit: batchSize }));
       total += released;
       if (released === 0) break;
     }
@@ -300,21 +303,21 @@ export class CartService {
    * holds out of the sweep that allocateStock runs when stock is short.
    */
   private async holdForLine(
-    tx: RequestContext,
+    tx: UnitContext,
     line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean },
   ): Promise<void> {
-    const em = tx.em;
+    const sql = tx.sql;
     const expiresAtMs = Date.now() + tx.config.reservationTtlSeconds * 1000;
-    const holds = line.isNew ? [] : await findHolds(em, [line.itemId]);
+    const holds = line.isNew ? [] : await findHolds(sql, [line.itemId]);
     for (const hold of holds) {
-      if (!(await updateHold(em, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {
+      if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {
         throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
       }
     }
     const held = holds.reduce((sum, h) => sum + h.quantity, 0);
     if (line.wanted > held) {
       // Includes re-reserving holds of this line that lapsed and were swept.
-      const allocations = await allocateStock(em, {
+      const allocations = await allocateStock(sql, {
         productId: line.productId,
         quantity: line.wanted - held,
         mode: 'hold',
@@ -324,8 +327,8 @@ export class CartService {
       for (const allocation of allocations) {
         const hold = holds.find((h) => h.stockId === allocation.stockId);
         if (!hold) {
-          await insertHold(em, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs });
-        } else if (!(await updateHold(em, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
+          await insertHold(sql, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs });
+        } else if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
           throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
         }
       }
@@ -344,10 +347,10 @@ export class CartService {
         if (!cut) continue;
         const ok =
           cut === hold.quantity
-            ? await deleteHold(em, hold.id, hold.quantity)
-            : await updateHold(em, hold.id, hold.quantity, hold.quantity - cut, expiresAtMs);
+            ? await deleteHold(sql, hold.id, hold.quantity)
+            : await updateHold(sql, hold.id, hold.quantity, hold.quantity - cut, expiresAtMs);
         if (!ok) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-        await applyStockChangeOrRetry(em, {
+        await applyStockChangeOrRetry(sql, {
           stockId: hold.stockId,
           kind: StockMovementKind.RELEASE,
           onHandDelta: 0,
@@ -367,13 +370,14 @@ export class CartService {
   /** The cart as committed now: lines with current prices, exact totals and hold expiries. */
   private async loadContents(ctx: RequestContext, cartId: number): Promise<CartContents> {
     const em = ctx.em;
-    const rows = await em.execute<Row[]>('SELECT id, product_id, quantity FROM cart_items WHERE cart_id = ? ORDER BY id', [cartId]);
+    const sql = sqlFor(em);
+    const rows = await sql.all('SELECT id, product_id, quantity FROM cart_items WHERE cart_id = ? ORDER BY id', [cartId]);
     if (!rows.length) return { items: [], total: '0.00', expiresAt: null };
     const itemIds = rows.map((r) => num(r.id));
     const productIds = [...new Set(rows.map((r) => num(r.product_id)))];
     const [products, holdRows] = await Promise.all([
       em.find(Product, { id: { $in: productIds } }, { refresh: true }),
-      em.execute<Row[]>(
+      sql.all(
         `SELECT cart_item_id, MAX(expires_at_ms) AS until FROM stock_holds WHERE cart_item_id IN (${marks(itemIds.length)}) GROUP BY cart_item_id`,
         itemIds,
       ),

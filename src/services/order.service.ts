@@ -10,15 +10,16 @@ import {
 } from '../common/errors';
 import { addMoney, MAX_MONEY_CENTS, multiplyMoney, normalizeMoney, toCents } from '../common/money';
 import { requireId, requireIdempotencyKey, requireInt, requireMoney } from '../common/validate';
-import { Order, OrderLine, OrderStatus, Product, StockMovementKind, Warehouse } from '../entities';
+import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Warehouse } from '../entities';
 import { currentRead, lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
-import type { Em, RequestContext, Viewer } from './context';
+import type { RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
 import { loadBatched, loadById } from './request-batch';
 import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } from './stock-store';
-import { runUnitOfWork } from './unit-of-work';
+import { BuyNowBatcher } from './buy-now-batch';
+import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
-import { marks, num, type Row } from './sql';
+import { marks, num, sqlFor, type Sql } from './sql';
 
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */
@@ -35,8 +36,8 @@ export function requestHash(payload: Record<string, string | number>): string {
 }
 
 /** The order an earlier request with this key created, if any; IDEMPOTENCY_KEY_REUSED when it asked something else. */
-async function findReplay(em: Em, userId: number, idempotencyKey: string, hash: string): Promise<number | null> {
-  const row = await em.execute<Row>('SELECT id, request_hash FROM orders WHERE user_id = ? AND idempotency_key = ?', [userId, idempotencyKey], 'get');
+async function findReplay(sql: Sql, userId: number, idempotencyKey: string, hash: string): Promise<number | null> {
+  const row = await sql.get('SELECT id, request_hash FROM orders WHERE user_id = ? AND idempotency_key = ?', [userId, idempotencyKey]);
   if (!row) return null;
   if (row.request_hash !== hash) throw new IdempotencyKeyReusedError();
   return num(row.id);
@@ -47,25 +48,23 @@ function requireStorableTotal(total: string): string {
   return total;
 }
 
+interface OrderDraft {
+  userId: number;
+  idempotencyKey: string;
+  requestHash: string;
+  totalPrice: string;
+  shippingCost: string;
+}
+
 /** Inserts the order row first: the unique (user, idempotency key) makes a concurrent twin wait, fail and replay. */
-async function insertOrder(
-  em: Em,
-  order: { userId: number; idempotencyKey: string; requestHash: string; totalPrice: string; shippingCost: string },
-): Promise<number> {
-  const now = new Date();
-  return num(
-    await em.insert(Order, {
-      user: order.userId,
-      status: OrderStatus.PENDING,
-      totalPrice: order.totalPrice,
-      shippingCost: order.shippingCost,
-      idempotencyKey: order.idempotencyKey,
-      requestHash: order.requestHash,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-    }),
+async function insertOrder(sql: Sql, order: OrderDraft, now: Date): Promise<number> {
+  const at = sql.date(now);
+  const result = await sql.run(
+    'INSERT INTO orders (user_id, status, total_price, shipping_cost, idempotency_key, request_hash, version, created_at, updated_at) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)',
+    [order.userId, OrderStatus.PENDING, order.totalPrice, order.shippingCost, order.idempotencyKey, order.requestHash, at, at],
   );
+  return num(result.insertId);
 }
 
 interface LineDraft {
@@ -77,7 +76,7 @@ interface LineDraft {
 }
 
 /** One order line per product × stock row actually used, so a cancellation returns units where they came from. */
-async function insertLines(em: Em, orderId: number, drafts: LineDraft[]): Promise<void> {
+async function insertLines(sql: Sql, orderId: number, drafts: LineDraft[]): Promise<void> {
   const merged = new Map<string, LineDraft>();
   for (const d of drafts) {
     const key = `${d.productId}:${d.stockId}`;
@@ -85,20 +84,13 @@ async function insertLines(em: Em, orderId: number, drafts: LineDraft[]): Promis
     if (seen) seen.quantity += d.quantity;
     else merged.set(key, { ...d });
   }
-  const now = new Date();
-  await em.insertMany(
-    OrderLine,
-    [...merged.values()].map((d) => ({
-      order: orderId,
-      product: d.productId,
-      warehouse: d.warehouseId,
-      stock: d.stockId,
-      quantity: d.quantity,
-      unitPrice: d.unitPrice,
-      subtotal: multiplyMoney(d.unitPrice, d.quantity),
-      createdAt: now,
-      updatedAt: now,
-    })),
+  if (!merged.size) return;
+  const now = sql.date(new Date());
+  const lines = [...merged.values()];
+  await sql.run(
+    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
+      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    lines.flatMap((d) => [orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), now, now]),
   );
 }
 
@@ -109,8 +101,28 @@ async function fetchLines(ctx: RequestContext, orderIds: number[]): Promise<Map<
   return out;
 }
 
+/** How long a product this process saw short of stock keeps buyNow on the sold-out fast path. */
+const SHORT_HINT_MS = 5_000;
+const SHORT_HINT_MAX_PRODUCTS = 10_000;
+
 /** Checkout, buy-now and the order lifecycle. Orders are never deleted. */
 export class OrderService {
+  /**
+   * Products this process recently saw short of stock (product id → until, epoch ms). A hint of
+   * which path to take, never a protection: while a product is in it, buyNow first pays for the
+   * sold-out read below; otherwise (stock is there, the usual case while a sale runs) it skips that
+   * read and goes straight to the unit of work, whose guarded write decides either way.
+   */
+  private readonly recentlyShort = new Map<number, number>();
+
+  /** Sells concurrent buyNow requests for one product in one transaction (see BuyNowBatcher). */
+  private readonly buyNowBatcher = new BuyNowBatcher();
+
+  private noteShort(productId: number): void {
+    if (this.recentlyShort.size >= SHORT_HINT_MAX_PRODUCTS) this.recentlyShort.clear();
+    this.recentlyShort.set(productId, Date.now() + SHORT_HINT_MS);
+  }
+
   /**
    * The sold-out fast path of buyNow: one plain read, outside any transaction, before the write
    * limiter. It only ever refuses early what the guarded write would refuse anyway (lapsed holds
@@ -119,7 +131,7 @@ export class OrderService {
    * the only authority.
    */
   private async refuseIfSoldOut(ctx: RequestContext, userId: number, idempotencyKey: string, productId: number, quantity: number): Promise<void> {
-    const row = await ctx.em.execute<Row>(
+    const row = await sqlFor(ctx.em).get(
       'SELECT (SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?) AS order_id, ' +
         '(SELECT COUNT(*) FROM products WHERE id = ? AND archived_at IS NULL) AS live, ' +
         '(SELECT COALESCE(SUM(s.on_hand - s.reserved), 0) FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id ' +
@@ -127,7 +139,6 @@ export class OrderService {
         '(SELECT COALESCE(SUM(h.quantity), 0) FROM stock_holds h JOIN stocks s ON s.id = h.stock_id ' +
         'WHERE s.product_id = ? AND h.expires_at_ms <= ?) AS lapsed',
       [userId, idempotencyKey, productId, productId, productId, Date.now()],
-      'get',
     );
     // A replay, or an unknown/archived product (NOT_FOUND comes from the unit of work): stand aside.
     if (!row || row.order_id || num(row.live) === 0) return;
@@ -151,13 +162,13 @@ export class OrderService {
     const shippingCost = requireMoney('shippingCost', input.shippingCost ?? '0.00');
     const hash = requestHash({ op: 'checkout', shippingCost });
     const orderId = await runUnitOfWork(ctx, async (tx) => {
-      const em = tx.em;
+      const sql = tx.sql;
       // First statement: serialises this shopper's cart units, and later reads see all of them.
       await lockShopper(tx, viewer.id);
-      const replay = await findReplay(em, viewer.id, idempotencyKey, hash);
+      const replay = await findReplay(sql, viewer.id, idempotencyKey, hash);
       if (replay) return replay;
 
-      const items = await em.execute<Row[]>(
+      const items = await sql.all(
         'SELECT ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM carts c JOIN cart_items ci ON ci.cart_id = c.id ' +
           'JOIN products p ON p.id = ci.product_id WHERE c.user_id = ? ORDER BY ci.id',
         [viewer.id],
@@ -167,10 +178,10 @@ export class OrderService {
       const archived = items.find((r) => r.archived_at);
       if (archived) throw new BadUserInputError('cart', `Product ${num(archived.product_id)} is no longer for sale: remove it from the cart`);
       const totalPrice = requireStorableTotal(addMoney(shippingCost, ...lines.map((l) => multiplyMoney(l.price, l.quantity))));
-      const orderId = await insertOrder(em, { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost });
+      const orderId = await insertOrder(sql, { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost }, new Date());
 
       const itemIds = lines.map((l) => l.itemId);
-      const holds = await em.execute<Row[]>(
+      const holds = await sql.all(
         'SELECT h.id, h.cart_item_id, h.stock_id, h.quantity, s.warehouse_id FROM stock_holds h JOIN stocks s ON s.id = h.stock_id ' +
           `WHERE h.cart_item_id IN (${marks(itemIds.length)}) ORDER BY h.stock_id, h.id`,
         itemIds,
@@ -183,9 +194,9 @@ export class OrderService {
         const stockId = num(h.stock_id);
         const held = num(h.quantity);
         // A lapsed hold that was not swept is still ours. One swept after our snapshot: re-read.
-        if (!(await deleteHold(em, holdId, held))) throw new RetryableConflict(`hold ${holdId} changed concurrently`);
+        if (!(await deleteHold(sql, holdId, held))) throw new RetryableConflict(`hold ${holdId} changed concurrently`);
         const take = Math.min(held, line.quantity - (sold.get(line.itemId) ?? 0));
-        await applyStockChangeOrRetry(em, {
+        await applyStockChangeOrRetry(sql, {
           stockId,
           kind: take > 0 ? StockMovementKind.SALE : StockMovementKind.RELEASE,
           onHandDelta: take > 0 ? -take : 0,
@@ -205,25 +216,27 @@ export class OrderService {
         if (missing <= 0) continue;
         let allocations: Allocation[];
         try {
-          allocations = await allocateStock(em, { productId: line.productId, quantity: missing, mode: 'sell', actorId: viewer.id, orderId, reason: 'checkout (hold had lapsed)' });
+          allocations = await allocateStock(sql, { productId: line.productId, quantity: missing, mode: 'sell', actorId: viewer.id, orderId, reason: 'checkout (hold had lapsed)' });
         } catch (error) {
           if (error instanceof InsufficientStockError) throw new ReservationExpiredError(line.productId, num(error.extensions.available));
           throw error;
         }
         for (const a of allocations) drafts.push({ productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice: line.price });
       }
-      await insertLines(em, orderId, drafts);
-      await em.execute(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds, 'run');
+      await insertLines(sql, orderId, drafts);
+      await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
       return orderId;
     });
     return this.loadOrder(ctx, orderId);
   }
 
   /**
-   * Buys one product directly, without the cart: the flash-sale hot path. One unit of work and
-   * a handful of statements: replay check, product, order row, guarded stock write(s) with their
-   * ledger rows (split across warehouses in ascending stock id), order lines. INSUFFICIENT_STOCK
-   * leaves nothing behind. Idempotent like checkout.
+   * Buys one product directly, without the cart: the flash-sale hot path. The order row, the
+   * guarded stock write(s) with their SALE ledger rows (split across warehouses in ascending stock
+   * id) and the lines commit together or not at all; concurrent buyNow requests for the same
+   * product in this process share that transaction (BuyNowBatcher), each still getting its own
+   * answer. INSUFFICIENT_STOCK leaves nothing behind. Idempotent like checkout: the same key with
+   * the same input returns the same order, with other input IDEMPOTENCY_KEY_REUSED.
    */
   async buyNow(ctx: RequestContext, input: { productId: unknown; quantity: unknown; idempotencyKey: unknown }): Promise<Order> {
     const viewer = requireViewer(ctx);
@@ -232,35 +245,36 @@ export class OrderService {
     requireWithinHoldCap(ctx, quantity);
     const idempotencyKey = requireIdempotencyKey('idempotencyKey', input.idempotencyKey);
     const hash = requestHash({ op: 'buyNow', productId, quantity });
-    await this.refuseIfSoldOut(ctx, viewer.id, idempotencyKey, productId, quantity);
-    await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
-    const orderId = await runUnitOfWork(ctx, async (tx) => {
-      const em = tx.em;
-      // Replay check and product in one statement: this is the flash-sale path.
-      const found = await em.execute<Row>(
-        'SELECT p.price, p.archived_at, o.id AS order_id, o.request_hash FROM products p ' +
-          'LEFT JOIN orders o ON o.user_id = ? AND o.idempotency_key = ? WHERE p.id = ?',
-        [viewer.id, idempotencyKey, productId],
-        'get',
-      );
-      const replay = found ? (found.order_id ? num(found.order_id) : null) : await findReplay(em, viewer.id, idempotencyKey, hash);
-      if (replay) {
-        if (found && found.request_hash !== hash) throw new IdempotencyKeyReusedError();
-        return replay;
+    if ((this.recentlyShort.get(productId) ?? 0) > Date.now()) {
+      try {
+        await this.refuseIfSoldOut(ctx, viewer.id, idempotencyKey, productId, quantity);
+      } catch (error) {
+        if (error instanceof InsufficientStockError) this.noteShort(productId);
+        throw error;
       }
-      if (!found || found.archived_at) throw new NotFoundError('Product');
-      const product = { price: normalizeMoney(found.price as string) };
-      const totalPrice = requireStorableTotal(multiplyMoney(product.price, quantity));
-      const orderId = await insertOrder(em, { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost: '0.00' });
-      const allocations = await allocateStock(em, { productId, quantity, mode: 'sell', actorId: viewer.id, orderId, reason: 'buy now' });
-      await insertLines(
-        em,
-        orderId,
-        allocations.map((a) => ({ productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice: product.price })),
-      );
-      return orderId;
+    }
+    await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
+    const outcome = await this.buyNowBatcher
+      .submit(ctx, { userId: viewer.id, productId, quantity, idempotencyKey, requestHash: hash })
+      .catch((error: unknown) => {
+        if (error instanceof InsufficientStockError) this.noteShort(productId);
+        throw error;
+      });
+    if (outcome.kind === 'replay') return this.loadOrder(ctx, outcome.orderId);
+    this.recentlyShort.delete(productId);
+    // The new order is returned from the values just committed: no re-read per sale.
+    return ctx.em.merge(Order, {
+      id: outcome.orderId,
+      user: ctx.em.getReference(User, viewer.id),
+      status: OrderStatus.PENDING,
+      totalPrice: outcome.totalPrice,
+      shippingCost: '0.00',
+      idempotencyKey,
+      requestHash: hash,
+      version: 1,
+      createdAt: outcome.createdAt,
+      updatedAt: outcome.createdAt,
     });
-    return this.loadOrder(ctx, orderId);
   }
 
   /** The viewer's orders (all orders for an admin), optionally by status, oldest first, paginated. */
@@ -308,11 +322,12 @@ export class OrderService {
       const from = FORWARD_FROM[to];
       const current = await this.currentStatus(tx, orderId);
       if (!from || current !== from) throw new InvalidStatusTransitionError(current, to);
-      const result = await tx.em.execute<{ affectedRows: number }>(
-        'UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ?',
-        [to, tx.em.getPlatform().processDateProperty(new Date()), orderId, from],
-        'run',
-      );
+      const result = await tx.sql.run('UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ?', [
+        to,
+        tx.sql.date(new Date()),
+        orderId,
+        from,
+      ]);
       if (result.affectedRows !== 1) throw new InvalidStatusTransitionError(await this.currentStatus(tx, orderId), to);
     });
     return this.loadOrder(ctx, orderId);
@@ -335,29 +350,28 @@ export class OrderService {
     return warehouse;
   }
 
-  private async currentStatus(tx: RequestContext, orderId: number): Promise<OrderStatus> {
-    const row = await tx.em.execute<Row>(`SELECT status FROM orders WHERE id = ?${currentRead(tx)}`, [orderId], 'get');
+  private async currentStatus(tx: UnitContext, orderId: number): Promise<OrderStatus> {
+    const row = await tx.sql.get(`SELECT status FROM orders WHERE id = ?${currentRead(tx)}`, [orderId]);
     if (!row) throw new NotFoundError('Order');
     return row.status as OrderStatus;
   }
 
-  private async cancelInUnit(tx: RequestContext, viewer: Viewer, admin: boolean, orderId: number): Promise<void> {
-    const em = tx.em;
-    const order = await em.execute<Row>('SELECT id, user_id FROM orders WHERE id = ?', [orderId], 'get');
+  private async cancelInUnit(tx: UnitContext, viewer: Viewer, admin: boolean, orderId: number): Promise<void> {
+    const sql = tx.sql;
+    const order = await sql.get('SELECT id, user_id FROM orders WHERE id = ?', [orderId]);
     if (!order || (!admin && num(order.user_id) !== viewer.id)) throw new NotFoundError('Order');
     const allowed = admin ? [OrderStatus.PENDING, OrderStatus.PROCESSED] : [OrderStatus.PENDING];
-    const result = await em.execute<{ affectedRows: number }>(
+    const result = await sql.run(
       `UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (${marks(allowed.length)})`,
-      [OrderStatus.CANCELLED, em.getPlatform().processDateProperty(new Date()), orderId, ...allowed],
-      'run',
+      [OrderStatus.CANCELLED, sql.date(new Date()), orderId, ...allowed],
     );
     if (result.affectedRows !== 1) throw new InvalidStatusTransitionError(await this.currentStatus(tx, orderId), OrderStatus.CANCELLED);
-    const lines = await em.execute<Row[]>(
+    const lines = await sql.all(
       'SELECT stock_id, SUM(quantity) AS quantity FROM order_lines WHERE order_id = ? GROUP BY stock_id ORDER BY stock_id',
       [orderId],
     );
     for (const line of lines) {
-      await applyStockChangeOrRetry(em, {
+      await applyStockChangeOrRetry(sql, {
         stockId: num(line.stock_id),
         kind: StockMovementKind.CANCELLATION,
         onHandDelta: num(line.quantity),

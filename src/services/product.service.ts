@@ -8,7 +8,7 @@ import { loadBatched, loadById } from './request-batch';
 import { availableByProduct } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
-import { marks, type Row } from './sql';
+import { marks, sqlFor, type Row } from './sql';
 
 export interface ProductFields {
   name?: string | null;
@@ -47,7 +47,7 @@ function nameContains(text: string): FilterQuery<Product> {
   return { id: { $in: raw('(SELECT p2.id FROM products p2 WHERE INSTR(LOWER(p2.name), ?) > 0)', [text.toLowerCase()]) } };
 }
 
-const fetchAvailable = (ctx: RequestContext, ids: number[]) => availableByProduct(ctx.em, ids);
+const fetchAvailable = (ctx: RequestContext, ids: number[]) => availableByProduct(sqlFor(ctx.em), ids);
 
 const fetchTotalOrdered = async (ctx: RequestContext, ids: number[]) => {
   const rows = await ctx.em.execute<Row[]>(

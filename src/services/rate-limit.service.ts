@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { Em, RequestContext } from './context';
-import { marks, type Row } from './sql';
+import { num, sqlFor, type Sql } from './sql';
 
 /** One limit: at most `limit` attempts per `windowSeconds` in `bucket` (0 turns it off). */
 export interface RateRule {
@@ -38,9 +38,8 @@ export function ipBucket(ip: string): string {
 /**
  * Attempt counters in the database (table rate_limits), so every server process, on any machine,
  * shares them. Each attempt is one atomic upsert per bucket that either starts a new window (the
- * previous one ran out) or adds one; the counts are read back in the same transaction, whose row
- * locks keep other attempts out until it commits, so no two attempts can both see "under the
- * limit" for the last slot. Every attempt counts, including refused ones.
+ * previous one ran out) or adds one; the statement itself returns the count it left, so no two
+ * attempts can both see "under the limit" for the last slot. Every attempt counts, including refused ones.
  */
 export class RateLimitService {
   constructor(private readonly config: AppConfig) {}
@@ -100,40 +99,54 @@ export class RateLimitService {
   }
 
   /**
-   * One transaction: the upserts (always in the rules' order, so two attempts lock buckets in the
-   * same order), then the counts. InnoDB can still report a deadlock between concurrent upserts of
-   * a new key; the transaction then rolled back (nothing counted) and is simply run again.
+   * Counts the attempt in each rule's bucket, in the rules' order, each with ONE atomic statement
+   * that starts a new window (the previous one ran out) or adds one and returns the count it left
+   * (MySQL through LAST_INSERT_ID(expr), SQLite through RETURNING). Every attempt therefore sees
+   * its own exact position in the window, however many processes race, with no transaction around
+   * it. InnoDB can report a deadlock between concurrent upserts of a new key; the statement then
+   * changed nothing and is simply run again.
    */
   private async countAttempt(ctx: RequestContext, rules: RateRule[], nowMs: number): Promise<Map<string, { hits: number; windowStartMs: number }>> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await ctx.em.fork({ clear: true }).transactional(async (em) => {
-          for (const rule of rules) await this.hit(em, rule, nowMs);
-          const rows = await em.execute<Row[]>(
-            `SELECT bucket, window_start_ms, hits FROM rate_limits WHERE bucket IN (${marks(rules.length)})`,
-            rules.map((r) => r.bucket),
-          );
-          return new Map(rows.map((r) => [String(r.bucket), { hits: Number(r.hits), windowStartMs: Number(r.window_start_ms) }]));
-        });
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        const transient = error instanceof DeadlockException || error instanceof LockWaitTimeoutException || code === 'SQLITE_BUSY';
-        if (!transient || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    const sql = sqlFor(ctx.em);
+    const counts = new Map<string, { hits: number; windowStartMs: number }>();
+    for (const rule of rules) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          counts.set(rule.bucket, await this.hit(sql, rule, nowMs));
+          break;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          const transient = error instanceof DeadlockException || error instanceof LockWaitTimeoutException || code === 'SQLITE_BUSY';
+          if (!transient || attempt >= MAX_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        }
       }
     }
+    return counts;
   }
 
-  private async hit(em: Em, rule: RateRule, nowMs: number): Promise<void> {
+  private async hit(sql: Sql, rule: RateRule, nowMs: number): Promise<{ hits: number; windowStartMs: number }> {
     const staleAt = nowMs - rule.windowSeconds * 1000;
     // `hits` is assigned first: MySQL evaluates the assignments left to right with the new values,
     // SQLite with the old ones, and so both see the window as it was.
-    const sql =
-      this.config.database.kind === 'mysql'
-        ? 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE ' +
-          'hits = IF(window_start_ms <= ?, 1, hits + 1), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)'
-        : 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1) ON CONFLICT (bucket) DO UPDATE SET ' +
-          'hits = CASE WHEN window_start_ms <= ? THEN 1 ELSE hits + 1 END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END';
-    await em.execute(sql, [rule.bucket, nowMs, staleAt, staleAt, nowMs], 'run');
+    if (sql.kind === 'sqlite') {
+      const row = await sql.get(
+        'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1) ON CONFLICT (bucket) DO UPDATE SET ' +
+          'hits = CASE WHEN window_start_ms <= ? THEN 1 ELSE hits + 1 END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
+          'RETURNING hits, window_start_ms',
+        [rule.bucket, nowMs, staleAt, staleAt, nowMs],
+      );
+      return { hits: num(row?.hits), windowStartMs: num(row?.window_start_ms) };
+    }
+    const result = await sql.run(
+      'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE ' +
+        'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, 1, hits + 1)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
+      [rule.bucket, nowMs, staleAt, staleAt, nowMs],
+    );
+    const hits = num(result.insertId);
+    // The window's start matters only to a refusal (its retryAfter): read it then, not on every attempt.
+    if (hits <= rule.limit) return { hits, windowStartMs: nowMs };
+    const row = await sql.get('SELECT window_start_ms FROM rate_limits WHERE bucket = ?', [rule.bucket]);
+    return { hits, windowStartMs: row ? num(row.window_start_ms) : nowMs };
   }
 }

@@ -5,6 +5,7 @@ import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entiti
 import type { Services } from './container';
 import { hashPassword } from './password.service';
 import { applyStockChangeOrRetry, ensureStockRow } from './stock-store';
+import { sqlFor } from './sql';
 
 /** Demo accounts for a local try-out (documented in the README); seeded only into an empty database. */
 export const DEMO_USERS = [
@@ -45,9 +46,9 @@ export async function seedDemoDataIfEmpty(orm: Orm, _config: AppConfig, _service
       await tx.flush();
       for (const [i, p] of DEMO_PRODUCTS.entries()) {
         for (const [w, quantity] of p.stock.entries()) {
-          const stockId = await ensureStockRow(tx, warehouses[w].id, products[i].id);
+          const stockId = await ensureStockRow(sqlFor(tx), warehouses[w].id, products[i].id);
           if (quantity > 0) {
-            await applyStockChangeOrRetry(tx, {
+            await applyStockChangeOrRetry(sqlFor(tx), {
               stockId,
               kind: StockMovementKind.ADJUSTMENT,
               onHandDelta: quantity,

@@ -1,4 +1,18 @@
-/** Small helpers for the parameterised SQL the services run through `em.execute`. */
+import { logger } from '../config/logger';
+import type { Em } from './context';
+
+/** `ORM_DEBUG=1`: log each statement (never its values: they can hold secrets). */
+const DEBUG_SQL = process.env.ORM_DEBUG === '1';
+
+/**
+ * The parameterised SQL the services run. Statements go straight to the driver connection that
+ * MikroORM's pool (or its transaction) holds, not through `em.execute`: on the checkout hot path
+ * the ORM's per-statement layers (query formatting, knex raw, logging hooks) cost several times
+ * the driver call itself (docs/BENCHMARKS.md § Findings). Transactions, pooling and error types
+ * stay MikroORM's: a unit of work is still `em.transactional` on a fresh fork, and driver errors
+ * are converted by MikroORM's exception converter, so `UniqueConstraintViolationException` and
+ * friends mean the same on both paths.
+ */
 
 /** A row as the driver returns it (MySQL and SQLite differ in number/string types). */
 export type Row = Record<string, unknown>;
@@ -8,3 +22,140 @@ export const num = (value: unknown): number => Number(value ?? 0);
 
 /** `?,?,…` placeholders for an IN list of `count` values. */
 export const marks = (count: number): string => Array.from({ length: count }, () => '?').join(',');
+
+export interface RunResult {
+  /** Rows the statement matched (MySQL reports found rows, as version checks need). */
+  affectedRows: number;
+  insertId: number;
+}
+
+/** One database session: a transaction's connection, or the pool (one connection per statement). */
+export interface Sql {
+  readonly kind: 'mysql' | 'sqlite';
+  all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  get(sql: string, params?: readonly unknown[]): Promise<Row | undefined>;
+  run(sql: string, params?: readonly unknown[]): Promise<RunResult>;
+  /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
+  date(value: Date): unknown;
+}
+
+interface MysqlResultHeader {
+  affectedRows: number;
+  insertId: number;
+}
+interface MysqlConnection {
+  query(sql: string, params: readonly unknown[], callback: (error: Error | null, result: unknown) => void): void;
+}
+interface SqliteStatement {
+  reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+}
+
+type Execute = (sql: string, params: readonly unknown[]) => Promise<Row[] | RunResult>;
+
+function mysqlExecute(connection: MysqlConnection, sql: string, params: readonly unknown[]): Promise<Row[] | RunResult> {
+  return new Promise((resolve, reject) => {
+    connection.query(sql, params, (error, result) => {
+      if (error) return reject(error);
+      if (Array.isArray(result)) return resolve(result as Row[]);
+      const header = result as MysqlResultHeader;
+      resolve({ affectedRows: header.affectedRows, insertId: header.insertId });
+    });
+  });
+}
+
+/** better-sqlite3 compiles a statement once per text; the texts we run are few (IN lists aside). */
+const sqliteStatements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+const SQLITE_STATEMENT_CACHE = 500;
+
+function sqliteExecute(db: SqliteDatabase, sql: string, params: readonly unknown[]): Row[] | RunResult {
+  let cache = sqliteStatements.get(db);
+  if (!cache) sqliteStatements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) {
+    if (cache.size >= SQLITE_STATEMENT_CACHE) cache.clear();
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  // better-sqlite3 binds neither booleans nor dates: the same conversions as the ORM's knex client.
+  const bound = params.map((p) => (p instanceof Date ? p.getTime() : typeof p === 'boolean' ? Number(p) : p));
+  if (statement.reader) return statement.all(...bound) as Row[];
+  const result = statement.run(...bound);
+  return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
+}
+
+class DriverSql implements Sql {
+  constructor(
+    readonly kind: 'mysql' | 'sqlite',
+    private readonly execute: Execute,
+    private readonly platformDate: (value: Date) => unknown,
+  ) {}
+
+  async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.execute(sql, params);
+    return Array.isArray(result) ? result : [];
+  }
+
+  async get(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
+    const result = await this.execute(sql, params);
+    return Array.isArray(result) ? { affectedRows: result.length, insertId: 0 } : result;
+  }
+
+  date(value: Date): unknown {
+    return this.platformDate(value);
+  }
+}
+
+interface KnexClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown> | unknown;
+}
+
+function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: unknown) => unknown): Sql {
+  const kind = em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql';
+  const driver = em.getDriver();
+  const platform = em.getPlatform();
+  const execute: Execute = async (sql, params) => {
+    if (DEBUG_SQL) logger.debug('sql', { sql });
+    const connection = await acquire();
+    try {
+      return kind === 'mysql'
+        ? await mysqlExecute(connection as MysqlConnection, sql, params)
+        : sqliteExecute(connection as SqliteDatabase, sql, params);
+    } catch (error) {
+      throw driver.convertException(error as Error);
+    } finally {
+      await release(connection);
+    }
+  };
+  return new DriverSql(kind, execute, (value) => platform.processDateProperty(value));
+}
+
+const pooled = new WeakMap<object, Sql>();
+
+/**
+ * The session for `em`: inside `em.transactional` the transaction's own connection (so every
+ * statement is part of it); outside, the pool, one connection per statement (autocommit).
+ */
+export function sqlFor(em: Em): Sql {
+  const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
+  if (trx) {
+    const connection = trx.client.acquireConnection();
+    return sqlOn(em, () => connection, () => undefined);
+  }
+  const client = em.getConnection().getKnex().client as KnexClient;
+  let sql = pooled.get(client);
+  if (!sql) {
+    sql = sqlOn(em, () => client.acquireConnection(), (connection) => client.releaseConnection(connection));
+    pooled.set(client, sql);
+  }
+  return sql;
+}

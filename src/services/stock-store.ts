@@ -1,14 +1,13 @@
 import { InsufficientStockError, RetryableConflict } from '../common/errors';
-import { StockHold, StockMovement, StockMovementKind } from '../entities';
-import type { Em as EntityManager } from './context';
-import { marks, num, type Row } from './sql';
+import { StockMovementKind } from '../entities';
+import { marks, num, type Row, type Sql } from './sql';
 
 /**
  * The only code that writes `stocks` and `stock_holds`. Every stock change is ONE guarded UPDATE
  * whose WHERE clause re-checks the invariants against the row as it is at that instant (and, for
  * a compare-and-set, the version), followed in the same transaction by its ledger row. A stale
  * read can therefore never be written back: a write that lost a race matches no row, and the
- * caller retries the whole unit of work. Callers must run inside `runUnitOfWork`.
+ * caller retries the whole unit of work. Callers must run inside `runUnitOfWork`, on its `tx.sql`.
  *
  * Lock order: when a unit touches several stock rows it must touch them in ascending id order,
  * so concurrent multi-line checkouts cannot deadlock.
@@ -44,12 +43,7 @@ export interface Allocation {
   quantity: number;
 }
 
-
-function dbNow(em: EntityManager): unknown {
-  return em.getPlatform().processDateProperty(new Date());
-}
-
-function toStockRow(r: Row): StockRow {
+export function toStockRow(r: Row): StockRow {
   return {
     id: num(r.id),
     warehouseId: num(r.warehouse_id),
@@ -60,57 +54,48 @@ function toStockRow(r: Row): StockRow {
   };
 }
 
-export async function readStock(em: EntityManager, stockId: number): Promise<StockState | null> {
-  const row = await em.execute<Row>('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ?', [stockId], 'get');
+export async function readStock(sql: Sql, stockId: number): Promise<StockState | null> {
+  const row = await sql.get('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ?', [stockId]);
   return row ? { id: num(row.id), onHand: num(row.on_hand), reserved: num(row.reserved), version: num(row.version) } : null;
 }
 
 /**
- * Applies one change as a single guarded statement and records it in the ledger. Returns the row
- * after the change, or null when the guard failed (not enough stock, a reserved amount that is
- * not there, or a stale version); nothing is written then.
+ * Applies one change as a single guarded statement and records it in the ledger. False when the
+ * guard failed (not enough stock, a reserved amount that is not there, or a stale version);
+ * nothing is written then. The ledger row copies the after-values from the row this transaction
+ * has just write-locked (INSERT … SELECT), so they are exactly this change's result, in one round
+ * trip: the hot row stays locked for as few statements as possible.
  */
-export async function applyStockChange(em: EntityManager, change: StockChange): Promise<StockState | null> {
+export async function applyStockChange(sql: Sql, change: StockChange): Promise<boolean> {
   const { stockId, onHandDelta, reservedDelta } = change;
-  const params: unknown[] = [onHandDelta, reservedDelta, dbNow(em), stockId, reservedDelta, reservedDelta, onHandDelta];
-  let sql =
+  const now = sql.date(new Date());
+  const params: unknown[] = [onHandDelta, reservedDelta, now, stockId, reservedDelta, reservedDelta, onHandDelta];
+  let update =
     'UPDATE stocks SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + 1, updated_at = ? ' +
     'WHERE id = ? AND reserved + ? >= 0 AND reserved + ? <= on_hand + ?';
   if (change.expectedVersion !== undefined) {
-    sql += ' AND version = ?';
+    update += ' AND version = ?';
     params.push(change.expectedVersion);
   }
-  const result = await em.execute<{ affectedRows: number }>(sql, params, 'run');
-  if (result.affectedRows !== 1) return null;
-  // This transaction now holds the row's write lock, so this read sees exactly our write.
-  const after = await readStock(em, stockId);
-  if (!after) throw new Error(`stock ${stockId} vanished inside its own transaction`);
-  await em.insert(StockMovement, {
-    stock: stockId,
-    kind: change.kind,
-    onHandDelta,
-    reservedDelta,
-    onHandAfter: after.onHand,
-    reservedAfter: after.reserved,
-    reason: change.reason ?? null,
-    orderId: change.orderId ?? null,
-    actor: change.actorId ?? null,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  });
-  return after;
+  const result = await sql.run(update, params);
+  if (result.affectedRows !== 1) return false;
+  const ledger = await sql.run(
+    'INSERT INTO stock_movements (stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, created_at, updated_at) ' +
+      'SELECT id, ?, ?, ?, on_hand, reserved, ?, ?, ?, ?, ? FROM stocks WHERE id = ?',
+    [change.kind, onHandDelta, reservedDelta, change.reason ?? null, change.orderId ?? null, change.actorId ?? null, now, now, stockId],
+  );
+  if (ledger.affectedRows !== 1) throw new Error(`stock ${stockId} vanished inside its own transaction`);
+  return true;
 }
 
 /** Like applyStockChange, but a failed guard means another transaction won: retry the unit. */
-export async function applyStockChangeOrRetry(em: EntityManager, change: StockChange): Promise<StockState> {
-  const after = await applyStockChange(em, change);
-  if (!after) throw new RetryableConflict(`stock ${change.stockId} changed concurrently`);
-  return after;
+export async function applyStockChangeOrRetry(sql: Sql, change: StockChange): Promise<void> {
+  if (!(await applyStockChange(sql, change))) throw new RetryableConflict(`stock ${change.stockId} changed concurrently`);
 }
 
 /** Stock rows of a product in live (not archived) warehouses, in lock order. */
-export async function findSellableStocks(em: EntityManager, productId: number): Promise<StockRow[]> {
-  const rows = await em.execute<Row[]>(
+export async function findSellableStocks(sql: Sql, productId: number): Promise<StockRow[]> {
+  const rows = await sql.all(
     'SELECT s.id, s.warehouse_id, s.product_id, s.on_hand, s.reserved, s.version FROM stocks s ' +
       'JOIN warehouses w ON w.id = s.warehouse_id WHERE s.product_id = ? AND w.archived_at IS NULL ORDER BY s.id',
     [productId],
@@ -119,10 +104,10 @@ export async function findSellableStocks(em: EntityManager, productId: number): 
 }
 
 /** Quantity in holds that lapsed before `nowMs` but were not swept yet, per stock row. */
-export async function lapsedHeldByStock(em: EntityManager, stockIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {
+export async function lapsedHeldByStock(sql: Sql, stockIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (!stockIds.length) return out;
-  const rows = await em.execute<Row[]>(
+  const rows = await sql.all(
     `SELECT stock_id, SUM(quantity) AS qty FROM stock_holds WHERE expires_at_ms <= ? AND stock_id IN (${marks(stockIds.length)}) GROUP BY stock_id`,
     [nowMs, ...stockIds],
   );
@@ -134,10 +119,10 @@ export async function lapsedHeldByStock(em: EntityManager, stockIds: number[], n
  * Sellable quantity per product: on hand minus active holds, over live warehouses. A lapsed hold
  * stops counting at once, whether or not the sweeper has released it yet.
  */
-export async function availableByProduct(em: EntityManager, productIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {
+export async function availableByProduct(sql: Sql, productIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {
   const out = new Map<number, number>(productIds.map((id) => [id, 0]));
   if (!productIds.length) return out;
-  const rows = await em.execute<Row[]>(
+  const rows = await sql.all(
     'SELECT s.product_id, SUM(s.on_hand - s.reserved) AS free, ' +
       'COALESCE(SUM((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.stock_id = s.id AND h.expires_at_ms <= ?)), 0) AS lapsed ' +
       `FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id WHERE w.archived_at IS NULL AND s.product_id IN (${marks(productIds.length)}) GROUP BY s.product_id`,
@@ -154,24 +139,24 @@ export async function availableByProduct(em: EntityManager, productIds: number[]
  * Returns the quantity released.
  */
 export async function releaseLapsedHolds(
-  em: EntityManager,
+  sql: Sql,
   options: { stockId?: number; nowMs?: number; limit?: number } = {},
 ): Promise<number> {
   const nowMs = options.nowMs ?? Date.now();
   const params: unknown[] = [nowMs];
-  let sql = 'SELECT id, stock_id, quantity FROM stock_holds WHERE expires_at_ms <= ?';
+  let query = 'SELECT id, stock_id, quantity FROM stock_holds WHERE expires_at_ms <= ?';
   if (options.stockId !== undefined) {
-    sql += ' AND stock_id = ?';
+    query += ' AND stock_id = ?';
     params.push(options.stockId);
   }
-  sql += ` ORDER BY stock_id, id LIMIT ${Math.max(1, Math.min(options.limit ?? 500, 5000))}`;
-  const holds = await em.execute<Row[]>(sql, params);
+  query += ` ORDER BY stock_id, id LIMIT ${Math.max(1, Math.min(options.limit ?? 500, 5000))}`;
+  const holds = await sql.all(query, params);
   let released = 0;
   for (const h of holds) {
     const quantity = num(h.quantity);
-    const deleted = await deleteHold(em, num(h.id), quantity, nowMs);
+    const deleted = await deleteHold(sql, num(h.id), quantity, nowMs);
     if (!deleted) continue;
-    await applyStockChangeOrRetry(em, {
+    await applyStockChangeOrRetry(sql, {
       stockId: num(h.stock_id),
       kind: StockMovementKind.EXPIRY,
       onHandDelta: 0,
@@ -197,16 +182,16 @@ export async function releaseLapsedHolds(
  * servers' clocks should be kept in sync (NTP); skew only shifts when a hold lapses.
  */
 export async function allocateStock(
-  em: EntityManager,
+  sql: Sql,
   input: { productId: number; quantity: number; mode: 'hold' | 'sell'; actorId: number | null; orderId?: number | null; reason?: string },
 ): Promise<Allocation[]> {
-  let rows = await findSellableStocks(em, input.productId);
+  let rows = await findSellableStocks(sql, input.productId);
   let free = rows.reduce((sum, r) => sum + Math.max(0, r.onHand - r.reserved), 0);
   if (free < input.quantity) {
-    const lapsed = await lapsedHeldByStock(em, rows.map((r) => r.id));
+    const lapsed = await lapsedHeldByStock(sql, rows.map((r) => r.id));
     if (lapsed.size) {
-      for (const stockId of [...lapsed.keys()].sort((a, b) => a - b)) await releaseLapsedHolds(em, { stockId });
-      rows = await findSellableStocks(em, input.productId);
+      for (const stockId of [...lapsed.keys()].sort((a, b) => a - b)) await releaseLapsedHolds(sql, { stockId });
+      rows = await findSellableStocks(sql, input.productId);
       free = rows.reduce((sum, r) => sum + Math.max(0, r.onHand - r.reserved), 0);
     }
   }
@@ -218,7 +203,7 @@ export async function allocateStock(
     if (remaining === 0) break;
     const take = Math.min(remaining, Math.max(0, row.onHand - row.reserved));
     if (take === 0) continue;
-    await applyStockChangeOrRetry(em, {
+    await applyStockChangeOrRetry(sql, {
       stockId: row.id,
       kind: input.mode === 'hold' ? StockMovementKind.RESERVATION : StockMovementKind.SALE,
       onHandDelta: input.mode === 'hold' ? 0 : -take,
@@ -241,9 +226,9 @@ export interface HoldRow {
   expiresAtMs: number;
 }
 
-export async function findHolds(em: EntityManager, cartItemIds: number[]): Promise<HoldRow[]> {
+export async function findHolds(sql: Sql, cartItemIds: number[]): Promise<HoldRow[]> {
   if (!cartItemIds.length) return [];
-  const rows = await em.execute<Row[]>(
+  const rows = await sql.all(
     `SELECT id, cart_item_id, stock_id, quantity, expires_at_ms FROM stock_holds WHERE cart_item_id IN (${marks(cartItemIds.length)}) ORDER BY stock_id, id`,
     cartItemIds,
   );
@@ -256,24 +241,23 @@ export async function findHolds(em: EntityManager, cartItemIds: number[]): Promi
   }));
 }
 
-export async function insertHold(em: EntityManager, hold: Omit<HoldRow, 'id'>): Promise<void> {
-  await em.insert(StockHold, {
-    cartItem: hold.cartItemId,
-    stock: hold.stockId,
-    quantity: hold.quantity,
-    expiresAtMs: String(hold.expiresAtMs),
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  });
+export async function insertHold(sql: Sql, hold: Omit<HoldRow, 'id'>): Promise<void> {
+  const now = sql.date(new Date());
+  await sql.run(
+    'INSERT INTO stock_holds (cart_item_id, stock_id, quantity, expires_at_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [hold.cartItemId, hold.stockId, hold.quantity, hold.expiresAtMs, now, now],
+  );
 }
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
-export async function updateHold(em: EntityManager, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Promise<boolean> {
-  const result = await em.execute<{ affectedRows: number }>(
-    'UPDATE stock_holds SET quantity = ?, expires_at_ms = ?, updated_at = ? WHERE id = ? AND quantity = ?',
-    [toQuantity, expiresAtMs, dbNow(em), holdId, fromQuantity],
-    'run',
-  );
+export async function updateHold(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Promise<boolean> {
+  const result = await sql.run('UPDATE stock_holds SET quantity = ?, expires_at_ms = ?, updated_at = ? WHERE id = ? AND quantity = ?', [
+    toQuantity,
+    expiresAtMs,
+    sql.date(new Date()),
+    holdId,
+    fromQuantity,
+  ]);
   return result.affectedRows === 1;
 }
 
@@ -281,26 +265,63 @@ export async function updateHold(em: EntityManager, holdId: number, fromQuantity
  * Deletes a hold only if it still has `quantity` (and, with `lapsedBeforeMs`, only if it lapsed
  * by then). True means this transaction removed exactly that quantity and must give it back.
  */
-export async function deleteHold(em: EntityManager, holdId: number, quantity: number, lapsedBeforeMs?: number): Promise<boolean> {
+export async function deleteHold(sql: Sql, holdId: number, quantity: number, lapsedBeforeMs?: number): Promise<boolean> {
   const params: unknown[] = [holdId, quantity];
-  let sql = 'DELETE FROM stock_holds WHERE id = ? AND quantity = ?';
+  let statement = 'DELETE FROM stock_holds WHERE id = ? AND quantity = ?';
   if (lapsedBeforeMs !== undefined) {
-    sql += ' AND expires_at_ms <= ?';
+    statement += ' AND expires_at_ms <= ?';
     params.push(lapsedBeforeMs);
   }
-  const result = await em.execute<{ affectedRows: number }>(sql, params, 'run');
+  const result = await sql.run(statement, params);
   return result.affectedRows === 1;
 }
 
 /** Inserts the stock row for a warehouse × product if it is missing; a concurrent insert wins via the unique key. */
-export async function ensureStockRow(em: EntityManager, warehouseId: number, productId: number): Promise<number> {
-  const existing = await em.execute<Row>('SELECT id FROM stocks WHERE warehouse_id = ? AND product_id = ?', [warehouseId, productId], 'get');
+export async function ensureStockRow(sql: Sql, warehouseId: number, productId: number): Promise<number> {
+  const existing = await sql.get('SELECT id FROM stocks WHERE warehouse_id = ? AND product_id = ?', [warehouseId, productId]);
   if (existing) return num(existing.id);
-  const now = dbNow(em);
-  const result = await em.execute<{ insertId: number }>(
+  const now = sql.date(new Date());
+  const result = await sql.run(
     'INSERT INTO stocks (warehouse_id, product_id, on_hand, reserved, version, created_at, updated_at) VALUES (?, ?, 0, 0, 1, ?, ?)',
     [warehouseId, productId, now, now],
-    'run',
   );
   return num(result.insertId);
+}
+
+export interface Sale {
+  orderId: number;
+  quantity: number;
+  actorId: number;
+}
+
+/**
+ * Sells several orders' units from ONE stock row in one guarded statement (the buy-now batch of
+ * one process: docs/BENCHMARKS.md), with one SALE ledger row per order. The ledger rows are the
+ * serial decomposition of the batch, in `sales` order: each records the row as it would have been
+ * right after that order alone, so the ledger chain is exactly as if the orders had been applied
+ * one by one. False when the row no longer has the total free (nothing is written then).
+ */
+export async function sellInBatch(sql: Sql, stockId: number, sales: Sale[], reason: string): Promise<boolean> {
+  const total = sales.reduce((sum, s) => sum + s.quantity, 0);
+  const now = sql.date(new Date());
+  const result = await sql.run(
+    'UPDATE stocks SET on_hand = on_hand - ?, version = version + 1, updated_at = ? WHERE id = ? AND reserved <= on_hand - ?',
+    [total, now, stockId, total],
+  );
+  if (result.affectedRows !== 1) return false;
+  // `later`: what the orders after this one took from the row, so on_hand_after = final + later.
+  let later = total;
+  const parts = sales.map((s) => {
+    later -= s.quantity;
+    return [s.orderId, s.quantity, later, s.actorId];
+  });
+  const ledger = await sql.run(
+    'INSERT INTO stock_movements (stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, created_at, updated_at) ' +
+      'SELECT s.id, ?, -m.qty, 0, s.on_hand + m.later, s.reserved, ?, m.order_id, m.actor_id, ?, ? FROM stocks s JOIN (' +
+      parts.map(() => 'SELECT ? AS order_id, ? AS qty, ? AS later, ? AS actor_id').join(' UNION ALL ') +
+      ') m ON 1 = 1 WHERE s.id = ? ORDER BY m.later DESC',
+    [StockMovementKind.SALE, reason, now, now, ...parts.flat(), stockId],
+  );
+  if (ledger.affectedRows !== sales.length) throw new Error(`stock ${stockId} vanished inside its own transaction`);
+  return true;
 }

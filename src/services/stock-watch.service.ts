@@ -3,6 +3,7 @@ import { logger } from '../config/logger';
 import { Product } from '../entities';
 import type { Em, RequestContext } from './context';
 import { availableByProduct } from './stock-store';
+import { sqlFor } from './sql';
 
 export interface StockLevel {
   productId: number;
@@ -38,7 +39,7 @@ export class StockWatchService {
       queue.push(level);
       wake?.();
     };
-    const current = (await availableByProduct(ctx.em.fork(), [productId])).get(productId) ?? 0;
+    const current = (await availableByProduct(sqlFor(ctx.em), [productId])).get(productId) ?? 0;
     queue.push({ productId, available: current });
     if (!this.listeners.has(productId)) this.last.set(productId, current);
     this.add(productId, listener);
@@ -95,7 +96,7 @@ export class StockWatchService {
     if (this.polling || !this.source || this.listeners.size === 0) return;
     this.polling = true;
     try {
-      const levels = await availableByProduct(this.source.fork(), [...this.listeners.keys()]);
+      const levels = await availableByProduct(sqlFor(this.source), [...this.listeners.keys()]);
       for (const [productId, available] of levels) {
         if (this.last.get(productId) === available) continue;
         this.last.set(productId, available);

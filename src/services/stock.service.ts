@@ -6,9 +6,9 @@ import type { RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
 import { loadBatched, loadById } from './request-batch';
 import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds, type StockState } from './stock-store';
-import { runUnitOfWork } from './unit-of-work';
+import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
-import { type Row } from './sql';
+import { sqlFor } from './sql';
 
 export const MAX_ON_HAND = 1_000_000_000;
 export const MAX_BULK_ITEMS = 500;
@@ -47,9 +47,9 @@ export interface WarehouseRow {
  * side), `update` for deleting the warehouse, so a delete and a stock change of the same
  * warehouse never interleave. SQLite serialises writing transactions by itself.
  */
-export async function lockWarehouseRow(ctx: RequestContext, id: number, mode: 'share' | 'update'): Promise<WarehouseRow | null> {
-  const lock = ctx.config.database.kind === 'mysql' ? (mode === 'share' ? ' LOCK IN SHARE MODE' : ' FOR UPDATE') : '';
-  const row = await ctx.em.execute<Row>(`SELECT id, owner_id, archived_at FROM warehouses WHERE id = ?${lock}`, [id], 'get');
+export async function lockWarehouseRow(tx: UnitContext, id: number, mode: 'share' | 'update'): Promise<WarehouseRow | null> {
+  const lock = tx.sql.kind === 'mysql' ? (mode === 'share' ? ' LOCK IN SHARE MODE' : ' FOR UPDATE') : '';
+  const row = await tx.sql.get(`SELECT id, owner_id, archived_at FROM warehouses WHERE id = ?${lock}`, [id]);
   return row ? { id: Number(row.id), ownerId: Number(row.owner_id), archived: row.archived_at !== null && row.archived_at !== undefined } : null;
 }
 
@@ -57,13 +57,13 @@ export async function lockWarehouseRow(ctx: RequestContext, id: number, mode: 's
  * Reads a stock row and, on MySQL, write-locks it until the transaction ends (the write itself
  * still goes through stock-store's guarded statement). SQLite serialises writing transactions.
  */
-async function lockStockRow(ctx: RequestContext, stockId: number): Promise<StockState | null> {
-  if (ctx.config.database.kind !== 'mysql') return readStock(ctx.em, stockId);
-  const row = await ctx.em.execute<Row>('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ? FOR UPDATE', [stockId], 'get');
+async function lockStockRow(tx: UnitContext, stockId: number): Promise<StockState | null> {
+  if (tx.sql.kind !== 'mysql') return readStock(tx.sql, stockId);
+  const row = await tx.sql.get('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ? FOR UPDATE', [stockId]);
   return row ? { id: Number(row.id), onHand: Number(row.on_hand), reserved: Number(row.reserved), version: Number(row.version) } : null;
 }
 
-const fetchLapsed = (ctx: RequestContext, ids: number[]) => lapsedHeldByStock(ctx.em, ids);
+const fetchLapsed = (ctx: RequestContext, ids: number[]) => lapsedHeldByStock(sqlFor(ctx.em), ids);
 
 /** Runs `work` over `items` with at most `limit` running at once; results keep the input order. */
 async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -117,15 +117,13 @@ export class StockService {
     const reason = optionalText('reason', input.reason, { max: 500 }) || null;
     const stockId = await runUnitOfWork(ctx, async (tx) => {
       await this.requireStockAccess(tx, viewer, warehouseId, productId);
-      const id = await ensureStockRow(tx.em, warehouseId, productId);
+      const id = await ensureStockRow(tx.sql, warehouseId, productId);
       const change = { stockId: id, kind: StockMovementKind.ADJUSTMENT, onHandDelta: delta, reservedDelta: 0, reason, actorId: viewer.id };
-      let after = await applyStockChange(tx.em, change);
-      if (!after && delta < 0 && (await releaseLapsedHolds(tx.em, { stockId: id })) > 0) after = await applyStockChange(tx.em, change);
-      if (!after) {
-        const now = await readStock(tx.em, id);
-        throw new InsufficientStockError(productId, Math.max(0, (now?.onHand ?? 0) - (now?.reserved ?? 0)));
-      }
-      if (after.onHand > MAX_ON_HAND) throw new BadUserInputError('delta', `on hand would exceed ${MAX_ON_HAND}`);
+      let applied = await applyStockChange(tx.sql, change);
+      if (!applied && delta < 0 && (await releaseLapsedHolds(tx.sql, { stockId: id })) > 0) applied = await applyStockChange(tx.sql, change);
+      const after = await readStock(tx.sql, id);
+      if (!applied) throw new InsufficientStockError(productId, Math.max(0, (after?.onHand ?? 0) - (after?.reserved ?? 0)));
+      if (!after || after.onHand > MAX_ON_HAND) throw new BadUserInputError('delta', `on hand would exceed ${MAX_ON_HAND}`);
       return id;
     });
     return ctx.em.findOneOrFail(Stock, stockId, { refresh: true });
@@ -223,7 +221,7 @@ export class StockService {
         : requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION });
     return runUnitOfWork(ctx, async (tx) => {
       await this.requireStockAccess(tx, viewer, warehouseId, productId);
-      const stockId = await ensureStockRow(tx.em, warehouseId, productId);
+      const stockId = await ensureStockRow(tx.sql, warehouseId, productId);
       // An absolute set needs the current level to compute its delta: lock the row so that the
       // level cannot move between the read and the write (optimistic retries would starve under
       // contention: each round only one of N writers wins).
@@ -234,7 +232,7 @@ export class StockService {
         throw new ConflictError(`The stock changed since version ${expectedVersion} (now ${seen.version}): reload and try again`);
       }
       // Holds always add up to `reserved`, so a row with nothing reserved has no lapsed hold to release.
-      const released = seen.reserved > 0 ? await releaseLapsedHolds(tx.em, { stockId }) : 0;
+      const released = seen.reserved > 0 ? await releaseLapsedHolds(tx.sql, { stockId }) : 0;
       const current = released > 0 ? await lockStockRow(tx, stockId) : seen;
       if (!current) throw new RetryableConflict(`stock ${stockId} vanished`);
       if (onHand < current.reserved) {
@@ -243,7 +241,7 @@ export class StockService {
       const delta = onHand - current.onHand;
       // Nothing to record; a compare-and-set still writes, so that exactly one of several wins.
       if (delta === 0 && expectedVersion === undefined) return stockId;
-      const after = await applyStockChange(tx.em, {
+      const applied = await applyStockChange(tx.sql, {
         stockId,
         kind: StockMovementKind.ADJUSTMENT,
         onHandDelta: delta,
@@ -252,7 +250,7 @@ export class StockService {
         reason: 'stock set',
         actorId: viewer.id,
       });
-      if (!after) {
+      if (!applied) {
         if (expectedVersion !== undefined) throw new ConflictError(`The stock changed since version ${expectedVersion}: reload and try again`);
         throw new RetryableConflict(`stock ${stockId} changed concurrently`);
       }
@@ -264,12 +262,12 @@ export class StockService {
    * Only the warehouse's owner changes its stock, and only for products they own. A warehouse the
    * caller may not see is NOT_FOUND; a public product of someone else is FORBIDDEN.
    */
-  private async requireStockAccess(tx: RequestContext, viewer: Viewer, warehouseId: number, productId: number): Promise<void> {
+  private async requireStockAccess(tx: UnitContext, viewer: Viewer, warehouseId: number, productId: number): Promise<void> {
     const warehouse = await lockWarehouseRow(tx, warehouseId, 'share');
     if (!warehouse || warehouse.archived || (warehouse.ownerId !== viewer.id && !isAdmin(tx))) throw new NotFoundError('Warehouse');
     if (warehouse.ownerId !== viewer.id) throw new ForbiddenError('Only the owner of this warehouse can change its stock');
     // A plain read, not an entity: nothing in this unit may be flushed back besides the stock write.
-    const product = await tx.em.execute<Row>('SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL', [productId], 'get');
+    const product = await tx.sql.get('SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL', [productId]);
     if (!product) throw new NotFoundError('Product');
     if (Number(product.owner_id) !== viewer.id) throw new ForbiddenError('You can stock only products you own');
   }

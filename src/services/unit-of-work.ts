@@ -7,6 +7,12 @@ import {
 import { ConflictError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
 import type { Em, RequestContext } from './context';
+import { sqlFor, type Sql } from './sql';
+
+/** A request inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
+export interface UnitContext extends RequestContext {
+  sql: Sql;
+}
 
 /** Process-wide counters for /metrics and the benchmark. */
 export const unitOfWorkStats = {
@@ -45,7 +51,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function runUnitOfWork<T>(
   ctx: RequestContext,
-  work: (tx: RequestContext) => Promise<T>,
+  work: (tx: UnitContext) => Promise<T>,
   options: UnitOfWorkOptions = {},
 ): Promise<T> {
   const { maxAttempts: configured, baseDelayMs, maxDelayMs } = ctx.config.retry;
@@ -54,7 +60,7 @@ export async function runUnitOfWork<T>(
   for (let attempt = 1; ; attempt += 1) {
     const fork = ctx.em.fork({ clear: true });
     try {
-      return await fork.transactional((em) => work({ ...ctx, em: em as Em }));
+      return await fork.transactional((em) => work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) }));
     } catch (error) {
       const reason = retryReason(error, options);
       if (!reason) throw error;

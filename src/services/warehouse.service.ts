@@ -6,7 +6,6 @@ import { lockWarehouseRow } from './stock.service';
 import { applyStockChangeOrRetry, readStock, releaseLapsedHolds } from './stock-store';
 import { runUnitOfWork } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
-import { type Row } from './sql';
 
 export interface WarehouseFields {
   name?: string | null;
@@ -61,33 +60,31 @@ export class WarehouseService {
       if (!warehouse || warehouse.archived || (warehouse.ownerId !== viewer.id && !isAdmin(tx))) throw new NotFoundError('Warehouse');
       if (warehouse.ownerId !== viewer.id) throw new ForbiddenError('Only the owner of this warehouse can delete it');
 
-      const stockIds = (await tx.em.execute<Row[]>('SELECT id FROM stocks WHERE warehouse_id = ? ORDER BY id', [id])).map((r) => Number(r.id));
+      const stockIds = (await tx.sql.all('SELECT id FROM stocks WHERE warehouse_id = ? ORDER BY id', [id])).map((r) => Number(r.id));
       if (!stockIds.length) {
         await tx.em.nativeDelete(Warehouse, { id });
         return;
       }
       const nowMs = Date.now();
-      const held = await tx.em.execute<Row>(
+      const held = await tx.sql.get(
         'SELECT COALESCE(SUM(h.quantity), 0) AS qty FROM stock_holds h JOIN stocks s ON s.id = h.stock_id WHERE s.warehouse_id = ? AND h.expires_at_ms > ?',
         [id, nowMs],
-        'get',
       );
       if (Number(held?.qty ?? 0) > 0) {
         throw new BadUserInputError('id', `This warehouse has ${Number(held?.qty)} units reserved in carts: it can be deleted once they are checked out or released`);
       }
-      const open = await tx.em.execute<Row>(
+      const open = await tx.sql.get(
         'SELECT COUNT(DISTINCT ol.order_id) AS n FROM order_lines ol JOIN orders o ON o.id = ol.order_id WHERE ol.warehouse_id = ? AND o.status IN (?, ?)',
         [id, OrderStatus.PENDING, OrderStatus.PROCESSED],
-        'get',
       );
       if (Number(open?.n ?? 0) > 0) {
         throw new BadUserInputError('id', `This warehouse ships ${Number(open?.n)} open orders (PENDING or PROCESSED): it can be deleted once they are shipped or cancelled`);
       }
       for (const stockId of stockIds) {
-        await releaseLapsedHolds(tx.em, { stockId, nowMs });
-        const stock = await readStock(tx.em, stockId);
+        await releaseLapsedHolds(tx.sql, { stockId, nowMs });
+        const stock = await readStock(tx.sql, stockId);
         if (!stock || stock.onHand === 0) continue;
-        await applyStockChangeOrRetry(tx.em, {
+        await applyStockChangeOrRetry(tx.sql, {
           stockId,
           kind: StockMovementKind.ADJUSTMENT,
           onHandDelta: -stock.onHand,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cart, CartItem, Order, OrderLine, OrderStatus, StockMovementKind } from '../../src/entities';
 import { allocateStock, insertHold } from '../../src/services/stock-store';
+import { sqlFor } from '../../src/services/sql';
 import { RegisterDocument } from '../generated/auth';
 import { CreateProductDocument, CreateWarehouseDocument, SetStockDocument } from '../generated/catalog';
 import { expectData, type GraphQLClient } from './client';
@@ -42,8 +43,8 @@ export async function holdStock(server: TestServer, opts: { userId: string; prod
     const cart = (await em.findOne(Cart, { user: Number(opts.userId) })) ?? em.create(Cart, { user: Number(opts.userId) });
     const item = em.create(CartItem, { cart, product: Number(opts.productId), quantity: opts.quantity, unitPrice: '1.00' });
     await em.flush();
-    const allocations = await allocateStock(em, { productId: Number(opts.productId), quantity: opts.quantity, mode: 'hold', actorId: Number(opts.userId) });
-    for (const a of allocations) await insertHold(em, { cartItemId: item.id, stockId: a.stockId, quantity: a.quantity, expiresAtMs: opts.expiresAtMs });
+    const allocations = await allocateStock(sqlFor(em), { productId: Number(opts.productId), quantity: opts.quantity, mode: 'hold', actorId: Number(opts.userId) });
+    for (const a of allocations) await insertHold(sqlFor(em), { cartItemId: item.id, stockId: a.stockId, quantity: a.quantity, expiresAtMs: opts.expiresAtMs });
   });
 }
 
@@ -59,7 +60,7 @@ export async function placeOrder(server: TestServer, opts: { userId: string; pro
       requestHash: 'x'.repeat(64),
     });
     await em.flush();
-    const allocations = await allocateStock(em, {
+    const allocations = await allocateStock(sqlFor(em), {
       productId: Number(opts.productId),
       quantity: opts.quantity,
       mode: 'sell',

@@ -2,6 +2,7 @@ import { Product, StockMovementKind, User, UserRole, Warehouse } from '../../src
 import type { Em } from '../../src/services/context';
 import { hashPassword } from '../../src/services/password.service';
 import { applyStockChange, ensureStockRow, readStock } from '../../src/services/stock-store';
+import { sqlFor } from '../../src/services/sql';
 import { GraphQLClient } from './client';
 import { TEST_DB } from './db';
 import { spawnServerProcess, startTestServer, type ServerProcess, type TestServer } from './server';
@@ -90,11 +91,11 @@ export async function createWarehouse(server: TestServer, options: { ownerId: nu
 export async function setStockLevel(server: TestServer, options: { warehouseId: number; productId: number; onHand: number }): Promise<number> {
   return fork(server).transactional(async (tx) => {
     const em = tx as Em;
-    const stockId = await ensureStockRow(em, options.warehouseId, options.productId);
-    const current = await readStock(em, stockId);
+    const stockId = await ensureStockRow(sqlFor(em), options.warehouseId, options.productId);
+    const current = await readStock(sqlFor(em), stockId);
     const delta = options.onHand - (current?.onHand ?? 0);
     if (delta !== 0) {
-      const after = await applyStockChange(em, {
+      const after = await applyStockChange(sqlFor(em), {
         stockId,
         kind: StockMovementKind.ADJUSTMENT,
         onHandDelta: delta,

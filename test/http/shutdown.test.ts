@@ -82,7 +82,8 @@ describe('graceful shutdown (separate server process)', () => {
         return (error as NodeJS.ErrnoException).code;
       }
     });
-    expect(refused).toBe('ECONNREFUSED');
+    // Refused, or reset when it raced into the backlog just as the listener closed: never served.
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(refused);
     expect(proc.child.exitCode).toBeNull(); // still draining
 
     const startedFinishing = Date.now();

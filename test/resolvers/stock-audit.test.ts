@@ -2,6 +2,7 @@ import { Product, StockMovementKind, User, Warehouse } from '../../src/entities'
 import type { Em } from '../../src/services/context';
 import { auditStock } from '../../src/services/stock-audit.service';
 import { applyStockChangeOrRetry, ensureStockRow, insertHold } from '../../src/services/stock-store';
+import { sqlFor } from '../../src/services/sql';
 import { expectAuditClean } from '../helpers/audit';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -19,16 +20,16 @@ beforeAll(async () => {
     const warehouse = tx.create(Warehouse, { owner, name: 'W', location: 'L' });
     const product = tx.create(Product, { owner, name: 'P', price: '1.00', category: 'c' });
     await tx.flush();
-    stockId = await ensureStockRow(tx, warehouse.id, product.id);
-    await applyStockChangeOrRetry(tx, { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 10, reservedDelta: 0 });
-    await applyStockChangeOrRetry(tx, { stockId, kind: StockMovementKind.RESERVATION, onHandDelta: 0, reservedDelta: 3 });
+    stockId = await ensureStockRow(sqlFor(tx), warehouse.id, product.id);
+    await applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 10, reservedDelta: 0 });
+    await applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.RESERVATION, onHandDelta: 0, reservedDelta: 3 });
     const cart = await tx.execute<{ insertId: number }>('INSERT INTO carts (user_id, created_at, updated_at) VALUES (?, ?, ?)', [owner.id, new Date(), new Date()], 'run');
     const item = await tx.execute<{ insertId: number }>(
       'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, 3, 1, 1, ?, ?)',
       [cart.insertId, product.id, new Date(), new Date()],
       'run',
     );
-    await insertHold(tx, { cartItemId: item.insertId, stockId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
+    await insertHold(sqlFor(tx), { cartItemId: item.insertId, stockId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
   });
 });
 afterAll(async () => {

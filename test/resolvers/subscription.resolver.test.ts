@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Product, StockMovementKind, User, Warehouse } from '../../src/entities';
+import { sqlFor } from '../../src/services/sql';
 import { applyStockChangeOrRetry, ensureStockRow } from '../../src/services/stock-store';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -18,8 +19,8 @@ beforeAll(async () => {
   await em.flush();
   productId = product.id;
   stockId = await em.transactional(async (tx) => {
-    const id = await ensureStockRow(tx, warehouse.id, product.id);
-    await applyStockChangeOrRetry(tx, { stockId: id, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 5, reservedDelta: 0 });
+    const id = await ensureStockRow(sqlFor(tx), warehouse.id, product.id);
+    await applyStockChangeOrRetry(sqlFor(tx), { stockId: id, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 5, reservedDelta: 0 });
     return id;
   });
   client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
@@ -55,7 +56,7 @@ describe('stockChanged subscription', () => {
     await new Promise((r) => setTimeout(r, 300));
     // Committed straight to the database, not through this server: the push must come from the database.
     await server.app.orm.em.fork().transactional((tx) =>
-      applyStockChangeOrRetry(tx, { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 3, reservedDelta: 0 }),
+      applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 3, reservedDelta: 0 }),
     );
     const values = await sub.done;
     sub.cancel();

@@ -1,0 +1,276 @@
+import { BadUserInputError, IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
+import { MAX_MONEY_CENTS, multiplyMoney, normalizeMoney, toCents } from '../common/money';
+import { OrderStatus } from '../entities';
+import type { RequestContext } from './context';
+import { num, type Row, type Sql } from './sql';
+import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from './stock-store';
+import { runUnitOfWork, type UnitContext } from './unit-of-work';
+
+/** One buyNow, validated, authenticated and counted by the write limiter. */
+export interface BuyNowRequest {
+  userId: number;
+  productId: number;
+  quantity: number;
+  idempotencyKey: string;
+  requestHash: string;
+}
+
+export type BuyNowOutcome =
+  | { kind: 'created'; orderId: number; totalPrice: string; createdAt: Date }
+  | { kind: 'replay'; orderId: number };
+
+interface Pending {
+  request: BuyNowRequest;
+  ctx: RequestContext;
+  resolve: (outcome: BuyNowOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ProductQueue {
+  running: boolean;
+  waiting: Pending[];
+}
+
+/** Process-wide counters for /metrics and the benchmark. */
+export const buyNowBatchStats = { batches: 0, requests: 0, largest: 0 };
+
+/** Most buyNow requests sold in one transaction (bounds the statements' size). */
+export const MAX_BUY_NOW_BATCH = 100;
+
+const REASON = 'buy now';
+
+/**
+ * Group commit for buyNow, per product and per process. While one transaction for a product is
+ * running, further buyNow requests for it wait; when it ends they all go into the next one: one
+ * read of the product, its stock rows and the replays of every key, one multi-row order insert,
+ * one guarded write per stock row for the batch's total (with one SALE ledger row per order), one
+ * multi-row line insert, one commit. A lone request runs at once, as a batch of one: nothing is
+ * delayed to wait for company; batches grow only while the previous one is busy.
+ *
+ * Nothing here protects stock: the guarded write in the database does, exactly as for a single
+ * order (when it loses a race with another process the whole batch is retried on fresh data), so
+ * any number of processes can batch side by side. What each request gets is decided request by
+ * request, in arrival order: its replay, IDEMPOTENCY_KEY_REUSED, INSUFFICIENT_STOCK when the stock
+ * left after the earlier requests of the batch is short, or its order. A request whose key is
+ * already in the batch waits for the next one, where it finds that order as a replay.
+ */
+export class BuyNowBatcher {
+  private readonly queues = new Map<number, ProductQueue>();
+
+  submit(ctx: RequestContext, request: BuyNowRequest): Promise<BuyNowOutcome> {
+    return new Promise<BuyNowOutcome>((resolve, reject) => {
+      let queue = this.queues.get(request.productId);
+      if (!queue) {
+        queue = { running: false, waiting: [] };
+        this.queues.set(request.productId, queue);
+      }
+      queue.waiting.push({ request, ctx, resolve, reject });
+      if (!queue.running) this.drain(request.productId, queue);
+    });
+  }
+
+  private drain(productId: number, queue: ProductQueue): void {
+    queue.running = true;
+    const batch: Pending[] = [];
+    const keys = new Set<string>();
+    const later: Pending[] = [];
+    for (const pending of queue.waiting) {
+      const key = `${pending.request.userId}:${pending.request.idempotencyKey}`;
+      if (batch.length >= MAX_BUY_NOW_BATCH || keys.has(key)) later.push(pending);
+      else {
+        keys.add(key);
+        batch.push(pending);
+      }
+    }
+    queue.waiting = later;
+    buyNowBatchStats.batches += 1;
+    buyNowBatchStats.requests += batch.length;
+    buyNowBatchStats.largest = Math.max(buyNowBatchStats.largest, batch.length);
+    void this.run(batch).finally(() => {
+      if (queue.waiting.length) this.drain(productId, queue);
+      else {
+        queue.running = false;
+        this.queues.delete(productId);
+      }
+    });
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const results = await runUnitOfWork(batch[0].ctx, (tx) => sellBatch(tx, batch.map((p) => p.request)));
+      batch.forEach((pending, i) => {
+        const result = results[i];
+        if (result instanceof Error) pending.reject(result);
+        else pending.resolve(result);
+      });
+    } catch (error) {
+      // The product is gone, the retries ran out, or the database failed: the same for everyone.
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+}
+
+const storable = (total: string) => toCents(total) <= MAX_MONEY_CENTS;
+
+const keyOf = (userId: unknown, idempotencyKey: unknown) => `${num(userId)}:${String(idempotencyKey)}`;
+const keysMatch = (requests: BuyNowRequest[]) => requests.map(() => '(o.user_id = ? AND o.idempotency_key = ?)').join(' OR ');
+const keyParams = (requests: BuyNowRequest[]) => requests.flatMap((r) => [r.userId, r.idempotencyKey]);
+
+/**
+ * Reads the product (null when unknown or archived), its sellable stock rows in lock order and
+ * every key's existing order, in one statement.
+ */
+async function readBatch(sql: Sql, requests: BuyNowRequest[]): Promise<{ product: Row | null; stocks: StockRow[]; replays: Map<string, Row> }> {
+  const productId = requests[0].productId;
+  const rows = await sql.all(
+    'SELECT p.price, p.archived_at, s.id, s.warehouse_id, s.product_id, s.on_hand, s.reserved, s.version, ' +
+      'o.id AS order_id, o.user_id AS order_user_id, o.idempotency_key AS order_key, o.request_hash ' +
+      'FROM products p LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id ' +
+      `LEFT JOIN orders o ON ${keysMatch(requests)} WHERE p.id = ? ORDER BY s.id`,
+    [...keyParams(requests), productId],
+  );
+  const replays = new Map<string, Row>();
+  if (!rows.length) {
+    // No such product: a replay of an order for it still returns that order (the product may be gone since).
+    const orders = await sql.all(`SELECT o.id AS order_id, o.user_id, o.idempotency_key, o.request_hash FROM orders o WHERE ${keysMatch(requests)}`, keyParams(requests));
+    for (const row of orders) replays.set(keyOf(row.user_id, row.idempotency_key), row);
+    return { product: null, stocks: [], replays };
+  }
+  const stocks = new Map<number, StockRow>();
+  for (const row of rows) {
+    if (row.id !== null && row.id !== undefined) stocks.set(num(row.id), toStockRow(row));
+    if (row.order_id !== null && row.order_id !== undefined) replays.set(keyOf(row.order_user_id, row.order_key), row);
+  }
+  return { product: rows[0].archived_at ? null : rows[0], stocks: [...stocks.values()], replays };
+}
+
+interface Plan {
+  /** Per request: the units it takes from each stock row, or why it gets none. */
+  takes: (Map<number, number> | Error)[];
+  short: boolean;
+}
+
+/** Gives each request, in order, its units from the rows in id order, or INSUFFICIENT_STOCK. */
+function plan(requests: BuyNowRequest[], stocks: StockRow[], eligible: boolean[]): Plan {
+  const free = new Map(stocks.map((s) => [s.id, Math.max(0, s.onHand - s.reserved)]));
+  let short = false;
+  const takes = requests.map((r, i) => {
+    if (!eligible[i]) return new Map<number, number>();
+    const total = [...free.values()].reduce((a, b) => a + b, 0);
+    if (total < r.quantity) {
+      short = true;
+      return new InsufficientStockError(r.productId, total);
+    }
+    const take = new Map<number, number>();
+    let remaining = r.quantity;
+    for (const s of stocks) {
+      const n = Math.min(remaining, free.get(s.id)!);
+      if (n === 0) continue;
+      take.set(s.id, n);
+      free.set(s.id, free.get(s.id)! - n);
+      remaining -= n;
+      if (remaining === 0) break;
+    }
+    return take;
+  });
+  return { takes, short };
+}
+
+/** One attempt at the whole batch inside the unit of work; per-request refusals are returned, not thrown. */
+async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(BuyNowOutcome | Error)[]> {
+  const sql = tx.sql;
+  if (tx.config.checkoutLocking === 'pessimistic' && sql.kind === 'mysql') {
+    // Row locks first (lock order): the plain read below then sees the latest stock, and the guarded write cannot lose.
+    await sql.all('SELECT id FROM stocks WHERE product_id = ? ORDER BY id FOR UPDATE', [requests[0].productId]);
+  }
+  const read = await readBatch(sql, requests);
+  const { product, replays } = read;
+  let { stocks } = read;
+  const price = product ? normalizeMoney(product.price as string) : '0.00';
+  const results: (BuyNowOutcome | Error | null)[] = requests.map((r) => {
+    const replay = replays.get(keyOf(r.userId, r.idempotencyKey));
+    if (replay) return replay.request_hash === r.requestHash ? { kind: 'replay', orderId: num(replay.order_id) } : new IdempotencyKeyReusedError();
+    if (!product) return new NotFoundError('Product');
+    if (!storable(multiplyMoney(price, r.quantity))) return new BadUserInputError('quantity', 'The order total is larger than an order can hold');
+    return null;
+  });
+  const eligible = results.map((r) => r === null);
+  let allocation = plan(requests, stocks, eligible);
+  if (allocation.short) {
+    // Lapsed holds stop counting at once: release them (EXPIRY) and plan again, as allocateStock does.
+    const lapsed = await lapsedHeldByStock(sql, stocks.map((s) => s.id));
+    if (lapsed.size) {
+      for (const stockId of [...lapsed.keys()].sort((a, b) => a - b)) await releaseLapsedHolds(sql, { stockId });
+      ({ stocks } = await readBatch(sql, requests));
+      allocation = plan(requests, stocks, eligible);
+    }
+  }
+  const winners: number[] = [];
+  allocation.takes.forEach((take, i) => {
+    if (!eligible[i]) return;
+    if (take instanceof Error) results[i] = take;
+    else winners.push(i);
+  });
+  if (!winners.length) return results as (BuyNowOutcome | Error)[];
+
+  // Order rows first (the unique key makes a concurrent twin in another process wait, fail and
+  // replay), then the stock rows in id order, then the lines: the hot row is locked for two statements.
+  const now = new Date();
+  const at = sql.date(now);
+  const inserted = await sql.run(
+    'INSERT INTO orders (user_id, status, total_price, shipping_cost, idempotency_key, request_hash, version, created_at, updated_at) VALUES ' +
+      winners.map(() => "(?, ?, ?, '0.00', ?, ?, 1, ?, ?)").join(', '),
+    winners.flatMap((i) => {
+      const r = requests[i];
+      return [r.userId, OrderStatus.PENDING, multiplyMoney(price, r.quantity), r.idempotencyKey, r.requestHash, at, at];
+    }),
+  );
+  const orderIds = winners.length === 1 ? [num(inserted.insertId)] : await readOrderIds(sql, winners.map((i) => requests[i]));
+
+  const salesByStock = new Map<number, Sale[]>();
+  winners.forEach((i, w) => {
+    for (const [stockId, quantity] of allocation.takes[i] as Map<number, number>) {
+      const sales = salesByStock.get(stockId) ?? [];
+      sales.push({ orderId: orderIds[w], quantity, actorId: requests[i].userId });
+      salesByStock.set(stockId, sales);
+    }
+  });
+  for (const stockId of [...salesByStock.keys()].sort((a, b) => a - b)) {
+    if (!(await sellInBatch(sql, stockId, salesByStock.get(stockId)!, REASON))) throw new RetryableConflict(`stock ${stockId} changed concurrently`);
+  }
+
+  const warehouseOf = new Map(stocks.map((s) => [s.id, s.warehouseId]));
+  const lines = winners.flatMap((i, w) =>
+    [...(allocation.takes[i] as Map<number, number>)].map(([stockId, quantity]) => [
+      orderIds[w],
+      requests[i].productId,
+      warehouseOf.get(stockId),
+      stockId,
+      quantity,
+      price,
+      multiplyMoney(price, quantity),
+      at,
+      at,
+    ]),
+  );
+  await sql.run(
+    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
+      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    lines.flat(),
+  );
+  winners.forEach((i, w) => {
+    results[i] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(price, requests[i].quantity), createdAt: now };
+  });
+  return results as (BuyNowOutcome | Error)[];
+}
+
+/** The ids a multi-row insert gave, by each row's unique (user, idempotency key). */
+async function readOrderIds(sql: Sql, requests: BuyNowRequest[]): Promise<number[]> {
+  const rows = await sql.all(`SELECT o.id, o.user_id, o.idempotency_key FROM orders o WHERE ${keysMatch(requests)}`, keyParams(requests));
+  const byKey = new Map(rows.map((r) => [keyOf(r.user_id, r.idempotency_key), num(r.id)]));
+  return requests.map((r) => {
+    const id = byKey.get(keyOf(r.userId, r.idempotencyKey));
+    if (id === undefined) throw new Error('an order inserted by this transaction is missing');
+    return id;
+  });
+}
