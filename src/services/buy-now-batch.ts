@@ -2,7 +2,7 @@ import { BadUserInputError, IdempotencyKeyReusedError, InsufficientStockError, N
 import { MAX_MONEY_CENTS, multiplyMoney, normalizeMoney, toCents } from '../common/money';
 import { OrderStatus } from '../entities';
 import type { RequestContext } from './context';
-import { num, type Row, type Sql } from './sql';
+import { num, sqlFor, type Row, type Sql } from './sql';
 import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from './stock-store';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
 
@@ -19,25 +19,84 @@ export type BuyNowOutcome =
   | { kind: 'created'; orderId: number; totalPrice: string; createdAt: Date }
   | { kind: 'replay'; orderId: number };
 
-interface Pending {
-  request: BuyNowRequest;
-  ctx: RequestContext;
-  resolve: (outcome: BuyNowOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
-interface ProductQueue {
-  running: boolean;
-  waiting: Pending[];
-}
-
 /** Process-wide counters for /metrics and the benchmark. */
-export const buyNowBatchStats = { batches: 0, requests: 0, largest: 0 };
+export const buyNowBatchStats = { batches: 0, requests: 0, largest: 0, probes: 0, probedRequests: 0 };
 
-/** Most buyNow requests sold in one transaction (bounds the statements' size). */
+/** Most buyNow requests sold (or probed) in one statement batch (bounds the statements' size). */
 export const MAX_BUY_NOW_BATCH = 100;
 
 const REASON = 'buy now';
+
+interface Pending<R> {
+  request: BuyNowRequest;
+  ctx: RequestContext;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Requests for one product queue here while a batch for it runs; when it ends, the next batch
+ * takes everything waiting (up to MAX_BUY_NOW_BATCH, and, with `oneKeyPerBatch`, one request per
+ * idempotency key: a twin waits for the next batch). A lone request runs at once as a batch of one.
+ */
+class ProductBatches<R> {
+  private readonly queues = new Map<number, { running: boolean; waiting: Pending<R>[] }>();
+
+  constructor(
+    private readonly runBatch: (ctx: RequestContext, requests: BuyNowRequest[]) => Promise<(R | Error)[]>,
+    private readonly options: { oneKeyPerBatch: boolean; onBatch: (size: number) => void },
+  ) {}
+
+  submit(ctx: RequestContext, request: BuyNowRequest): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.queues.get(request.productId);
+      if (!queue) {
+        queue = { running: false, waiting: [] };
+        this.queues.set(request.productId, queue);
+      }
+      queue.waiting.push({ request, ctx, resolve, reject });
+      if (!queue.running) this.drain(request.productId, queue);
+    });
+  }
+
+  private drain(productId: number, queue: { running: boolean; waiting: Pending<R>[] }): void {
+    queue.running = true;
+    const batch: Pending<R>[] = [];
+    const keys = new Set<string>();
+    const later: Pending<R>[] = [];
+    for (const pending of queue.waiting) {
+      const key = keyOf(pending.request.userId, pending.request.idempotencyKey);
+      if (batch.length >= MAX_BUY_NOW_BATCH || (this.options.oneKeyPerBatch && keys.has(key))) later.push(pending);
+      else {
+        keys.add(key);
+        batch.push(pending);
+      }
+    }
+    queue.waiting = later;
+    this.options.onBatch(batch.length);
+    void this.run(batch).finally(() => {
+      if (queue.waiting.length) this.drain(productId, queue);
+      else {
+        queue.running = false;
+        this.queues.delete(productId);
+      }
+    });
+  }
+
+  private async run(batch: Pending<R>[]): Promise<void> {
+    try {
+      const results = await this.runBatch(batch[0].ctx, batch.map((p) => p.request));
+      batch.forEach((pending, i) => {
+        const result = results[i];
+        if (result instanceof Error) pending.reject(result);
+        else pending.resolve(result);
+      });
+    } catch (error) {
+      // The retries ran out or the database failed: the same for everyone in the batch.
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+}
 
 /**
  * Group commit for buyNow, per product and per process. While one transaction for a product is
@@ -50,64 +109,58 @@ const REASON = 'buy now';
  * Nothing here protects stock: the guarded write in the database does, exactly as for a single
  * order (when it loses a race with another process the whole batch is retried on fresh data), so
  * any number of processes can batch side by side. What each request gets is decided request by
- * request, in arrival order: its replay, IDEMPOTENCY_KEY_REUSED, INSUFFICIENT_STOCK when the stock
- * left after the earlier requests of the batch is short, or its order. A request whose key is
- * already in the batch waits for the next one, where it finds that order as a replay.
+ * request, in arrival order: its replay, IDEMPOTENCY_KEY_REUSED, NOT_FOUND, INSUFFICIENT_STOCK
+ * when the stock left after the earlier requests of the batch is short, or its order. A request
+ * whose key is already in the batch waits for the next one, where it finds that order as a replay.
  */
 export class BuyNowBatcher {
-  private readonly queues = new Map<number, ProductQueue>();
+  private readonly sales = new ProductBatches<BuyNowOutcome>((ctx, requests) => runUnitOfWork(ctx, (tx) => sellBatch(tx, requests)), {
+    oneKeyPerBatch: true,
+    onBatch: (size) => {
+      buyNowBatchStats.batches += 1;
+      buyNowBatchStats.requests += size;
+      buyNowBatchStats.largest = Math.max(buyNowBatchStats.largest, size);
+    },
+  });
 
+  private readonly probes = new ProductBatches<void>((ctx, requests) => probeBatch(sqlFor(ctx.em), requests), {
+    oneKeyPerBatch: false,
+    onBatch: (size) => {
+      buyNowBatchStats.probes += 1;
+      buyNowBatchStats.probedRequests += size;
+    },
+  });
+
+  /** Sells the request in the product's next batch transaction. */
   submit(ctx: RequestContext, request: BuyNowRequest): Promise<BuyNowOutcome> {
-    return new Promise<BuyNowOutcome>((resolve, reject) => {
-      let queue = this.queues.get(request.productId);
-      if (!queue) {
-        queue = { running: false, waiting: [] };
-        this.queues.set(request.productId, queue);
-      }
-      queue.waiting.push({ request, ctx, resolve, reject });
-      if (!queue.running) this.drain(request.productId, queue);
-    });
+    return this.sales.submit(ctx, request);
   }
 
-  private drain(productId: number, queue: ProductQueue): void {
-    queue.running = true;
-    const batch: Pending[] = [];
-    const keys = new Set<string>();
-    const later: Pending[] = [];
-    for (const pending of queue.waiting) {
-      const key = `${pending.request.userId}:${pending.request.idempotencyKey}`;
-      if (batch.length >= MAX_BUY_NOW_BATCH || keys.has(key)) later.push(pending);
-      else {
-        keys.add(key);
-        batch.push(pending);
-      }
-    }
-    queue.waiting = later;
-    buyNowBatchStats.batches += 1;
-    buyNowBatchStats.requests += batch.length;
-    buyNowBatchStats.largest = Math.max(buyNowBatchStats.largest, batch.length);
-    void this.run(batch).finally(() => {
-      if (queue.waiting.length) this.drain(productId, queue);
-      else {
-        queue.running = false;
-        this.queues.delete(productId);
-      }
-    });
+  /**
+   * The sold-out fast path: one plain read, outside any transaction, shared by the concurrent
+   * requests for the product. Rejects with INSUFFICIENT_STOCK what the guarded write would refuse
+   * anyway (lapsed holds count as free here); resolves, standing aside, for a key that already has
+   * an order (its replay must still be returned), for an unknown product, and when the stock is
+   * there. The guarded write remains the only authority.
+   */
+  refuseIfSoldOut(ctx: RequestContext, request: BuyNowRequest): Promise<void> {
+    return this.probes.submit(ctx, request);
   }
+}
 
-  private async run(batch: Pending[]): Promise<void> {
-    try {
-      const results = await runUnitOfWork(batch[0].ctx, (tx) => sellBatch(tx, batch.map((p) => p.request)));
-      batch.forEach((pending, i) => {
-        const result = results[i];
-        if (result instanceof Error) pending.reject(result);
-        else pending.resolve(result);
-      });
-    } catch (error) {
-      // The product is gone, the retries ran out, or the database failed: the same for everyone.
-      for (const pending of batch) pending.reject(error);
-    }
+/** One read for a batch of sold-out probes. */
+async function probeBatch(sql: Sql, requests: BuyNowRequest[]): Promise<(void | Error)[]> {
+  const { product, stocks, replays } = await readBatch(sql, requests);
+  const free = stocks.reduce((sum, s) => sum + Math.max(0, s.onHand - s.reserved), 0);
+  const most = Math.max(...requests.map((r) => r.quantity));
+  let lapsed = 0;
+  if (product && free < most && stocks.length) {
+    lapsed = [...(await lapsedHeldByStock(sql, stocks.map((s) => s.id))).values()].reduce((a, b) => a + b, 0);
   }
+  return requests.map((r) => {
+    if (!product || replays.has(keyOf(r.userId, r.idempotencyKey))) return undefined;
+    return free + lapsed < r.quantity ? new InsufficientStockError(r.productId, free) : undefined;
+  });
 }
 
 const storable = (total: string) => toCents(total) <= MAX_MONEY_CENTS;

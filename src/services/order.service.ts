@@ -19,7 +19,7 @@ import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } f
 import { BuyNowBatcher } from './buy-now-batch';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
-import { marks, num, sqlFor, type Sql } from './sql';
+import { marks, num, type Sql } from './sql';
 
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */
@@ -110,8 +110,9 @@ export class OrderService {
   /**
    * Products this process recently saw short of stock (product id → until, epoch ms). A hint of
    * which path to take, never a protection: while a product is in it, buyNow first pays for the
-   * sold-out read below; otherwise (stock is there, the usual case while a sale runs) it skips that
-   * read and goes straight to the unit of work, whose guarded write decides either way.
+   * shared sold-out read (BuyNowBatcher.refuseIfSoldOut); otherwise (stock is there, the usual
+   * case while a sale runs) it skips that read and goes straight to the batch transaction, whose
+   * guarded write decides either way.
    */
   private readonly recentlyShort = new Map<number, number>();
 
@@ -121,29 +122,6 @@ export class OrderService {
   private noteShort(productId: number): void {
     if (this.recentlyShort.size >= SHORT_HINT_MAX_PRODUCTS) this.recentlyShort.clear();
     this.recentlyShort.set(productId, Date.now() + SHORT_HINT_MS);
-  }
-
-  /**
-   * The sold-out fast path of buyNow: one plain read, outside any transaction, before the write
-   * limiter. It only ever refuses early what the guarded write would refuse anyway (lapsed holds
-   * count as free here), and it stands aside when this key already has an order, so a replay still
-   * returns that order, and for an unknown product. The guarded write in the unit of work remains
-   * the only authority.
-   */
-  private async refuseIfSoldOut(ctx: RequestContext, userId: number, idempotencyKey: string, productId: number, quantity: number): Promise<void> {
-    const row = await sqlFor(ctx.em).get(
-      'SELECT (SELECT id FROM orders WHERE user_id = ? AND idempotency_key = ?) AS order_id, ' +
-        '(SELECT COUNT(*) FROM products WHERE id = ? AND archived_at IS NULL) AS live, ' +
-        '(SELECT COALESCE(SUM(s.on_hand - s.reserved), 0) FROM stocks s JOIN warehouses w ON w.id = s.warehouse_id ' +
-        'WHERE s.product_id = ? AND w.archived_at IS NULL) AS free, ' +
-        '(SELECT COALESCE(SUM(h.quantity), 0) FROM stock_holds h JOIN stocks s ON s.id = h.stock_id ' +
-        'WHERE s.product_id = ? AND h.expires_at_ms <= ?) AS lapsed',
-      [userId, idempotencyKey, productId, productId, productId, Date.now()],
-    );
-    // A replay, or an unknown/archived product (NOT_FOUND comes from the unit of work): stand aside.
-    if (!row || row.order_id || num(row.live) === 0) return;
-    const available = num(row.free) + num(row.lapsed);
-    if (available < quantity) throw new InsufficientStockError(productId, Math.max(0, num(row.free)));
   }
 
   /**
@@ -245,17 +223,17 @@ export class OrderService {
     requireWithinHoldCap(ctx, quantity);
     const idempotencyKey = requireIdempotencyKey('idempotencyKey', input.idempotencyKey);
     const hash = requestHash({ op: 'buyNow', productId, quantity });
+    const request = { userId: viewer.id, productId, quantity, idempotencyKey, requestHash: hash };
     if ((this.recentlyShort.get(productId) ?? 0) > Date.now()) {
-      try {
-        await this.refuseIfSoldOut(ctx, viewer.id, idempotencyKey, productId, quantity);
-      } catch (error) {
+      // After a sell-out nearly every request is refused: one shared read, before the limiter and the transaction.
+      await this.buyNowBatcher.refuseIfSoldOut(ctx, request).catch((error: unknown) => {
         if (error instanceof InsufficientStockError) this.noteShort(productId);
         throw error;
-      }
+      });
     }
     await ctx.services.rateLimits.consumeWrite(ctx, viewer.id);
     const outcome = await this.buyNowBatcher
-      .submit(ctx, { userId: viewer.id, productId, quantity, idempotencyKey, requestHash: hash })
+      .submit(ctx, request)
       .catch((error: unknown) => {
         if (error instanceof InsufficientStockError) this.noteShort(productId);
         throw error;

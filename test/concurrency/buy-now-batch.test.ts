@@ -171,3 +171,28 @@ it('one batch of six (submitted together, on both databases): replay, reused key
     [created[2]!.orderId, stockIds[1], 1],
   ]);
 });
+
+it('after a sell-out, refusals come from the shared sold-out read; a restock sells again at once', async () => {
+  const { server } = cluster;
+  const { productId, stockIds } = await productInTwoWarehouses([1, 0], '4.00');
+  const buyers = await createUsers(server, 4, { prefix: 'restock' });
+  // All to the in-process server: its sold-out hint is what is under test.
+  const buy = (i: number, key: string) =>
+    cluster.clientFor(buyers[i], 0).request(BuyNowLiteDocument, { input: { productId: String(productId), quantity: 1, idempotencyKey: key } });
+  expect((await buy(0, 'first')).errors).toBeUndefined();
+  expect(errorCode(await buy(1, 'late'))).toBe('INSUFFICIENT_STOCK'); // from the batch: the product is now marked short
+
+  const probesBefore = buyNowBatchStats.probes;
+  const refused = await buy(2, 'later');
+  expect(errorCode(refused)).toBe('INSUFFICIENT_STOCK');
+  expect(refused.errors![0].extensions).toMatchObject({ productId: String(productId), available: 0 });
+  expect(buyNowBatchStats.probes).toBe(probesBefore + 1);
+
+  await setStockLevel(server, { warehouseId: (await rows('SELECT warehouse_id FROM stocks WHERE id = ?', [stockIds[1]]))[0].warehouse_id as number, productId, onHand: 2 });
+  const restocked = await buy(3, 'after-restock');
+  expect(restocked.errors).toBeUndefined();
+  expect(restocked.data!.buyNow.totalPrice).toBe('4.00');
+  // The replay of the first order still comes back, whatever the hint says.
+  expect((await buy(0, 'first')).data?.buyNow.totalPrice).toBe('4.00');
+  expect(await orderedQuantity(server, productId)).toBe(2);
+});
