@@ -27,7 +27,7 @@ import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from '
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
- *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic] [--server-main=/path/to/patched/dist/src/main.js]`
+ *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic|none] [--server-main=/path/to/patched/dist/src/main.js]`
  *
  * Drives the real server (separate `dist/src/main.js` processes) over HTTP on a fresh MySQL /
  * MariaDB database and compares it with raw-SQL and no-op baselines measured in the same run on
@@ -95,7 +95,12 @@ function parsePlan(argv: string[]): Plan {
     serverEnv: parseEnvList(flags.get('server-env')),
     strategies: flags.has('strategies') ? new Set(flags.get('strategies')!.split(',').map((s) => s.trim())) : null,
     serverMain: flags.has('server-main') ? path.resolve(flags.get('server-main')!) : undefined,
-    pessimisticEnv: flags.has('pessimistic-env') ? parseEnvList(flags.get('pessimistic-env')) : null,
+    // GraphQL-P (the same server with row locking) runs by default; --pessimistic-env=none drops it.
+    pessimisticEnv: !flags.has('pessimistic-env')
+      ? { CHECKOUT_LOCKING: 'pessimistic' }
+      : flags.get('pessimistic-env') === 'none'
+        ? null
+        : parseEnvList(flags.get('pessimistic-env')),
     mysqlUrl: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
     hot: quick ? { units: 400, levels: [64], soldOutRequests: 400 } : { units: 2000, levels: [16, 64, 256], soldOutRequests: 1000 },
     many: quick ? { products: 1000, orders: 600, levels: [64], s: 1.1 } : { products: 1000, orders: 1500, levels: [64, 256], s: 1.1 },
@@ -254,7 +259,7 @@ async function main(): Promise<void> {
     fixtures = await Fixtures.create(serverEnv, maxConcurrency);
     const fx = fixtures;
     servers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(serverEnv, maxConcurrency, { main: plan.serverMain })));
-    if (plan.pessimisticEnv) {
+    if (plan.pessimisticEnv && plan.only.has('A')) {
       const env = { ...serverEnv, ...plan.pessimisticEnv };
       pessimisticServers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(env, maxConcurrency, { main: plan.serverMain })));
     }

@@ -76,6 +76,7 @@ describe('loadConfig defaults', () => {
       GRAPHQL_INTROSPECTION: '0',
       MAX_BODY_BYTES: '2048',
       CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173',
+      CHECKOUT_LOCKING: 'pessimistic',
       JWT_SECRET: STRONG,
       TOTP_ENCRYPTION_KEY: OTHER_STRONG,
     });
@@ -93,7 +94,9 @@ describe('loadConfig defaults', () => {
       introspection: false,
       maxBodyBytes: 2048,
       corsOrigins: ['https://shop.example.com', 'http://localhost:5173'],
+      checkoutLocking: 'pessimistic',
     });
+    expect(loadConfig({}).config.checkoutLocking).toBe('optimistic');
   });
 });
 
@@ -157,6 +160,7 @@ describe('bad values', () => {
       DATABASE_POOL_SIZE: '0',
       SEED_DEMO_DATA: 'maybe',
       DATABASE_URL: 'postgres://u@h/db',
+      CHECKOUT_LOCKING: 'sometimes',
     });
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.problems).toEqual([
@@ -170,6 +174,7 @@ describe('bad values', () => {
       'SEED_DEMO_DATA must be 1/true/yes/on or 0/false/no/off (got "maybe")',
       'WORKERS must be an integer between 1 and 64 (got "100")',
       'MAX_BODY_BYTES must be an integer between 1024 and 50000000 (got "12")',
+      'CHECKOUT_LOCKING must be optimistic or pessimistic (got "sometimes")',
     ]);
     expect(error.message.split('\n')).toEqual(['Invalid configuration:', ...error.problems.map((p) => `  - ${p}`)]);
   });

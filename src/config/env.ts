@@ -185,7 +185,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
   };
   if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
-    problems.push('CHECKOUT_LOCKING must be optimistic or pessimistic');
+    problems.push(`CHECKOUT_LOCKING must be optimistic or pessimistic (got "${env.CHECKOUT_LOCKING}")`);
   }
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');

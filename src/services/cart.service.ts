@@ -367,35 +367,29 @@ export class CartService {
     return cart.contents;
   }
 
-  /** The cart as committed now: lines with current prices, exact totals and hold expiries. */
+  /**
+   * The cart as committed now: lines with current prices, exact totals and hold expiries, in one
+   * statement (lines, their products as entities, and each line's latest hold expiry).
+   */
   private async loadContents(ctx: RequestContext, cartId: number): Promise<CartContents> {
-    const em = ctx.em;
-    const sql = sqlFor(em);
-    const rows = await sql.all('SELECT id, product_id, quantity FROM cart_items WHERE cart_id = ? ORDER BY id', [cartId]);
+    const rows = await sqlFor(ctx.em).all(
+      'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
+        '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, p.* ' +
+        'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
+      [cartId],
+    );
     if (!rows.length) return { items: [], total: '0.00', expiresAt: null };
-    const itemIds = rows.map((r) => num(r.id));
-    const productIds = [...new Set(rows.map((r) => num(r.product_id)))];
-    const [products, holdRows] = await Promise.all([
-      em.find(Product, { id: { $in: productIds } }, { refresh: true }),
-      sql.all(
-        `SELECT cart_item_id, MAX(expires_at_ms) AS until FROM stock_holds WHERE cart_item_id IN (${marks(itemIds.length)}) GROUP BY cart_item_id`,
-        itemIds,
-      ),
-    ]);
-    const productById = new Map(products.map((p) => [p.id, p]));
-    const untilByItem = new Map(holdRows.map((r) => [num(r.cart_item_id), num(r.until)]));
-    const items: CartItemView[] = rows.map((r) => {
-      const product = productById.get(num(r.product_id))!;
-      const quantity = num(r.quantity);
-      const until = untilByItem.get(num(r.id));
+    const items: CartItemView[] = rows.map(({ cart_item_id: itemId, cart_item_quantity: itemQuantity, cart_item_until: until, ...productRow }) => {
+      const product = ctx.em.map(Product, productRow);
+      const quantity = num(itemQuantity);
       return {
-        id: num(r.id),
+        id: num(itemId),
         productId: product.id,
         product,
         quantity,
         unitPrice: product.price,
         subtotal: multiplyMoney(product.price, quantity),
-        reservedUntil: until ? new Date(until) : null,
+        reservedUntil: until === null || until === undefined ? null : new Date(num(until)),
       };
     });
     const expiries = items.map((i) => i.reservedUntil?.getTime()).filter((t): t is number => t !== undefined);

@@ -35,14 +35,6 @@ export function requestHash(payload: Record<string, string | number>): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** The order an earlier request with this key created, if any; IDEMPOTENCY_KEY_REUSED when it asked something else. */
-async function findReplay(sql: Sql, userId: number, idempotencyKey: string, hash: string): Promise<number | null> {
-  const row = await sql.get('SELECT id, request_hash FROM orders WHERE user_id = ? AND idempotency_key = ?', [userId, idempotencyKey]);
-  if (!row) return null;
-  if (row.request_hash !== hash) throw new IdempotencyKeyReusedError();
-  return num(row.id);
-}
-
 function requireStorableTotal(total: string): string {
   if (toCents(total) > MAX_MONEY_CENTS) throw new BadUserInputError('quantity', 'The order total is larger than an order can hold');
   return total;
@@ -139,24 +131,30 @@ export class OrderService {
     const idempotencyKey = requireIdempotencyKey('idempotencyKey', input.idempotencyKey);
     const shippingCost = requireMoney('shippingCost', input.shippingCost ?? '0.00');
     const hash = requestHash({ op: 'checkout', shippingCost });
-    const orderId = await runUnitOfWork(ctx, async (tx) => {
+    const created = await runUnitOfWork(ctx, async (tx) => {
       const sql = tx.sql;
       // First statement: serialises this shopper's cart units, and later reads see all of them.
       await lockShopper(tx, viewer.id);
-      const replay = await findReplay(sql, viewer.id, idempotencyKey, hash);
-      if (replay) return replay;
-
-      const items = await sql.all(
-        'SELECT ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM carts c JOIN cart_items ci ON ci.cart_id = c.id ' +
-          'JOIN products p ON p.id = ci.product_id WHERE c.user_id = ? ORDER BY ci.id',
-        [viewer.id],
+      // The key's earlier order (if any) and the cart's lines in one statement.
+      const rows = await sql.all(
+        'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM users u ' +
+          'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
+          'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id WHERE u.id = ? ORDER BY ci.id',
+        [idempotencyKey, viewer.id],
       );
+      if (rows[0]?.order_id) {
+        if (rows[0].request_hash !== hash) throw new IdempotencyKeyReusedError();
+        return { orderId: num(rows[0].order_id), draft: null };
+      }
+      const items = rows.filter((r) => r.id !== null && r.id !== undefined);
       if (!items.length) throw new BadUserInputError('cart', 'The cart is empty');
       const lines = items.map((r) => ({ itemId: num(r.id), productId: num(r.product_id), quantity: num(r.quantity), price: normalizeMoney(r.price as string) }));
       const archived = items.find((r) => r.archived_at);
       if (archived) throw new BadUserInputError('cart', `Product ${num(archived.product_id)} is no longer for sale: remove it from the cart`);
       const totalPrice = requireStorableTotal(addMoney(shippingCost, ...lines.map((l) => multiplyMoney(l.price, l.quantity))));
-      const orderId = await insertOrder(sql, { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost }, new Date());
+      const draft = { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost };
+      const now = new Date();
+      const orderId = await insertOrder(sql, draft, now);
 
       const itemIds = lines.map((l) => l.itemId);
       const holds = await sql.all(
@@ -203,9 +201,26 @@ export class OrderService {
       }
       await insertLines(sql, orderId, drafts);
       await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
-      return orderId;
+      return { orderId, draft: { ...draft, createdAt: now } };
     });
-    return this.loadOrder(ctx, orderId);
+    if (!created.draft) return this.loadOrder(ctx, created.orderId);
+    return this.committedOrder(ctx, created.orderId, created.draft);
+  }
+
+  /** A new order from the values its unit of work just committed: no re-read per sale. */
+  private committedOrder(ctx: RequestContext, id: number, order: OrderDraft & { createdAt: Date }): Order {
+    return ctx.em.merge(Order, {
+      id,
+      user: ctx.em.getReference(User, order.userId),
+      status: OrderStatus.PENDING,
+      totalPrice: order.totalPrice,
+      shippingCost: order.shippingCost,
+      idempotencyKey: order.idempotencyKey,
+      requestHash: order.requestHash,
+      version: 1,
+      createdAt: order.createdAt,
+      updatedAt: order.createdAt,
+    });
   }
 
   /**
@@ -240,18 +255,13 @@ export class OrderService {
       });
     if (outcome.kind === 'replay') return this.loadOrder(ctx, outcome.orderId);
     this.recentlyShort.delete(productId);
-    // The new order is returned from the values just committed: no re-read per sale.
-    return ctx.em.merge(Order, {
-      id: outcome.orderId,
-      user: ctx.em.getReference(User, viewer.id),
-      status: OrderStatus.PENDING,
-      totalPrice: outcome.totalPrice,
-      shippingCost: '0.00',
+    return this.committedOrder(ctx, outcome.orderId, {
+      userId: viewer.id,
       idempotencyKey,
       requestHash: hash,
-      version: 1,
+      totalPrice: outcome.totalPrice,
+      shippingCost: '0.00',
       createdAt: outcome.createdAt,
-      updatedAt: outcome.createdAt,
     });
   }
 

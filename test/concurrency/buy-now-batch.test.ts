@@ -35,23 +35,28 @@ afterEach(async () => {
   await expectAuditClean(cluster.server);
 });
 
-const rows = (sql: string, params: unknown[]) => cluster.server.app.orm.em.fork().execute<Record<string, unknown>[]>(sql, params);
+const rows = (sql: string, params: unknown[], c = cluster) => c.server.app.orm.em.fork().execute<Record<string, unknown>[]>(sql, params);
 
-async function productInTwoWarehouses(levels: [number, number], price: string) {
-  const seller = await createUser(cluster.server, { prefix: 'seller' });
-  const productId = await createProduct(cluster.server, { ownerId: seller.id, price });
+async function productInTwoWarehouses(levels: [number, number], price: string, c = cluster) {
+  const seller = await createUser(c.server, { prefix: 'seller' });
+  const productId = await createProduct(c.server, { ownerId: seller.id, price });
   const stockIds: number[] = [];
   for (const onHand of levels) {
-    stockIds.push(await setStockLevel(cluster.server, { warehouseId: await createWarehouse(cluster.server, { ownerId: seller.id }), productId, onHand }));
+    stockIds.push(await setStockLevel(c.server, { warehouseId: await createWarehouse(c.server, { ownerId: seller.id }), productId, onHand }));
   }
   return { productId, stockIds };
 }
 
 it('a burst of buyNow of 1 and 2 units over two warehouses: each answer is exact, the ledger is per order, never a refusal while stock is there', async () => {
+  await burstOfBuyNow(cluster);
+});
+
+/** 80 buyers, 1 or 2 units each, at 33 units over two warehouses, spread over the cluster's processes. */
+async function burstOfBuyNow(cluster: Cluster): Promise<void> {
   const { server } = cluster;
   if (TEST_DB === 'mysql') expect(cluster.urls).toHaveLength(2);
   const UNITS = 33;
-  const { productId, stockIds } = await productInTwoWarehouses([17, 16], '3.50');
+  const { productId, stockIds } = await productInTwoWarehouses([17, 16], '3.50', cluster);
   const buyers = await createUsers(server, 80, { prefix: 'burst' });
   const quantityOf = (i: number) => 1 + (i % 2);
   const before = { ...buyNowBatchStats };
@@ -90,6 +95,7 @@ it('a burst of buyNow of 1 and 2 units over two warehouses: each answer is exact
       "(SELECT -SUM(m.on_hand_delta) FROM stock_movements m WHERE m.order_id = o.id AND m.kind = 'SALE') AS ledger_units " +
       `FROM orders o WHERE o.id IN (${ok.map(() => '?').join(',')})`,
     ok.map(({ r }) => Number(r.data!.buyNow.id)),
+    cluster,
   );
   const asked = new Map(ok.map(({ r, i }) => [Number(r.data!.buyNow.id), quantityOf(i)]));
   expect(perOrder).toHaveLength(ok.length);
@@ -97,7 +103,7 @@ it('a burst of buyNow of 1 and 2 units over two warehouses: each answer is exact
     expect(Number(o.line_units)).toBe(asked.get(Number(o.id)));
     expect(Number(o.ledger_units)).toBe(asked.get(Number(o.id)));
   }
-});
+}
 
 it('one key sent 12 times at once with two different inputs: one order; its input gets it back, the other IDEMPOTENCY_KEY_REUSED', async () => {
   const { server } = cluster;
@@ -195,4 +201,20 @@ it('after a sell-out, refusals come from the shared sold-out read; a restock sel
   // The replay of the first order still comes back, whatever the hint says.
   expect((await buy(0, 'first')).data?.buyNow.totalPrice).toBe('4.00');
   expect(await orderedQuantity(server, productId)).toBe(2);
+});
+
+describe('CHECKOUT_LOCKING=pessimistic (row locks first, the benchmark\'s GraphQL-P)', () => {
+  let locking: Cluster;
+  beforeAll(async () => {
+    locking = await startCluster({ env: { CHECKOUT_LOCKING: 'pessimistic' } });
+  });
+  afterAll(async () => {
+    await locking?.stop();
+  });
+
+  it('the same burst closes the same books', async () => {
+    expect(locking.server.app.config.checkoutLocking).toBe('pessimistic');
+    await burstOfBuyNow(locking);
+    await expectAuditClean(locking.server);
+  });
 });
