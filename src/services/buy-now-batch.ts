@@ -165,7 +165,13 @@ async function probeBatch(sql: Sql, requests: BuyNowRequest[]): Promise<(void | 
 
 const storable = (total: string) => toCents(total) <= MAX_MONEY_CENTS;
 
-const keyOf = (userId: unknown, idempotencyKey: unknown) => `${num(userId)}:${String(idempotencyKey)}`;
+/**
+ * A user's idempotency key as the database compares it. Keys are visible ASCII, and MySQL's `_ci`
+ * collation compares them without case: `Ab` and `ab` are one key there, so they must never share
+ * a batch (their inserts would collide and fail everyone's batch). On SQLite (case-sensitive) this
+ * only makes such twins wait for the next batch.
+ */
+const keyOf = (userId: unknown, idempotencyKey: unknown) => `${num(userId)}:${String(idempotencyKey).toLowerCase()}`;
 const keysMatch = (requests: BuyNowRequest[]) => requests.map(() => '(o.user_id = ? AND o.idempotency_key = ?)').join(' OR ');
 const keyParams = (requests: BuyNowRequest[]) => requests.flatMap((r) => [r.userId, r.idempotencyKey]);
 

@@ -218,3 +218,27 @@ describe('CHECKOUT_LOCKING=pessimistic (row locks first, the benchmark\'s GraphQ
     await expectAuditClean(locking.server);
   });
 });
+
+it('keys that differ only in case (one key on MySQL) never break a batch: everyone else in it is served', async () => {
+  const { server } = cluster;
+  const { productId } = await productInTwoWarehouses([20, 0], '1.00');
+  const [shopper, ...others] = await createUsers(server, 9, { prefix: 'case' });
+  const input = (key: string) => ({ input: { productId: String(productId), quantity: 1, idempotencyKey: key } });
+  // All to one process, so that they share batches.
+  const results = await Promise.all([
+    cluster.clientFor(shopper, 0).request(BuyNowLiteDocument, input('Case-Key')),
+    cluster.clientFor(shopper, 0).request(BuyNowLiteDocument, input('case-key')),
+    ...others.map((o, i) => cluster.clientFor(o, 0).request(BuyNowLiteDocument, input(`other-${i}`))),
+  ]);
+  for (const r of results) expect(r.errors).toBeUndefined();
+  const [upper, lower] = results;
+  const orders = await rows('SELECT id FROM orders WHERE user_id = ?', [shopper.id]);
+  if (TEST_DB === 'mysql') {
+    // One key: one order, the other request is its replay.
+    expect(orders).toHaveLength(1);
+    expect(lower.data!.buyNow.id).toBe(upper.data!.buyNow.id);
+  } else {
+    expect(orders).toHaveLength(2);
+  }
+  expect(await orderedQuantity(server, productId)).toBe(8 + orders.length);
+});
