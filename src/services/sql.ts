@@ -146,10 +146,15 @@ const pooled = new WeakMap<object, Sql>();
  * statement is part of it); outside, the pool, one connection per statement (autocommit).
  */
 export function sqlFor(em: Em): Sql {
-  const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
+  const trx = em.getTransactionContext() as { client: KnexClient; isCompleted(): boolean } | undefined;
   if (trx) {
     const connection = trx.client.acquireConnection();
-    return sqlOn(em, () => connection, () => undefined);
+    const live = () => {
+      // After COMMIT/ROLLBACK the connection is back in the pool, maybe someone else's: never use it.
+      if (trx.isCompleted()) throw new Error('statement after the end of its transaction');
+      return connection;
+    };
+    return sqlOn(em, live, () => undefined);
   }
   const client = em.getConnection().getKnex().client as KnexClient;
   let sql = pooled.get(client);
