@@ -19,7 +19,7 @@ export function renderMetrics(): string {
     lines.push(`unit_of_work_retries_by_reason_total{reason="${reason}"} ${count}`);
   }
   metric('buy_now_batches_total', 'counter', 'buyNow transactions (each sells a batch of concurrent requests for one product)', buyNowBatchStats.batches);
-  metric('buy_now_batched_requests_total', 'counter', 'buyNow requests sold through those transactions', buyNowBatchStats.requests);
+  metric('buy_now_batched_requests_total', 'counter', 'buyNow requests those transactions carried (sales, replays and refusals)', buyNowBatchStats.requests);
   metric('buy_now_batch_largest', 'gauge', 'Most buyNow requests one transaction has carried', buyNowBatchStats.largest);
   metric('buy_now_probes_total', 'counter', 'Shared sold-out reads of buyNow (after a product ran short)', buyNowBatchStats.probes);
   metric('buy_now_probed_requests_total', 'counter', 'buyNow requests checked by those reads', buyNowBatchStats.probedRequests);
