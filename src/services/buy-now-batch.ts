@@ -1,7 +1,7 @@
-import { BadUserInputError, IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
-import { MAX_MONEY_CENTS, multiplyMoney, normalizeMoney, toCents } from '../common/money';
-import { OrderStatus } from '../entities';
+import { IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
+import { multiplyMoney, normalizeMoney } from '../common/money';
 import type { RequestContext } from './context';
+import { insertLines, insertOrders, keysMatch, orderKey, requireStorableTotal } from './order-rows';
 import { num, sqlFor, type Row, type Sql } from './sql';
 import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from './stock-store';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
@@ -65,7 +65,7 @@ class ProductBatches<R> {
     const keys = new Set<string>();
     const later: Pending<R>[] = [];
     for (const pending of queue.waiting) {
-      const key = keyOf(pending.request.userId, pending.request.idempotencyKey);
+      const key = orderKey(pending.request.userId, pending.request.idempotencyKey);
       if (batch.length >= MAX_BUY_NOW_BATCH || (this.options.oneKeyPerBatch && keys.has(key))) later.push(pending);
       else {
         keys.add(key);
@@ -158,21 +158,11 @@ async function probeBatch(sql: Sql, requests: BuyNowRequest[]): Promise<(void | 
     lapsed = [...(await lapsedHeldByStock(sql, stocks.map((s) => s.id))).values()].reduce((a, b) => a + b, 0);
   }
   return requests.map((r) => {
-    if (!product || replays.has(keyOf(r.userId, r.idempotencyKey))) return undefined;
+    if (!product || replays.has(orderKey(r.userId, r.idempotencyKey))) return undefined;
     return free + lapsed < r.quantity ? new InsufficientStockError(r.productId, free) : undefined;
   });
 }
 
-const storable = (total: string) => toCents(total) <= MAX_MONEY_CENTS;
-
-/**
- * A user's idempotency key as the database compares it. Keys are visible ASCII, and MySQL's `_ci`
- * collation compares them without case: `Ab` and `ab` are one key there, so they must never share
- * a batch (their inserts would collide and fail everyone's batch). On SQLite (case-sensitive) this
- * only makes such twins wait for the next batch.
- */
-const keyOf = (userId: unknown, idempotencyKey: unknown) => `${num(userId)}:${String(idempotencyKey).toLowerCase()}`;
-const keysMatch = (requests: BuyNowRequest[]) => requests.map(() => '(o.user_id = ? AND o.idempotency_key = ?)').join(' OR ');
 const keyParams = (requests: BuyNowRequest[]) => requests.flatMap((r) => [r.userId, r.idempotencyKey]);
 
 /**
@@ -185,20 +175,20 @@ async function readBatch(sql: Sql, requests: BuyNowRequest[]): Promise<{ product
     'SELECT p.price, p.archived_at, s.id, s.warehouse_id, s.product_id, s.on_hand, s.reserved, s.version, ' +
       'o.id AS order_id, o.user_id AS order_user_id, o.idempotency_key AS order_key, o.request_hash ' +
       'FROM products p LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id ' +
-      `LEFT JOIN orders o ON ${keysMatch(requests)} WHERE p.id = ? ORDER BY s.id`,
+      `LEFT JOIN orders o ON ${keysMatch('o', requests.length)} WHERE p.id = ? ORDER BY s.id`,
     [...keyParams(requests), productId],
   );
   const replays = new Map<string, Row>();
   if (!rows.length) {
     // No such product: a replay of an order for it still returns that order (the product may be gone since).
-    const orders = await sql.all(`SELECT o.id AS order_id, o.user_id, o.idempotency_key, o.request_hash FROM orders o WHERE ${keysMatch(requests)}`, keyParams(requests));
-    for (const row of orders) replays.set(keyOf(row.user_id, row.idempotency_key), row);
+    const orders = await sql.all(`SELECT o.id AS order_id, o.user_id, o.idempotency_key, o.request_hash FROM orders o WHERE ${keysMatch('o', requests.length)}`, keyParams(requests));
+    for (const row of orders) replays.set(orderKey(row.user_id, row.idempotency_key), row);
     return { product: null, stocks: [], replays };
   }
   const stocks = new Map<number, StockRow>();
   for (const row of rows) {
     if (row.id !== null && row.id !== undefined) stocks.set(num(row.id), toStockRow(row));
-    if (row.order_id !== null && row.order_id !== undefined) replays.set(keyOf(row.order_user_id, row.order_key), row);
+    if (row.order_id !== null && row.order_id !== undefined) replays.set(orderKey(row.order_user_id, row.order_key), row);
   }
   return { product: rows[0].archived_at ? null : rows[0], stocks: [...stocks.values()], replays };
 }
@@ -247,10 +237,14 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(B
   let { stocks } = read;
   const price = product ? normalizeMoney(product.price as string) : '0.00';
   const results: (BuyNowOutcome | Error | null)[] = requests.map((r) => {
-    const replay = replays.get(keyOf(r.userId, r.idempotencyKey));
+    const replay = replays.get(orderKey(r.userId, r.idempotencyKey));
     if (replay) return replay.request_hash === r.requestHash ? { kind: 'replay', orderId: num(replay.order_id) } : new IdempotencyKeyReusedError();
     if (!product) return new NotFoundError('Product');
-    if (!storable(multiplyMoney(price, r.quantity))) return new BadUserInputError('quantity', 'The order total is larger than an order can hold');
+    try {
+      requireStorableTotal(multiplyMoney(price, r.quantity));
+    } catch (error) {
+      return error as Error;
+    }
     return null;
   });
   const eligible = results.map((r) => r === null);
@@ -275,16 +269,14 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(B
   // Order rows first (the unique key makes a concurrent twin in another process wait, fail and
   // replay), then the stock rows in id order, then the lines: the hot row is locked for two statements.
   const now = new Date();
-  const at = sql.date(now);
-  const inserted = await sql.run(
-    'INSERT INTO orders (user_id, status, total_price, shipping_cost, idempotency_key, request_hash, version, created_at, updated_at) VALUES ' +
-      winners.map(() => "(?, ?, ?, '0.00', ?, ?, 1, ?, ?)").join(', '),
-    winners.flatMap((i) => {
+  const orderIds = await insertOrders(
+    sql,
+    winners.map((i) => {
       const r = requests[i];
-      return [r.userId, OrderStatus.PENDING, multiplyMoney(price, r.quantity), r.idempotencyKey, r.requestHash, at, at];
+      return { userId: r.userId, idempotencyKey: r.idempotencyKey, requestHash: r.requestHash, totalPrice: multiplyMoney(price, r.quantity), shippingCost: '0.00' };
     }),
+    now,
   );
-  const orderIds = winners.length === 1 ? [num(inserted.insertId)] : await readOrderIds(sql, winners.map((i) => requests[i]));
 
   const salesByStock = new Map<number, Sale[]>();
   winners.forEach((i, w) => {
@@ -299,37 +291,21 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(B
   }
 
   const warehouseOf = new Map(stocks.map((s) => [s.id, s.warehouseId]));
-  const lines = winners.flatMap((i, w) =>
-    [...(allocation.takes[i] as Map<number, number>)].map(([stockId, quantity]) => [
-      orderIds[w],
-      requests[i].productId,
-      warehouseOf.get(stockId),
-      stockId,
-      quantity,
-      price,
-      multiplyMoney(price, quantity),
-      at,
-      at,
-    ]),
-  );
-  await sql.run(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
-      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-    lines.flat(),
+  await insertLines(
+    sql,
+    winners.flatMap((i, w) =>
+      [...(allocation.takes[i] as Map<number, number>)].map(([stockId, quantity]) => ({
+        orderId: orderIds[w],
+        productId: requests[i].productId,
+        warehouseId: warehouseOf.get(stockId)!,
+        stockId,
+        quantity,
+        unitPrice: price,
+      })),
+    ),
   );
   winners.forEach((i, w) => {
     results[i] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(price, requests[i].quantity), createdAt: now };
   });
   return results as (BuyNowOutcome | Error)[];
-}
-
-/** The ids a multi-row insert gave, by each row's unique (user, idempotency key). */
-async function readOrderIds(sql: Sql, requests: BuyNowRequest[]): Promise<number[]> {
-  const rows = await sql.all(`SELECT o.id, o.user_id, o.idempotency_key FROM orders o WHERE ${keysMatch(requests)}`, keyParams(requests));
-  const byKey = new Map(rows.map((r) => [keyOf(r.user_id, r.idempotency_key), num(r.id)]));
-  return requests.map((r) => {
-    const id = byKey.get(keyOf(r.userId, r.idempotencyKey));
-    if (id === undefined) throw new Error('an order inserted by this transaction is missing');
-    return id;
-  });
 }

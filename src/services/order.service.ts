@@ -8,7 +8,7 @@ import {
   RetryableConflict,
   ReservationExpiredError,
 } from '../common/errors';
-import { addMoney, MAX_MONEY_CENTS, multiplyMoney, normalizeMoney, toCents } from '../common/money';
+import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import { requireId, requireIdempotencyKey, requireInt, requireMoney } from '../common/validate';
 import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Warehouse } from '../entities';
 import { currentRead, lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
@@ -17,9 +17,10 @@ import { paginate, type Page } from './pagination';
 import { loadBatched, loadById } from './request-batch';
 import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } from './stock-store';
 import { BuyNowBatcher } from './buy-now-batch';
+import { insertLines, insertOrders, requireStorableTotal, type LineDraft, type OrderDraft } from './order-rows';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
-import { marks, num, type Sql } from './sql';
+import { marks, num } from './sql';
 
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */
@@ -33,57 +34,6 @@ const FORWARD_FROM: Partial<Record<OrderStatus, OrderStatus>> = {
 export function requestHash(payload: Record<string, string | number>): string {
   const canonical = JSON.stringify(Object.fromEntries(Object.entries(payload).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   return createHash('sha256').update(canonical).digest('hex');
-}
-
-function requireStorableTotal(total: string): string {
-  if (toCents(total) > MAX_MONEY_CENTS) throw new BadUserInputError('quantity', 'The order total is larger than an order can hold');
-  return total;
-}
-
-interface OrderDraft {
-  userId: number;
-  idempotencyKey: string;
-  requestHash: string;
-  totalPrice: string;
-  shippingCost: string;
-}
-
-/** Inserts the order row first: the unique (user, idempotency key) makes a concurrent twin wait, fail and replay. */
-async function insertOrder(sql: Sql, order: OrderDraft, now: Date): Promise<number> {
-  const at = sql.date(now);
-  const result = await sql.run(
-    'INSERT INTO orders (user_id, status, total_price, shipping_cost, idempotency_key, request_hash, version, created_at, updated_at) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)',
-    [order.userId, OrderStatus.PENDING, order.totalPrice, order.shippingCost, order.idempotencyKey, order.requestHash, at, at],
-  );
-  return num(result.insertId);
-}
-
-interface LineDraft {
-  productId: number;
-  stockId: number;
-  warehouseId: number;
-  quantity: number;
-  unitPrice: string;
-}
-
-/** One order line per product × stock row actually used, so a cancellation returns units where they came from. */
-async function insertLines(sql: Sql, orderId: number, drafts: LineDraft[]): Promise<void> {
-  const merged = new Map<string, LineDraft>();
-  for (const d of drafts) {
-    const key = `${d.productId}:${d.stockId}`;
-    const seen = merged.get(key);
-    if (seen) seen.quantity += d.quantity;
-    else merged.set(key, { ...d });
-  }
-  if (!merged.size) return;
-  const now = sql.date(new Date());
-  const lines = [...merged.values()];
-  await sql.run(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
-      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-    lines.flatMap((d) => [orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), now, now]),
-  );
 }
 
 async function fetchLines(ctx: RequestContext, orderIds: number[]): Promise<Map<number, OrderLine[]>> {
@@ -154,7 +104,7 @@ export class OrderService {
       const totalPrice = requireStorableTotal(addMoney(shippingCost, ...lines.map((l) => multiplyMoney(l.price, l.quantity))));
       const draft = { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost };
       const now = new Date();
-      const orderId = await insertOrder(sql, draft, now);
+      const [orderId] = await insertOrders(sql, [draft], now);
 
       const itemIds = lines.map((l) => l.itemId);
       const holds = await sql.all(
@@ -184,7 +134,7 @@ export class OrderService {
         });
         if (take > 0) {
           sold.set(line.itemId, (sold.get(line.itemId) ?? 0) + take);
-          drafts.push({ productId: line.productId, stockId, warehouseId: num(h.warehouse_id), quantity: take, unitPrice: line.price });
+          drafts.push({ orderId, productId: line.productId, stockId, warehouseId: num(h.warehouse_id), quantity: take, unitPrice: line.price });
         }
       }
       for (const line of lines) {
@@ -197,9 +147,9 @@ export class OrderService {
           if (error instanceof InsufficientStockError) throw new ReservationExpiredError(line.productId, num(error.extensions.available));
           throw error;
         }
-        for (const a of allocations) drafts.push({ productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice: line.price });
+        for (const a of allocations) drafts.push({ orderId, productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice: line.price });
       }
-      await insertLines(sql, orderId, drafts);
+      await insertLines(sql, drafts);
       await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
       return { orderId, draft: { ...draft, createdAt: now } };
     });
