@@ -68,11 +68,6 @@ export async function lockShopper(tx: UnitContext, userId: number): Promise<void
   if (!row) throw new UnauthenticatedError('Account not found: sign in again');
 }
 
-/** `FOR UPDATE` on MySQL: a read of the latest committed row rather than the transaction's snapshot. */
-export function currentRead(tx: UnitContext): string {
-  return tx.sql.kind === 'mysql' ? ' FOR UPDATE' : '';
-}
-
 export interface ProductForSale {
   id: number;
   price: string;

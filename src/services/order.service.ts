@@ -11,7 +11,7 @@ import {
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import { requireId, requireIdempotencyKey, requireInt, requireMoney } from '../common/validate';
 import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Warehouse } from '../entities';
-import { currentRead, lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
+import { lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
 import type { RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
 import { loadBatched, loadById } from './request-batch';
@@ -20,7 +20,7 @@ import { BuyNowBatcher } from './buy-now-batch';
 import { insertLines, insertOrders, requireStorableTotal, type LineDraft, type OrderDraft } from './order-rows';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
-import { marks, num } from './sql';
+import { currentRead, marks, num } from './sql';
 
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */
@@ -289,7 +289,7 @@ export class OrderService {
   }
 
   private async currentStatus(tx: UnitContext, orderId: number): Promise<OrderStatus> {
-    const row = await tx.sql.get(`SELECT status FROM orders WHERE id = ?${currentRead(tx)}`, [orderId]);
+    const row = await tx.sql.get(`SELECT status FROM orders WHERE id = ?${currentRead(tx.sql)}`, [orderId]);
     if (!row) throw new NotFoundError('Order');
     return row.status as OrderStatus;
   }

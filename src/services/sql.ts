@@ -23,6 +23,9 @@ export const num = (value: unknown): number => Number(value ?? 0);
 /** `?,?,…` placeholders for an IN list of `count` values. */
 export const marks = (count: number): string => Array.from({ length: count }, () => '?').join(',');
 
+/** ` FOR UPDATE` on MySQL (a locking read of the latest committed row, not the snapshot); nothing on SQLite, which serialises writers. */
+export const currentRead = (sql: Sql): string => (sql.kind === 'mysql' ? ' FOR UPDATE' : '');
+
 export interface RunResult {
   /** Rows the statement matched (MySQL reports found rows, as version checks need). */
   affectedRows: number;

@@ -1,6 +1,6 @@
 import { InsufficientStockError, RetryableConflict } from '../common/errors';
 import { StockMovementKind } from '../entities';
-import { marks, num, type Row, type Sql } from './sql';
+import { currentRead, marks, num, type Row, type Sql } from './sql';
 
 /**
  * The only code that writes `stocks` and `stock_holds`. Every stock change is ONE guarded UPDATE
@@ -54,8 +54,14 @@ export function toStockRow(r: Row): StockRow {
   };
 }
 
-export async function readStock(sql: Sql, stockId: number): Promise<StockState | null> {
-  const row = await sql.get('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ?', [stockId]);
+/**
+ * A stock row as it is now. With `forUpdate`, on MySQL it is also write-locked until the
+ * transaction ends (SQLite serialises writing transactions anyway); the write itself still goes
+ * through the guarded statement below.
+ */
+export async function readStock(sql: Sql, stockId: number, options: { forUpdate?: boolean } = {}): Promise<StockState | null> {
+  const lock = options.forUpdate ? currentRead(sql) : '';
+  const row = await sql.get(`SELECT id, on_hand, reserved, version FROM stocks WHERE id = ?${lock}`, [stockId]);
   return row ? { id: num(row.id), onHand: num(row.on_hand), reserved: num(row.reserved), version: num(row.version) } : null;
 }
 

@@ -5,7 +5,7 @@ import { Product, Stock, StockMovement, StockMovementKind, User, Warehouse } fro
 import type { RequestContext, Viewer } from './context';
 import { paginate, type Page } from './pagination';
 import { loadBatched, loadById } from './request-batch';
-import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds, type StockState } from './stock-store';
+import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from './stock-store';
 import { runUnitOfWork, type UnitContext } from './unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
 import { sqlFor } from './sql';
@@ -51,16 +51,6 @@ export async function lockWarehouseRow(tx: UnitContext, id: number, mode: 'share
   const lock = tx.sql.kind === 'mysql' ? (mode === 'share' ? ' LOCK IN SHARE MODE' : ' FOR UPDATE') : '';
   const row = await tx.sql.get(`SELECT id, owner_id, archived_at FROM warehouses WHERE id = ?${lock}`, [id]);
   return row ? { id: Number(row.id), ownerId: Number(row.owner_id), archived: row.archived_at !== null && row.archived_at !== undefined } : null;
-}
-
-/**
- * Reads a stock row and, on MySQL, write-locks it until the transaction ends (the write itself
- * still goes through stock-store's guarded statement). SQLite serialises writing transactions.
- */
-async function lockStockRow(tx: UnitContext, stockId: number): Promise<StockState | null> {
-  if (tx.sql.kind !== 'mysql') return readStock(tx.sql, stockId);
-  const row = await tx.sql.get('SELECT id, on_hand, reserved, version FROM stocks WHERE id = ? FOR UPDATE', [stockId]);
-  return row ? { id: Number(row.id), onHand: Number(row.on_hand), reserved: Number(row.reserved), version: Number(row.version) } : null;
 }
 
 const fetchLapsed = (ctx: RequestContext, ids: number[]) => lapsedHeldByStock(sqlFor(ctx.em), ids);
@@ -225,7 +215,7 @@ export class StockService {
       // An absolute set needs the current level to compute its delta: lock the row so that the
       // level cannot move between the read and the write (optimistic retries would starve under
       // contention: each round only one of N writers wins).
-      const seen = await lockStockRow(tx, stockId);
+      const seen = await readStock(tx.sql, stockId, { forUpdate: true });
       if (!seen) throw new RetryableConflict(`stock ${stockId} vanished`);
       // Compare with the version the caller saw before our own sweep of lapsed holds bumps it.
       if (expectedVersion !== undefined && seen.version !== expectedVersion) {
@@ -233,7 +223,7 @@ export class StockService {
       }
       // Holds always add up to `reserved`, so a row with nothing reserved has no lapsed hold to release.
       const released = seen.reserved > 0 ? await releaseLapsedHolds(tx.sql, { stockId }) : 0;
-      const current = released > 0 ? await lockStockRow(tx, stockId) : seen;
+      const current = released > 0 ? await readStock(tx.sql, stockId, { forUpdate: true }) : seen;
       if (!current) throw new RetryableConflict(`stock ${stockId} vanished`);
       if (onHand < current.reserved) {
         throw new BadUserInputError('onHand', `onHand cannot be below the ${current.reserved} units reserved in carts`);
