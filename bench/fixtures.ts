@@ -3,10 +3,10 @@ import mysql from 'mysql2/promise';
 import { openDatabase, type Orm } from '../src/config/database';
 import { loadConfig, type AppConfig } from '../src/config/env';
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../src/entities';
-import { createServices } from '../src/services/container';
+import { createServices } from '../src/container';
 import { hashPassword } from '../src/services/password.service';
-import { applyStockChangeOrRetry, ensureStockRow } from '../src/services/stock-store';
-import { sqlFor } from '../src/services/sql';
+import { applyStockChangeOrRetry, ensureStockRow } from '../src/repositories/stock.repository';
+import { sqlFor } from '../src/db/sql';
 
 /**
  * Setup data for the benchmark, written straight through MikroORM and the stock store (not

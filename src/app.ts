@@ -14,7 +14,7 @@ import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter } from './graphql/errors';
 import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
-import { createServices, type Services } from './services/container';
+import { createServices, type Services } from './container';
 import { seedDemoDataIfEmpty } from './services/seed.service';
 
 export interface App {

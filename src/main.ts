@@ -4,7 +4,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/env';
 import { openDatabase } from './config/database';
 import { logger } from './config/logger';
-import { BACKGROUND_JOBS } from './services/jobs';
+import { BACKGROUND_JOBS } from './jobs/index';
 
 /**
  * Entry point. With WORKERS=N the primary prepares the database once (migrations, demo data) and
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     process.env.JWT_SECRET = config.jwt.secret;
     process.env.TOTP_ENCRYPTION_KEY = config.totpEncryptionKey;
     const orm = await openDatabase(config);
-    const { createServices } = await import('./services/container');
+    const { createServices } = await import('./container');
     const { seedDemoDataIfEmpty } = await import('./services/seed.service');
     if (config.seedDemoData) await seedDemoDataIfEmpty(orm, config, createServices(config));
     await orm.close(true);

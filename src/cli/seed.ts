@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { openDatabase } from '../config/database';
 import { loadConfig } from '../config/env';
-import { createServices } from '../services/container';
+import { createServices } from '../container';
 import { DEMO_USERS, seedDemoDataIfEmpty } from '../services/seed.service';
 
 /** `npm run seed`: migrates, then fills an EMPTY database with the demo data (never touches one in use). */

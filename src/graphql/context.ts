@@ -2,7 +2,7 @@ import type { Orm } from '../config/database';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../config/env';
-import type { Services } from '../services/container';
+import type { Services } from '../container';
 import type { RequestContext } from '../services/context';
 
 export type GraphQLContext = RequestContext;

@@ -1,5 +1,5 @@
-import { buyNowBatchStats } from '../services/buy-now-batch';
-import { unitOfWorkStats } from '../services/unit-of-work';
+import { buyNowBatchStats } from '../services/buy-now-batcher';
+import { unitOfWorkStats } from '../db/unit-of-work';
 
 /** Prometheus text exposition of this process's counters. */
 export const httpStats = { requests: 0, graphqlRequests: 0, errors: 0, inFlight: 0 };

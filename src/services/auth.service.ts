@@ -14,7 +14,7 @@ import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENG
 import type { TokenService } from './token.service';
 import type { TotpService } from './totp.service';
 import { isSelfOrAdmin, markSignedIn, requireViewer } from './viewer';
-import { num, sqlFor } from './sql';
+import { num, sqlFor } from '../db/sql';
 
 export interface AuthResult {
   token: string;

@@ -12,10 +12,10 @@ import {
   releaseLapsedHolds,
   updateHold,
   type HoldRow,
-} from './stock-store';
-import { runUnitOfWork, type UnitContext } from './unit-of-work';
+} from '../repositories/stock.repository';
+import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
 import { requireViewer } from './viewer';
-import { marks, num, sqlFor, type Sql } from './sql';
+import { marks, num, sqlFor, type Sql } from '../db/sql';
 
 /** Largest quantity one cart line (and one addToCart) may ask for. */
 export const MAX_LINE_QUANTITY = 10_000;

@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { AppConfig } from '../config/env';
 import type { UserRole } from '../entities';
-import type { Services } from './container';
+import type { Services } from '../container';
 
 /** The SQL flavour of MikroORM's EntityManager: MySQL and SQLite both provide it. */
 export type Em = SqlEntityManager;

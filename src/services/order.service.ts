@@ -13,14 +13,14 @@ import { requireId, requireIdempotencyKey, requireInt, requireMoney } from '../c
 import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Warehouse } from '../entities';
 import { lockShopper, MAX_LINE_QUANTITY, requireWithinHoldCap } from './cart.service';
 import type { RequestContext, Viewer } from './context';
-import { paginate, type Page } from './pagination';
-import { loadBatched, loadById } from './request-batch';
-import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } from './stock-store';
-import { BuyNowBatcher } from './buy-now-batch';
-import { insertLines, insertOrders, requireStorableTotal, type LineDraft, type OrderDraft } from './order-rows';
-import { runUnitOfWork, type UnitContext } from './unit-of-work';
+import { paginate, type Page } from '../db/pagination';
+import { loadBatched, loadById } from '../db/request-batch';
+import { allocateStock, applyStockChangeOrRetry, deleteHold, type Allocation } from '../repositories/stock.repository';
+import { BuyNowBatcher } from './buy-now-batcher';
+import { insertLines, insertOrders, requireStorableTotal, type LineDraft, type OrderDraft } from '../repositories/order.repository';
+import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
-import { currentRead, marks, num } from './sql';
+import { currentRead, marks, num } from '../db/sql';
 
 
 /** The status an order must have for an admin to move it to the key's status (cancellation aside). */

@@ -3,12 +3,12 @@ import { ForbiddenError, NotFoundError } from '../common/errors';
 import { optionalText, requireId, requireMoney, requireText } from '../common/validate';
 import { OrderStatus, Product, Stock, User } from '../entities';
 import type { RequestContext } from './context';
-import { paginate, type Page } from './pagination';
-import { loadBatched, loadById } from './request-batch';
-import { availableByProduct } from './stock-store';
-import { runUnitOfWork } from './unit-of-work';
+import { paginate, type Page } from '../db/pagination';
+import { loadBatched, loadById } from '../db/request-batch';
+import { availableByProduct } from '../repositories/stock.repository';
+import { runUnitOfWork } from '../db/unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
-import { marks, sqlFor, type Row } from './sql';
+import { marks, sqlFor, type Row } from '../db/sql';
 
 export interface ProductFields {
   name?: string | null;

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { Em, RequestContext } from './context';
-import { num, sqlFor, type Sql } from './sql';
+import { num, sqlFor, type Sql } from '../db/sql';
 
 /** One limit: at most `limit` attempts per `windowSeconds` in `bucket` (0 turns it off). */
 export interface RateRule {

@@ -2,10 +2,10 @@ import type { Orm } from '../config/database';
 import type { AppConfig } from '../config/env';
 import { logger } from '../config/logger';
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entities';
-import type { Services } from './container';
+import type { Services } from '../container';
 import { hashPassword } from './password.service';
-import { applyStockChangeOrRetry, ensureStockRow } from './stock-store';
-import { sqlFor } from './sql';
+import { applyStockChangeOrRetry, ensureStockRow } from '../repositories/stock.repository';
+import { sqlFor } from '../db/sql';
 
 /** Demo accounts for a local try-out (documented in the README); seeded only into an empty database. */
 export const DEMO_USERS = [

@@ -1,5 +1,5 @@
 import type { Em } from './context';
-import { num, type Row } from './sql';
+import { num, type Row } from '../db/sql';
 
 export interface StockAuditReport {
   ok: boolean;

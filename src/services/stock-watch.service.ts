@@ -2,8 +2,8 @@ import { NotFoundError } from '../common/errors';
 import { logger } from '../config/logger';
 import { Product } from '../entities';
 import type { Em, RequestContext } from './context';
-import { availableByProduct } from './stock-store';
-import { sqlFor } from './sql';
+import { availableByProduct } from '../repositories/stock.repository';
+import { sqlFor } from '../db/sql';
 
 export interface StockLevel {
   productId: number;

@@ -3,12 +3,12 @@ import { optionalText, requireId, requireInt } from '../common/validate';
 import { logger } from '../config/logger';
 import { Product, Stock, StockMovement, StockMovementKind, User, Warehouse } from '../entities';
 import type { RequestContext, Viewer } from './context';
-import { paginate, type Page } from './pagination';
-import { loadBatched, loadById } from './request-batch';
-import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from './stock-store';
-import { runUnitOfWork, type UnitContext } from './unit-of-work';
+import { paginate, type Page } from '../db/pagination';
+import { loadBatched, loadById } from '../db/request-batch';
+import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
+import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
-import { sqlFor } from './sql';
+import { sqlFor } from '../db/sql';
 
 export const MAX_ON_HAND = 1_000_000_000;
 export const MAX_BULK_ITEMS = 500;

@@ -3,8 +3,8 @@ import { optionalText, requireId, requireText } from '../common/validate';
 import { OrderStatus, Stock, StockMovementKind, Warehouse } from '../entities';
 import type { RequestContext } from './context';
 import { lockWarehouseRow } from './stock.service';
-import { applyStockChangeOrRetry, readStock, releaseLapsedHolds } from './stock-store';
-import { runUnitOfWork } from './unit-of-work';
+import { applyStockChangeOrRetry, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
+import { runUnitOfWork } from '../db/unit-of-work';
 import { isAdmin, requireViewer } from './viewer';
 
 export interface WarehouseFields {

@@ -14,7 +14,7 @@ import {
   startCluster,
   type Cluster,
 } from '../helpers/fixtures';
-import { BuyNowBatcher, buyNowBatchStats, type BuyNowRequest } from '../../src/services/buy-now-batch';
+import { BuyNowBatcher, buyNowBatchStats, type BuyNowRequest } from '../../src/services/buy-now-batcher';
 import { requestHash } from '../../src/services/order.service';
 import type { RequestContext } from '../../src/services/context';
 

@@ -3,7 +3,7 @@ import { CheckoutLiteDocument } from '../generated/orders';
 import { expectAuditClean } from '../helpers/audit';
 import { errorCode } from '../helpers/client';
 import { TEST_DB } from '../helpers/db';
-import { unitOfWorkStats } from '../../src/services/unit-of-work';
+import { unitOfWorkStats } from '../../src/db/unit-of-work';
 import { countRows, createStockedProduct, createUsers, orderedQuantity, readStockRow, startCluster, type Cluster } from '../helpers/fixtures';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cart, CartItem, Order, OrderLine, OrderStatus, StockMovementKind } from '../../src/entities';
-import { allocateStock, insertHold } from '../../src/services/stock-store';
-import { sqlFor } from '../../src/services/sql';
+import { allocateStock, insertHold } from '../../src/repositories/stock.repository';
+import { sqlFor } from '../../src/db/sql';
 import { RegisterDocument } from '../generated/auth';
 import { CreateProductDocument, CreateWarehouseDocument, SetStockDocument } from '../generated/catalog';
 import { expectData, type GraphQLClient } from './client';

@@ -1,8 +1,8 @@
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../../src/entities';
 import type { Em } from '../../src/services/context';
 import { hashPassword } from '../../src/services/password.service';
-import { applyStockChange, ensureStockRow, readStock } from '../../src/services/stock-store';
-import { sqlFor } from '../../src/services/sql';
+import { applyStockChange, ensureStockRow, readStock } from '../../src/repositories/stock.repository';
+import { sqlFor } from '../../src/db/sql';
 import { GraphQLClient } from './client';
 import { TEST_DB } from './db';
 import { spawnServerProcess, startTestServer, type ServerProcess, type TestServer } from './server';

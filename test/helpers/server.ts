@@ -3,7 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config/env';
-import { BACKGROUND_JOBS } from '../../src/services/jobs';
+import { BACKGROUND_JOBS } from '../../src/jobs/index';
 import { createTestDatabase, type TestDatabase } from './db';
 import { GraphQLClient } from './client';
 

@@ -1,8 +1,8 @@
 import { Product, StockMovementKind, User, Warehouse } from '../../src/entities';
 import type { Em } from '../../src/services/context';
 import { auditStock } from '../../src/services/stock-audit.service';
-import { applyStockChangeOrRetry, ensureStockRow, insertHold } from '../../src/services/stock-store';
-import { sqlFor } from '../../src/services/sql';
+import { applyStockChangeOrRetry, ensureStockRow, insertHold } from '../../src/repositories/stock.repository';
+import { sqlFor } from '../../src/db/sql';
 import { expectAuditClean } from '../helpers/audit';
 import { startTestServer, type TestServer } from '../helpers/server';
 

@@ -1,8 +1,8 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Product, StockMovementKind, User, Warehouse } from '../../src/entities';
-import { sqlFor } from '../../src/services/sql';
-import { applyStockChangeOrRetry, ensureStockRow } from '../../src/services/stock-store';
+import { sqlFor } from '../../src/db/sql';
+import { applyStockChangeOrRetry, ensureStockRow } from '../../src/repositories/stock.repository';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;

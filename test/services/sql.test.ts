@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { sqlFor } from '../../src/services/sql';
-import { runUnitOfWork, type UnitContext } from '../../src/services/unit-of-work';
+import { sqlFor } from '../../src/db/sql';
+import { runUnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
 import type { RequestContext } from '../../src/services/context';
 import { startTestServer, type TestServer } from '../helpers/server';
 

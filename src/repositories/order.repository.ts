@@ -1,7 +1,7 @@
 import { BadUserInputError } from '../common/errors';
 import { MAX_MONEY_CENTS, multiplyMoney, toCents } from '../common/money';
 import { OrderStatus } from '../entities';
-import { num, type Sql } from './sql';
+import { num, type Sql } from '../db/sql';
 
 /** The writes of a new order, shared by checkout and the buyNow batch. */
 

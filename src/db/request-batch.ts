@@ -1,5 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../services/context';
 
 type Fetch<V> = (ctx: RequestContext, keys: number[]) => Promise<Map<number, V>>;
 

@@ -1,6 +1,6 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import { BadUserInputError } from '../common/errors';
-import type { Em } from './context';
+import type { Em } from '../services/context';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;

@@ -1,5 +1,5 @@
 import type { BackgroundJob } from '../app';
-import type { RequestContext } from './context';
+import type { RequestContext } from '../services/context';
 
 /**
  * Releases lapsed cart holds (EXPIRY in the ledger) every `HOLD_SWEEP_INTERVAL_MS`, in small

@@ -1,6 +1,6 @@
 import { InsufficientStockError, RetryableConflict } from '../common/errors';
 import { StockMovementKind } from '../entities';
-import { currentRead, marks, num, type Row, type Sql } from './sql';
+import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
 
 /**
  * The only code that writes `stocks` and `stock_holds`. Every stock change is ONE guarded UPDATE

@@ -1,14 +1,14 @@
-import type { AppConfig } from '../config/env';
-import { AuthService } from './auth.service';
-import { CartService } from './cart.service';
-import { OrderService } from './order.service';
-import { ProductService } from './product.service';
-import { RateLimitService } from './rate-limit.service';
-import { StockWatchService } from './stock-watch.service';
-import { StockService } from './stock.service';
-import { WarehouseService } from './warehouse.service';
-import { TokenService } from './token.service';
-import { TotpService } from './totp.service';
+import type { AppConfig } from './config/env';
+import { AuthService } from './services/auth.service';
+import { CartService } from './services/cart.service';
+import { OrderService } from './services/order.service';
+import { ProductService } from './services/product.service';
+import { RateLimitService } from './services/rate-limit.service';
+import { StockWatchService } from './services/stock-watch.service';
+import { StockService } from './services/stock.service';
+import { WarehouseService } from './services/warehouse.service';
+import { TokenService } from './services/token.service';
+import { TotpService } from './services/totp.service';
 
 /** One instance of each service per process, built from the configuration at boot. */
 export interface Services {

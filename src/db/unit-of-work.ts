@@ -6,7 +6,7 @@ import {
 } from '@mikro-orm/core';
 import { ConflictError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
-import type { Em, RequestContext } from './context';
+import type { Em, RequestContext } from '../services/context';
 import { sqlFor, type Sql } from './sql';
 
 /** A request inside a unit of work: `em` is the transaction's fork and `sql` its connection. */

@@ -1,10 +1,10 @@
 import { IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
 import { multiplyMoney, normalizeMoney } from '../common/money';
 import type { RequestContext } from './context';
-import { insertLines, insertOrders, keysMatch, orderKey, requireStorableTotal } from './order-rows';
-import { num, sqlFor, type Row, type Sql } from './sql';
-import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from './stock-store';
-import { runUnitOfWork, type UnitContext } from './unit-of-work';
+import { insertLines, insertOrders, keysMatch, orderKey, requireStorableTotal } from '../repositories/order.repository';
+import { num, sqlFor, type Row, type Sql } from '../db/sql';
+import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from '../repositories/stock.repository';
+import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
 
 /** One buyNow, validated, authenticated and counted by the write limiter. */
 export interface BuyNowRequest {
