@@ -96,7 +96,7 @@ export class Fixtures {
       em.create(User, { email: `buyer${i}@bench.invalid`, name: `Bench buyer ${i}`, passwordHash, role: UserRole.CUSTOMER }),
     );
     await em.flush();
-    const tokens = createServices(config).tokens;
+    const tokens = createServices(config, orm).tokens;
     const buyers = users.map((u) => ({ id: u.id, token: tokens.issue(u) }));
     return new Fixtures(orm, config, seller, buyers);
   }

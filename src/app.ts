@@ -15,6 +15,7 @@ import { createErrorFormatter } from './graphql/errors';
 import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
+import { createBackgroundJobs } from './jobs';
 import { seedDemoDataIfEmpty } from './services/seed.service';
 
 export interface App {
@@ -28,20 +29,16 @@ export interface App {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** A periodic background task; every process runs its own, and each is safe to run concurrently. */
-export interface BackgroundJob {
-  name: string;
-  /** Milliseconds between runs (0 disables the job): fixed, or read from the configuration. */
-  intervalMs: number | ((config: AppConfig) => number);
-  run(app: { orm: Orm; config: AppConfig; services: Services }): Promise<void>;
-}
-
-export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: BackgroundJob[]; seed?: boolean } = {}): Promise<App> {
+/**
+ * Assembles one server process: the database, the services (the composition root), the schema
+ * served by them, HTTP and WebSocket endpoints, and (with `jobs`) the background jobs.
+ */
+export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: boolean; seed?: boolean } = {}): Promise<App> {
   const orm = options.orm ?? (await openDatabase(config));
-  const services = createServices(config);
-  if (options.seed ?? config.seedDemoData) await seedDemoDataIfEmpty(orm, config, services);
+  const services = createServices(config, orm);
+  if (options.seed ?? config.seedDemoData) await seedDemoDataIfEmpty(orm);
 
-  const schema = await buildAppSchema();
+  const schema = await buildAppSchema(services);
   const armor = createQueryArmor(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -61,7 +58,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     orm,
     config,
     tokenLimitError: armor.tokenLimitError,
-    buildContext: (req) => buildContext({ orm, config, services }, req),
+    buildContext: (req) => buildContext({ orm, auth: services.auth }, req),
   });
   const server = http.createServer((req, res) => {
     void handler(req, res);
@@ -85,7 +82,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
         const authorization = wsCtx.connectionParams?.authorization;
         const req = wsCtx.extra.request;
         return buildContext(
-          { orm, config, services },
+          { orm, auth: services.auth },
           { headers: typeof authorization === 'string' ? { authorization } : {}, ip: req.socket.remoteAddress ?? 'unknown' },
         );
       },
@@ -97,20 +94,19 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   );
 
   const timers: NodeJS.Timeout[] = [];
-  for (const job of options.jobs ?? []) {
-    const intervalMs = typeof job.intervalMs === 'function' ? job.intervalMs(config) : job.intervalMs;
-    if (intervalMs <= 0) continue;
+  for (const job of options.jobs ? createBackgroundJobs(config, orm, services) : []) {
+    if (job.intervalMs <= 0) continue;
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
       job
-        .run({ orm, config, services })
+        .run()
         .catch((error: Error) => logger.error('background job failed', { job: job.name, error }))
         .finally(() => {
           running = false;
         });
-    }, intervalMs);
+    }, job.intervalMs);
     timer.unref();
     timers.push(timer);
   }

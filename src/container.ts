@@ -1,16 +1,20 @@
+import type { Orm } from './config/database';
 import type { AppConfig } from './config/env';
+import { UnitOfWork } from './db/unit-of-work';
 import { AuthService } from './services/auth.service';
+import { BuyNowBatcher } from './services/buy-now-batcher';
 import { CartService } from './services/cart.service';
 import { OrderService } from './services/order.service';
 import { ProductService } from './services/product.service';
 import { RateLimitService } from './services/rate-limit.service';
+import { ShopperMutation } from './services/shopper-mutation';
 import { StockWatchService } from './services/stock-watch.service';
 import { StockService } from './services/stock.service';
-import { WarehouseService } from './services/warehouse.service';
 import { TokenService } from './services/token.service';
 import { TotpService } from './services/totp.service';
+import { WarehouseService } from './services/warehouse.service';
 
-/** One instance of each service per process, built from the configuration at boot. */
+/** One instance of each service per process. */
 export interface Services {
   auth: AuthService;
   tokens: TokenService;
@@ -24,19 +28,26 @@ export interface Services {
   rateLimits: RateLimitService;
 }
 
-export function createServices(config: AppConfig): Services {
+/**
+ * The composition root: every service is built here, once, from the configuration and the
+ * database, and gets what it uses through its constructor. Nothing else constructs a service.
+ */
+export function createServices(config: AppConfig, orm: Orm): Services {
+  const uow = new UnitOfWork(config.retry);
   const tokens = new TokenService(config.jwt);
   const totp = new TotpService(config.totpEncryptionKey);
+  const rateLimits = new RateLimitService(config.rateLimits);
+  const shopper = new ShopperMutation(uow, rateLimits, config.maxHoldPerProduct);
   return {
     tokens,
     totp,
-    auth: new AuthService(tokens, totp),
-    products: new ProductService(),
-    warehouses: new WarehouseService(),
-    stock: new StockService(),
-    carts: new CartService(),
-    orders: new OrderService(),
-    stockWatch: new StockWatchService(config.stockWatchIntervalMs),
-    rateLimits: new RateLimitService(config),
+    rateLimits,
+    auth: new AuthService(tokens, totp, rateLimits, config.adminEmails),
+    products: new ProductService(uow),
+    warehouses: new WarehouseService(uow),
+    stock: new StockService(uow),
+    carts: new CartService(uow, shopper, config.reservationTtlSeconds),
+    orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking)),
+    stockWatch: new StockWatchService(orm, config.stockWatchIntervalMs),
   };
 }

@@ -4,7 +4,6 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/env';
 import { openDatabase } from './config/database';
 import { logger } from './config/logger';
-import { BACKGROUND_JOBS } from './jobs/index';
 
 /**
  * Entry point. With WORKERS=N the primary prepares the database once (migrations, demo data) and
@@ -30,9 +29,8 @@ async function main(): Promise<void> {
     process.env.JWT_SECRET = config.jwt.secret;
     process.env.TOTP_ENCRYPTION_KEY = config.totpEncryptionKey;
     const orm = await openDatabase(config);
-    const { createServices } = await import('./container');
     const { seedDemoDataIfEmpty } = await import('./services/seed.service');
-    if (config.seedDemoData) await seedDemoDataIfEmpty(orm, config, createServices(config));
+    if (config.seedDemoData) await seedDemoDataIfEmpty(orm);
     await orm.close(true);
     logger.info('starting workers', { workers: config.workers, port: config.port });
     let stopping = false;
@@ -51,7 +49,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await createApp(config, { jobs: BACKGROUND_JOBS, seed: config.workers > 1 ? false : undefined });
+  const app = await createApp(config, { jobs: true, seed: config.workers > 1 ? false : undefined });
   const url = await app.listen();
   logger.info('listening', { url, graphql: `${url}/graphql`, database: config.database.kind });
   const shutdown = (signal: string) => {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { openDatabase } from '../config/database';
 import { loadConfig } from '../config/env';
-import { createServices } from '../container';
 import { DEMO_USERS, seedDemoDataIfEmpty } from '../services/seed.service';
 
 /** `npm run seed`: migrates, then fills an EMPTY database with the demo data (never touches one in use). */
@@ -9,7 +8,7 @@ async function main(): Promise<void> {
   const { config } = loadConfig();
   const orm = await openDatabase(config);
   try {
-    const seeded = await seedDemoDataIfEmpty(orm, config, createServices(config));
+    const seeded = await seedDemoDataIfEmpty(orm);
     process.stdout.write(
       seeded
         ? `seeded demo data: accounts ${DEMO_USERS.map((u) => u.email).join(', ')} (passwords in the README)\n`

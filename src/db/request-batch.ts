@@ -1,14 +1,14 @@
 import type { EntityClass } from '@mikro-orm/core';
-import type { RequestContext } from '../services/context';
+import type { DbContext } from './context';
 
-type Fetch<V> = (ctx: RequestContext, keys: number[]) => Promise<Map<number, V>>;
+type Fetch<V> = (ctx: DbContext, keys: number[]) => Promise<Map<number, V>>;
 
 interface Pending<V> {
   keys: Set<number>;
   waiters: { key: number; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[];
 }
 
-const pendingByRequest = new WeakMap<RequestContext, Map<Fetch<unknown>, Pending<unknown>>>();
+const pendingByRequest = new WeakMap<DbContext, Map<Fetch<unknown>, Pending<unknown>>>();
 
 /**
  * Batches per-row lookups of one request into one query: field resolvers of a list (e.g. the
@@ -16,7 +16,7 @@ const pendingByRequest = new WeakMap<RequestContext, Map<Fetch<unknown>, Pending
  * the event loop is fetched together. Nothing is cached across batches, so a mutation that runs
  * later in the same request always sees fresh data.
  */
-export function loadBatched<V>(ctx: RequestContext, fetch: Fetch<V>, key: number): Promise<V | undefined> {
+export function loadBatched<V>(ctx: DbContext, fetch: Fetch<V>, key: number): Promise<V | undefined> {
   let byFetch = pendingByRequest.get(ctx);
   if (!byFetch) {
     byFetch = new Map();
@@ -47,7 +47,7 @@ const byIdFetchers = new Map<EntityClass<WithId>, Fetch<WithId>>();
  * Loads one entity by id through the request's batch: every `loadById` of the same entity class in
  * one turn of the event loop, from any service, becomes one `WHERE id IN (…)` query.
  */
-export function loadById<T extends WithId>(ctx: RequestContext, entity: EntityClass<T>, id: number): Promise<T | undefined> {
+export function loadById<T extends WithId>(ctx: DbContext, entity: EntityClass<T>, id: number): Promise<T | undefined> {
   let fetch = byIdFetchers.get(entity as EntityClass<WithId>);
   if (!fetch) {
     fetch = async (c, ids) => new Map((await c.em.find(entity as EntityClass<WithId>, { id: { $in: ids } })).map((e) => [e.id, e]));

@@ -1,5 +1,5 @@
 import { logger } from '../config/logger';
-import type { Em } from '../services/context';
+import type { Em } from './context';
 
 /** `ORM_DEBUG=1`: log each statement (never its values: they can hold secrets). */
 const DEBUG_SQL = process.env.ORM_DEBUG === '1';

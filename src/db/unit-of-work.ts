@@ -1,17 +1,21 @@
 import {
   DeadlockException,
   LockWaitTimeoutException,
-  OptimisticLockError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { ConflictError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
-import type { Em, RequestContext } from '../services/context';
+import type { DbContext, Em } from './context';
 import { sqlFor, type Sql } from './sql';
 
-/** A request inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
-export interface UnitContext extends RequestContext {
-  sql: Sql;
+/** A caller's context inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
+export type UnitContext<C extends DbContext = DbContext> = C & { em: Em; sql: Sql };
+
+/** Bounds on re-running a unit that lost a race (RETRY_* settings). */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
 
 /** Process-wide counters for /metrics and the benchmark. */
@@ -31,7 +35,6 @@ export interface UnitOfWorkOptions {
 
 function retryReason(error: unknown, options: UnitOfWorkOptions): string | null {
   if (error instanceof RetryableConflict) return 'version';
-  if (error instanceof OptimisticLockError) return 'version';
   if (error instanceof DeadlockException) return 'deadlock';
   if (error instanceof LockWaitTimeoutException) return 'lock_wait_timeout';
   if (error instanceof UniqueConstraintViolationException && options.retryOnUniqueViolation !== false) return 'unique';
@@ -43,36 +46,37 @@ function retryReason(error: unknown, options: UnitOfWorkOptions): string | null 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `work` in a new transaction on a fresh fork of the request's EntityManager. When the
- * transaction loses a race (a version/availability-guarded write matched nothing, a deadlock, a
- * concurrent insert of the same unique key) the whole unit is rolled back and run again from
- * scratch in a new transaction, so it re-reads current data rather than its old snapshot. Attempts
- * are bounded with jittered exponential backoff; when they run out the caller gets CONFLICT.
+ * Runs units of work: `work` in a new transaction on a fresh fork of the caller's EntityManager.
+ * When the transaction loses a race (a version/availability-guarded write matched nothing, a
+ * deadlock, a concurrent insert of the same unique key) the whole unit is rolled back and run
+ * again from scratch in a new transaction, so it re-reads current data rather than its old
+ * snapshot. Attempts are bounded with jittered exponential backoff; when they run out the caller
+ * gets CONFLICT.
  */
-export async function runUnitOfWork<T>(
-  ctx: RequestContext,
-  work: (tx: UnitContext) => Promise<T>,
-  options: UnitOfWorkOptions = {},
-): Promise<T> {
-  const { maxAttempts: configured, baseDelayMs, maxDelayMs } = ctx.config.retry;
-  const maxAttempts = options.maxAttempts ?? configured;
-  unitOfWorkStats.units += 1;
-  for (let attempt = 1; ; attempt += 1) {
-    const fork = ctx.em.fork({ clear: true });
-    try {
-      return await fork.transactional((em) => work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) }));
-    } catch (error) {
-      const reason = retryReason(error, options);
-      if (!reason) throw error;
-      if (attempt >= maxAttempts) {
-        unitOfWorkStats.exhausted += 1;
-        logger.warn('unit of work gave up after retries', { attempts: attempt, reason, requestId: ctx.requestId });
-        throw new ConflictError();
+export class UnitOfWork {
+  constructor(private readonly retry: RetryPolicy) {}
+
+  async run<C extends DbContext, T>(ctx: C, work: (tx: UnitContext<C>) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
+    const { baseDelayMs, maxDelayMs } = this.retry;
+    const maxAttempts = options.maxAttempts ?? this.retry.maxAttempts;
+    unitOfWorkStats.units += 1;
+    for (let attempt = 1; ; attempt += 1) {
+      const fork = ctx.em.fork({ clear: true });
+      try {
+        return await fork.transactional((em) => work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) }));
+      } catch (error) {
+        const reason = retryReason(error, options);
+        if (!reason) throw error;
+        if (attempt >= maxAttempts) {
+          unitOfWorkStats.exhausted += 1;
+          logger.warn('unit of work gave up after retries', { attempts: attempt, reason, requestId: ctx.requestId });
+          throw new ConflictError();
+        }
+        unitOfWorkStats.retries += 1;
+        unitOfWorkStats.retriesByReason[reason] = (unitOfWorkStats.retriesByReason[reason] ?? 0) + 1;
+        const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        await sleep(ceiling / 2 + Math.random() * ceiling);
       }
-      unitOfWorkStats.retries += 1;
-      unitOfWorkStats.retriesByReason[reason] = (unitOfWorkStats.retriesByReason[reason] ?? 0) + 1;
-      const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      await sleep(ceiling / 2 + Math.random() * ceiling);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { Cascade, Collection, Entity, ManyToOne, OneToMany, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
+import { Entity, ManyToOne, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { MoneyType } from './money.type';
 import { Product } from './product.entity';
@@ -11,9 +11,6 @@ export class Cart extends BaseEntity {
   @Unique({ name: 'carts_user_unique' })
   @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict' })
   user!: Ref<User>;
-
-  @OneToMany({ entity: () => CartItem, mappedBy: 'cart', cascade: [Cascade.PERSIST], orderBy: { id: 'asc' } })
-  items = new Collection<CartItem>(this);
 }
 
 /** A wanted quantity of one product; the stock behind it is held by its `StockHold` rows. */
@@ -33,8 +30,9 @@ export class CartItem extends BaseEntity {
   @Property({ type: MoneyType })
   unitPrice!: string;
 
-  @Property({ type: 'integer', version: true })
-  version!: Opt<number>;
+  /** Bumped by every change of the line (cart.repository's SQL); not an ORM optimistic lock: the line is never flushed. */
+  @Property({ type: 'integer', default: 1 })
+  version: Opt<number> = 1;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Cascade, Check, Collection, Entity, Enum, Index, ManyToOne, OneToMany, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, ManyToOne, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { MoneyType } from './money.type';
 import { Product } from './product.entity';
@@ -38,11 +38,9 @@ export class Order extends BaseEntity {
   @Property({ type: 'string', length: 64 })
   requestHash!: string;
 
-  @Property({ type: 'integer', version: true })
-  version!: Opt<number>;
-
-  @OneToMany({ entity: () => OrderLine, mappedBy: 'order', cascade: [Cascade.PERSIST], orderBy: { id: 'asc' } })
-  lines = new Collection<OrderLine>(this);
+  /** Bumped by every status change (order.repository's guarded SQL); not an ORM optimistic lock: orders are never flushed. */
+  @Property({ type: 'integer', default: 1 })
+  version: Opt<number> = 1;
 }
 
 @Entity({ tableName: 'order_lines' })

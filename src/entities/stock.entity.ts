@@ -6,7 +6,7 @@ import { Warehouse } from './warehouse.entity';
 /**
  * One row per warehouse × product. `reserved` counts the quantity held by carts (including holds
  * that lapsed but were not swept yet). Rows change only through the guarded statements in
- * `services/stock-store.ts`; the version column is bumped by every one of them.
+ * `repositories/stock.repository.ts`; the version column is bumped by every one of them.
  */
 @Entity({ tableName: 'stocks' })
 @Unique({ name: 'stocks_warehouse_product_unique', properties: ['warehouse', 'product'] })
@@ -26,6 +26,10 @@ export class Stock extends BaseEntity {
   @Property({ type: 'integer', default: 0 })
   reserved: Opt<number> = 0;
 
-  @Property({ type: 'integer', version: true })
-  version!: Opt<number>;
+  /**
+   * Bumped by every stock write (stock.repository's guarded UPDATE), and the compare-and-set of
+   * `setStock(expectedVersion)`. Not an ORM optimistic lock: stock rows are never flushed.
+   */
+  @Property({ type: 'integer', default: 1 })
+  version: Opt<number> = 1;
 }

@@ -1,18 +1,44 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { buildSchema, type AuthChecker, type ContainerType, type PubSub } from 'type-graphql';
+import type { Services } from '../container';
 import { AuthResolver, UserResolver } from '../resolvers/auth.resolver';
 import { CartItemResolver, CartResolver } from '../resolvers/cart.resolver';
 import { OrderLineResolver, OrderResolver } from '../resolvers/order.resolver';
 import { ProductResolver } from '../resolvers/product.resolver';
 import { StockMovementResolver, StockResolver } from '../resolvers/stock.resolver';
-import { StockLevelResolver } from '../resolvers/subscription.resolver';
-import { SystemResolver } from '../resolvers/system.resolver';
+import { createStockLevelResolver } from '../resolvers/subscription.resolver';
 import { WarehouseResolver } from '../resolvers/warehouse.resolver';
+import { requireAdmin, requireViewer } from '../services/viewer';
+import type { GraphQLContext } from './context';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [AuthResolver, UserResolver, ProductResolver, WarehouseResolver, StockResolver, StockMovementResolver, CartResolver, CartItemResolver, OrderResolver, OrderLineResolver, SystemResolver, StockLevelResolver];
+/** Each resolver class with the instance that serves it, built from the services it is given. */
+function resolverInstances(services: Services): Map<Function, object> {
+  return new Map<Function, object>([
+    [AuthResolver, new AuthResolver(services.auth)],
+    [UserResolver, new UserResolver(services.auth)],
+    [ProductResolver, new ProductResolver(services.products)],
+    [WarehouseResolver, new WarehouseResolver(services.warehouses)],
+    [StockResolver, new StockResolver(services.stock)],
+    [StockMovementResolver, new StockMovementResolver(services.stock)],
+    [CartResolver, new CartResolver(services.carts)],
+    [CartItemResolver, new CartItemResolver()],
+    [OrderResolver, new OrderResolver(services.orders)],
+    [OrderLineResolver, new OrderLineResolver(services.orders)],
+  ]);
+}
+
+/**
+ * `@Authorized()` on an operation: the caller must be signed in (UNAUTHENTICATED, with the reason a
+ * sent token was refused); `@Authorized('ADMIN')`: and be an admin (FORBIDDEN). Checked before the
+ * resolver runs, so before its input is parsed.
+ */
+const authChecker: AuthChecker<GraphQLContext> = ({ context }, roles) => {
+  if (roles.includes('ADMIN')) requireAdmin(context);
+  else requireViewer(context);
+  return true;
+};
 
 /**
  * Our only subscription brings its own event source (StockWatchService, which reads the database so
@@ -27,20 +53,46 @@ const NO_TOPIC_PUBSUB: PubSub = {
   },
 };
 
-let cached: Promise<GraphQLSchema> | undefined;
-
-/** Builds the executable schema from the type-graphql classes (once per process). */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({
-    resolvers: RESOLVERS,
+/**
+ * Builds the executable schema from the type-graphql classes, its resolvers served by `services`
+ * (the composition root's). Without services the schema describes the API (schema.graphql, type
+ * checks in tests and the bench) but cannot execute an operation.
+ */
+export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+  const instances = services ? resolverInstances(services) : new Map<Function, object>();
+  const StockLevelResolver = createStockLevelResolver(services?.stockWatch ?? null);
+  instances.set(StockLevelResolver, new StockLevelResolver());
+  const container: ContainerType = {
+    get(resolverClass: Function) {
+      const instance = instances.get(resolverClass);
+      if (!instance) throw new Error(`no instance for ${resolverClass.name}: the schema was built without services`);
+      return instance;
+    },
+  };
+  return buildSchema({
+    resolvers: [...RESOLVER_CLASSES, StockLevelResolver],
+    container,
+    authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     orphanedTypes: [],
     validate: false,
     pubSub: NO_TOPIC_PUBSUB,
     emitSchemaFile: false,
   });
-  return cached;
 }
+
+const RESOLVER_CLASSES = [
+  AuthResolver,
+  UserResolver,
+  ProductResolver,
+  WarehouseResolver,
+  StockResolver,
+  StockMovementResolver,
+  CartResolver,
+  CartItemResolver,
+  OrderResolver,
+  OrderLineResolver,
+] as const;
 
 /** The SDL committed as schema.graphql: sorted so that it is stable. */
 export async function printAppSchema(): Promise<string> {

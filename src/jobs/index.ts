@@ -1,32 +1,41 @@
-import type { BackgroundJob } from '../app';
-import type { RequestContext } from '../services/context';
+import type { Orm } from '../config/database';
+import type { AppConfig } from '../config/env';
+import type { Services } from '../container';
+import { systemContext } from '../services/context';
 
 /**
- * Releases lapsed cart holds (EXPIRY in the ledger) every `HOLD_SWEEP_INTERVAL_MS`, in small
- * batches of one transaction each. Every process runs it; concurrent sweepers are safe because a
- * hold is deleted only by a compare-and-set that still finds it lapsed and unchanged.
+ * A periodic background task. Every process runs its own, each on a system context of its own
+ * (never a request's), and each is safe to run concurrently on any number of processes.
  */
-export const holdSweeperJob: BackgroundJob = {
-  name: 'hold-sweeper',
-  intervalMs: (config) => config.holdSweepIntervalMs,
-  async run({ orm, config, services }) {
-    const ctx: RequestContext = { em: orm.em, viewer: null, config, services, ip: 'internal', requestId: 'hold-sweeper' };
-    await services.carts.releaseExpiredHolds(ctx);
-  },
-};
+export interface BackgroundJob {
+  name: string;
+  /** Milliseconds between runs (0 disables the job). */
+  intervalMs: number;
+  run(): Promise<void>;
+}
 
-/**
- * Deletes rate-limit counters whose window ran out, once a minute, so that the table holds only
- * live windows (an attacker trying many emails creates one row per email). Safe on every process:
- * a plain DELETE of rows nobody can still need.
- */
-export const rateLimitSweeperJob: BackgroundJob = {
-  name: 'rate-limit-sweeper',
-  intervalMs: 60_000,
-  async run({ orm, services }) {
-    await services.rateLimits.deleteExpired(orm.em.fork());
-  },
-};
-
-/** Periodic jobs every server process runs. */
-export const BACKGROUND_JOBS: BackgroundJob[] = [holdSweeperJob, rateLimitSweeperJob];
+/** The periodic jobs every server process runs. */
+export function createBackgroundJobs(config: AppConfig, orm: Orm, services: Services): BackgroundJob[] {
+  return [
+    {
+      // Releases lapsed cart holds (EXPIRY in the ledger) in small batches of one transaction
+      // each; concurrent sweepers are safe because a hold is deleted only by a compare-and-set
+      // that still finds it lapsed and unchanged.
+      name: 'hold-sweeper',
+      intervalMs: config.holdSweepIntervalMs,
+      run: async () => {
+        await services.carts.releaseExpiredHolds(systemContext(orm, 'hold-sweeper'));
+      },
+    },
+    {
+      // Deletes rate-limit counters whose window ran out, once a minute, so that the table holds
+      // only live windows (an attacker trying many emails creates one row per email). A plain
+      // DELETE of rows nobody can still need.
+      name: 'rate-limit-sweeper',
+      intervalMs: 60_000,
+      run: async () => {
+        await services.rateLimits.deleteExpired(systemContext(orm, 'rate-limit-sweeper'));
+      },
+    },
+  ];
+}

@@ -1,9 +1,9 @@
-import { BadUserInputError } from '../common/errors';
-import { MAX_MONEY_CENTS, multiplyMoney, toCents } from '../common/money';
+import { multiplyMoney, normalizeMoney } from '../common/money';
+import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
 import { OrderStatus } from '../entities';
-import { num, type Sql } from '../db/sql';
+import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
-/** The writes of a new order, shared by checkout and the buyNow batch. */
+/** The SQL of `orders` and `order_lines`: the writes of a new order (checkout and the buyNow batch), status changes, and the reads of those units. */
 
 export interface OrderDraft {
   userId: number;
@@ -20,12 +20,6 @@ export interface LineDraft {
   warehouseId: number;
   quantity: number;
   unitPrice: string;
-}
-
-/** An order total fits its DECIMAL(15,2) column, or BAD_USER_INPUT on the quantity. */
-export function requireStorableTotal(total: string): string {
-  if (toCents(total) > MAX_MONEY_CENTS) throw new BadUserInputError('quantity', 'The order total is larger than an order can hold');
-  return total;
 }
 
 /**
@@ -85,4 +79,98 @@ export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> 
       lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
     lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), now, now]),
   );
+}
+
+export interface CheckoutLine {
+  itemId: number;
+  productId: number;
+  quantity: number;
+  price: string;
+  archived: boolean;
+}
+
+/** The key's earlier order (if any) and the shopper's cart lines with their products, in one statement. */
+export async function readCheckout(
+  sql: Sql,
+  userId: number,
+  idempotencyKey: string,
+): Promise<{ replay: { orderId: number; requestHash: string } | null; lines: CheckoutLine[] }> {
+  const rows = await sql.all(
+    'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM users u ' +
+      'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
+      'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id WHERE u.id = ? ORDER BY ci.id',
+    [idempotencyKey, userId],
+  );
+  const replay = rows[0]?.order_id ? { orderId: num(rows[0].order_id), requestHash: String(rows[0].request_hash) } : null;
+  const lines = rows
+    .filter((r) => r.id !== null && r.id !== undefined)
+    .map((r) => ({ itemId: num(r.id), productId: num(r.product_id), quantity: num(r.quantity), price: normalizeMoney(r.price as string), archived: Boolean(r.archived_at) }));
+  return { replay, lines };
+}
+
+export interface BuyNowRead {
+  /** The product's price; null when it is unknown or archived. */
+  price: string | null;
+  /** Its sellable stock rows, in lock order. */
+  stocks: StockRow[];
+  /** Existing orders of the batch's keys, by orderKey. */
+  replays: Map<string, { orderId: number; requestHash: string }>;
+}
+
+/**
+ * Reads a product, its sellable stock rows in lock order and the existing orders of `keys`, in
+ * one statement (the buyNow batch).
+ */
+export async function readBuyNowBatch(sql: Sql, productId: number, keys: { userId: number; idempotencyKey: string }[]): Promise<BuyNowRead> {
+  const keyParams = keys.flatMap((k) => [k.userId, k.idempotencyKey]);
+  const rows = await sql.all(
+    `SELECT p.price, p.archived_at, ${STOCK_COLUMNS}, ` +
+      'o.id AS order_id, o.user_id AS order_user_id, o.idempotency_key AS order_key, o.request_hash ' +
+      'FROM products p LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id ' +
+      `LEFT JOIN orders o ON ${keysMatch('o', keys.length)} WHERE p.id = ? ORDER BY s.id`,
+    [...keyParams, productId],
+  );
+  const replays = new Map<string, { orderId: number; requestHash: string }>();
+  const addReplay = (row: Row, userId: unknown, key: unknown) => replays.set(orderKey(userId, key), { orderId: num(row.order_id), requestHash: String(row.request_hash) });
+  if (!rows.length) {
+    // No such product: a replay of an order for it still returns that order (the product may be gone since).
+    const orders = await sql.all(`SELECT o.id AS order_id, o.user_id, o.idempotency_key, o.request_hash FROM orders o WHERE ${keysMatch('o', keys.length)}`, keyParams);
+    for (const row of orders) addReplay(row, row.user_id, row.idempotency_key);
+    return { price: null, stocks: [], replays };
+  }
+  const stocks = new Map<number, StockRow>();
+  for (const row of rows) {
+    if (row.id !== null && row.id !== undefined) stocks.set(num(row.id), toStockRow(row));
+    if (row.order_id !== null && row.order_id !== undefined) addReplay(row, row.order_user_id, row.order_key);
+  }
+  return { price: rows[0].archived_at ? null : normalizeMoney(rows[0].price as string), stocks: [...stocks.values()], replays };
+}
+
+/** An order's owner, or null when there is no such order. */
+export async function findOrderOwner(sql: Sql, orderId: number): Promise<number | null> {
+  const row = await sql.get('SELECT user_id FROM orders WHERE id = ?', [orderId]);
+  return row ? num(row.user_id) : null;
+}
+
+/** An order's status as committed now (a locking read on MySQL), or null when there is no such order. */
+export async function readStatus(sql: Sql, orderId: number): Promise<OrderStatus | null> {
+  const row = await sql.get(`SELECT status FROM orders WHERE id = ?${currentRead(sql)}`, [orderId]);
+  return row ? (row.status as OrderStatus) : null;
+}
+
+/** Compare-and-set on the status: moves the order to `to` only while its status is one of `from`. */
+export async function updateStatus(sql: Sql, orderId: number, from: OrderStatus[], to: OrderStatus): Promise<boolean> {
+  const result = await sql.run(`UPDATE orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ? AND status IN (${marks(from.length)})`, [
+    to,
+    sql.date(new Date()),
+    orderId,
+    ...from,
+  ]);
+  return result.affectedRows === 1;
+}
+
+/** Units of an order per stock row they came from, in lock order. */
+export async function findOrderUnitsByStock(sql: Sql, orderId: number): Promise<{ stockId: number; quantity: number }[]> {
+  const rows = await sql.all('SELECT stock_id, SUM(quantity) AS quantity FROM order_lines WHERE order_id = ? GROUP BY stock_id ORDER BY stock_id', [orderId]);
+  return rows.map((r) => ({ stockId: num(r.stock_id), quantity: num(r.quantity) }));
 }

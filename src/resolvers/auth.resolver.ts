@@ -1,57 +1,67 @@
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { User } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
-import { ChangePasswordInput, LoginInput, RegisterInput } from '../graphql/inputs/auth.input';
+import { ChangePasswordInput, LoginInput, parseRegister, RegisterInput } from '../graphql/inputs/auth.input';
 import { AuthPayloadType, TotpSetupType, UserType } from '../graphql/types/user.type';
+import type { AuthService } from '../services/auth.service';
 
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayloadType)
-  register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.register(ctx, input);
-  }
+  constructor(private readonly auth: AuthService) {}
 
   @Mutation(() => AuthPayloadType)
+  register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+    return this.auth.register(ctx, parseRegister(input));
+  }
+
+  /** Its input is checked by the service, after the limiter has counted the attempt. */
+  @Mutation(() => AuthPayloadType)
   login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.login(ctx, input);
+    return this.auth.login(ctx, input);
   }
 
   @Query(() => UserType, { nullable: true, description: 'The signed-in user, or null when anonymous' })
   me(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.me(ctx);
+    return this.auth.me(ctx);
   }
 
+  @Authorized()
   @Mutation(() => TotpSetupType)
   setupTotp(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.setupTotp(ctx);
+    return this.auth.setupTotp(ctx);
   }
 
+  @Authorized()
   @Mutation(() => UserType)
   verifyTotp(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.verifyTotp(ctx, code);
+    return this.auth.verifyTotp(ctx, code);
   }
 
+  @Authorized()
   @Mutation(() => UserType)
   disableTotp(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.disableTotp(ctx, code);
+    return this.auth.disableTotp(ctx, code);
   }
 
+  @Authorized()
   @Mutation(() => AuthPayloadType, { description: 'Revokes every earlier token and returns a new one' })
   changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.changePassword(ctx, input);
+    return this.auth.changePassword(ctx, input);
   }
 }
 
 /** Private fields of a user: null unless the caller is that user or an admin. */
 @Resolver(() => UserType)
 export class UserResolver {
+  constructor(private readonly auth: AuthService) {}
+
   @FieldResolver(() => String, { nullable: true, description: 'Private: null unless you are this user or an admin' })
   email(@Root() user: User, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.emailOf(ctx, user);
+    return this.auth.emailOf(ctx, user);
   }
 
   @FieldResolver(() => Boolean, { nullable: true, description: 'Private: null unless you are this user or an admin' })
   totpEnabled(@Root() user: User, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.auth.totpEnabledOf(ctx, user);
+    return this.auth.totpEnabledOf(ctx, user);
   }
 }

@@ -1,59 +1,63 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireId } from '../common/validate';
 import type { Product } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
-import { CreateProductInput, ProductFilter, UpdateProductInput } from '../graphql/inputs/catalog.input';
+import { CreateProductInput, parseCreateProduct, parseProductFilter, parseUpdateProduct, ProductFilter, UpdateProductInput } from '../graphql/inputs/catalog.input';
+import { PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
 import { ProductConnection, ProductType, StockType } from '../graphql/types/catalog.type';
 import { UserType } from '../graphql/types/user.type';
+import type { ProductService } from '../services/product.service';
 
 @Resolver(() => ProductType)
 export class ProductResolver {
+  constructor(private readonly productService: ProductService) {}
+
+  @Authorized()
   @Mutation(() => ProductType, { description: 'Creates a product owned by the caller' })
   createProduct(@Arg('input', () => CreateProductInput) input: CreateProductInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.createProduct(ctx, input);
+    return this.productService.createProduct(ctx, parseCreateProduct(input));
   }
 
+  @Authorized()
   @Mutation(() => ProductType, { description: 'Changes the given fields (owner only)' })
   updateProduct(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateProductInput) input: UpdateProductInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.updateProduct(ctx, id, input);
+    return this.productService.updateProduct(ctx, requireId('id', id), parseUpdateProduct(input));
   }
 
+  @Authorized()
   @Mutation(() => Boolean, { description: 'Owner only. A product with stock, orders or cart lines is archived instead, so its history survives' })
   deleteProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.deleteProduct(ctx, id);
+    return this.productService.deleteProduct(ctx, requireId('id', id));
   }
 
   @Query(() => ProductConnection, { description: 'The public catalog (archived products left out), oldest first' })
-  products(
-    @Arg('first', () => Int, { nullable: true, description: 'At most 100; 20 when omitted' }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null,
-    @Ctx() ctx: GraphQLContext,
-  ) {
-    return ctx.services.products.listProducts(ctx, { first, after, filter });
+  async products(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null, @Ctx() ctx: GraphQLContext) {
+    const where = parseProductFilter(filter);
+    return toConnection(await this.productService.listProducts(ctx, where, parsePageArgs(page)));
   }
 
   @Query(() => ProductType, { nullable: true, description: 'A product of the catalog, or null' })
   product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.findProduct(ctx, id);
+    return this.productService.findProduct(ctx, requireId('id', id));
   }
 
   @FieldResolver(() => UserType)
   owner(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.ownerOf(ctx, product);
+    return this.productService.ownerOf(ctx, product);
   }
 
   @FieldResolver(() => Int, { description: 'Sellable quantity over all live warehouses: on hand minus active holds' })
   available(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.availableOf(ctx, product);
+    return this.productService.availableOf(ctx, product);
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Units in orders that are not cancelled; null unless you own the product or are an admin' })
   totalOrdered(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.totalOrderedOf(ctx, product);
+    return this.productService.totalOrderedOf(ctx, product);
   }
 
   @FieldResolver(() => [StockType], { description: 'Stock per live warehouse; empty unless you own the product or are an admin' })
   stocks(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.products.stocksOf(ctx, product);
+    return this.productService.stocksOf(ctx, product);
   }
 }

@@ -1,74 +1,88 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Stock, StockMovement } from '../entities';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireId } from '../common/validate';
+import { StockMovementKind, type Stock, type StockMovement } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
-import { AdjustStockInput, SetStockInput } from '../graphql/inputs/catalog.input';
+import { AdjustStockInput, parseAdjustStock, parseSetStock, parseSetStocks, SetStockInput } from '../graphql/inputs/catalog.input';
+import { PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
 import { ProductType, StockMovementConnection, StockMovementType, StockResultType, StockType, WarehouseType } from '../graphql/types/catalog.type';
 import { UserType } from '../graphql/types/user.type';
+import type { StockService } from '../services/stock.service';
 
 @Resolver(() => StockType)
 export class StockResolver {
+  constructor(private readonly stockService: StockService) {}
+
+  @Authorized()
   @Mutation(() => StockType, {
     description: 'Sets the on-hand quantity (warehouse owner, own product). With expectedVersion: compare-and-set, CONFLICT when stale',
   })
   setStock(@Arg('input', () => SetStockInput) input: SetStockInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.setStock(ctx, input);
+    return this.stockService.setStock(ctx, parseSetStock(input));
   }
 
+  @Authorized()
   @Mutation(() => StockType, { description: 'Adds delta to the on-hand quantity; INSUFFICIENT_STOCK below what is reserved' })
   adjustStock(@Arg('input', () => AdjustStockInput) input: AdjustStockInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.adjustStock(ctx, input);
+    return this.stockService.adjustStock(ctx, parseAdjustStock(input));
   }
 
+  @Authorized()
   @Mutation(() => [StockResultType], { description: 'Up to 500 independent setStock items; one result per item, in input order' })
   setStocks(@Arg('input', () => [SetStockInput]) input: SetStockInput[], @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.setStocks(ctx, input);
+    return this.stockService.setStocks(ctx, parseSetStocks(input));
   }
 
+  @Authorized()
   @Query(() => StockMovementConnection, { description: "The product's stock ledger, oldest first (owner or admin)" })
-  stockMovements(
-    @Arg('productId', () => ID) productId: string,
-    @Arg('first', () => Int, { nullable: true, description: 'At most 100; 20 when omitted' }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Ctx() ctx: GraphQLContext,
-  ) {
-    return ctx.services.stock.listMovements(ctx, productId, { first, after });
+  async stockMovements(@Arg('productId', () => ID) productId: string, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext) {
+    const id = requireId('productId', productId);
+    return toConnection(await this.stockService.listMovements(ctx, id, parsePageArgs(page)));
   }
 
   @FieldResolver(() => WarehouseType)
   warehouse(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.warehouseOf(ctx, stock);
+    return this.stockService.warehouseOf(ctx, stock);
   }
 
   @FieldResolver(() => ProductType)
   product(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.productOf(ctx, stock);
+    return this.stockService.productOf(ctx, stock);
   }
 
   @FieldResolver(() => Int, { description: 'Held by carts whose hold has not lapsed' })
   reserved(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.activeReservedOf(ctx, stock);
+    return this.stockService.activeReservedOf(ctx, stock);
   }
 
   @FieldResolver(() => Int, { description: 'On hand minus reserved' })
   available(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.availableOf(ctx, stock);
+    return this.stockService.availableOf(ctx, stock);
   }
 }
 
 @Resolver(() => StockMovementType)
 export class StockMovementResolver {
+  constructor(private readonly stockService: StockService) {}
+
   @FieldResolver(() => StockType)
   stock(@Root() movement: StockMovement, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.stockOf(ctx, movement);
+    return this.stockService.stockOf(ctx, movement);
   }
 
   @FieldResolver(() => UserType, { nullable: true, description: 'Who made the change; null for system changes (e.g. a lapsed hold)' })
   actor(@Root() movement: StockMovement, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.actorOf(ctx, movement);
+    return this.stockService.actorOf(ctx, movement);
   }
 
   @FieldResolver(() => Int, { description: 'On-hand change for ADJUSTMENT/SALE/CANCELLATION, reserved change for RESERVATION/RELEASE/EXPIRY' })
-  delta(@Root() movement: StockMovement, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.stock.deltaOf(movement);
+  delta(@Root() movement: StockMovement) {
+    switch (movement.kind) {
+      case StockMovementKind.RESERVATION:
+      case StockMovementKind.RELEASE:
+      case StockMovementKind.EXPIRY:
+        return movement.reservedDelta;
+      default:
+        return movement.onHandDelta;
+    }
   }
 }

@@ -1,40 +1,49 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireId } from '../common/validate';
 import type { Warehouse } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
-import { CreateWarehouseInput, UpdateWarehouseInput } from '../graphql/inputs/catalog.input';
+import { CreateWarehouseInput, parseCreateWarehouse, parseUpdateWarehouse, UpdateWarehouseInput } from '../graphql/inputs/catalog.input';
 import { StockType, WarehouseType } from '../graphql/types/catalog.type';
+import type { WarehouseService } from '../services/warehouse.service';
 
 @Resolver(() => WarehouseType)
 export class WarehouseResolver {
+  constructor(private readonly warehouseService: WarehouseService) {}
+
+  @Authorized()
   @Mutation(() => WarehouseType, { description: 'Creates a warehouse owned by the caller' })
   createWarehouse(@Arg('input', () => CreateWarehouseInput) input: CreateWarehouseInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.createWarehouse(ctx, input);
+    return this.warehouseService.createWarehouse(ctx, parseCreateWarehouse(input));
   }
 
+  @Authorized()
   @Mutation(() => WarehouseType, { description: 'Changes the given fields (owner only)' })
   updateWarehouse(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWarehouseInput) input: UpdateWarehouseInput, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.updateWarehouse(ctx, id, input);
+    return this.warehouseService.updateWarehouse(ctx, requireId('id', id), parseUpdateWarehouse(input));
   }
 
+  @Authorized()
   @Mutation(() => Boolean, {
     description: 'Owner only. Refused while carts hold its stock or open orders ship from it; a warehouse with stock history is emptied through the ledger and archived',
   })
   deleteWarehouse(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.deleteWarehouse(ctx, id);
+    return this.warehouseService.deleteWarehouse(ctx, requireId('id', id));
   }
 
+  @Authorized()
   @Query(() => [WarehouseType], { description: 'Your warehouses' })
   warehouses(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.listWarehouses(ctx);
+    return this.warehouseService.listWarehouses(ctx);
   }
 
+  @Authorized()
   @Query(() => WarehouseType, { nullable: true, description: 'One of your warehouses (any, for admins); NOT_FOUND otherwise' })
   warehouse(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.findWarehouse(ctx, id);
+    return this.warehouseService.findWarehouse(ctx, requireId('id', id));
   }
 
   @FieldResolver(() => [StockType])
   stocks(@Root() warehouse: Warehouse, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.warehouses.stocksOf(ctx, warehouse);
+    return this.warehouseService.stocksOf(ctx, warehouse);
   }
 }

@@ -7,41 +7,49 @@ import {
   TotpRequiredError,
   UnauthenticatedError,
 } from '../common/errors';
-import { requireEmail, requireText } from '../common/validate';
+import { sqlFor } from '../db/sql';
 import { User, UserRole } from '../entities';
-import type { RequestContext, Viewer } from './context';
+import { findTokenOwner, recordTotpStep } from '../repositories/user.repository';
+import type { Em, RequestContext, Viewer } from './context';
 import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.service';
+import type { RateLimitService } from './rate-limit.service';
 import type { TokenService } from './token.service';
 import type { TotpService } from './totp.service';
 import { isSelfOrAdmin, markSignedIn, requireViewer } from './viewer';
-import { num, sqlFor } from '../db/sql';
 
 export interface AuthResult {
   token: string;
   user: User;
 }
 
-function requirePassword(field: string, value: unknown): string {
+/** A new password's length rule (the boundary checks registration's; changePassword checks after verifying the current one). */
+export function requirePassword(field: string, value: unknown): string {
   if (typeof value !== 'string') throw new BadUserInputError(field, `${field} must be a string`);
   if (value.length > MAX_PASSWORD_LENGTH) throw new BadUserInputError(field, `${field} must be at most ${MAX_PASSWORD_LENGTH} characters`);
   if (value.length < MIN_PASSWORD_LENGTH) throw new BadUserInputError(field, `${field} must be at least ${MIN_PASSWORD_LENGTH} characters`);
   return value;
 }
 
-/** Accounts, sign-in, tokens and optional TOTP second factor. */
+/**
+ * Accounts, sign-in, tokens and optional TOTP second factor. Account rows are written through the
+ * User entity on a fork of the request's EntityManager that holds only that user, so a flush never
+ * writes back anything else the request loaded; the guarded TOTP step goes through the user
+ * repository. Sign-in inputs (login, changePassword's current password) are checked here, after
+ * the limiter has counted the attempt: every attempt counts, even a malformed one.
+ */
 export class AuthService {
   constructor(
     private readonly tokens: TokenService,
     private readonly totp: TotpService,
+    private readonly rateLimits: RateLimitService,
+    private readonly adminEmails: readonly string[],
   ) {}
 
-  /** Creates an account. A duplicate email is refused by the unique key even when two arrive at once. */
-  async register(ctx: RequestContext, input: { email: unknown; password: unknown; name: unknown }): Promise<AuthResult> {
-    const email = requireEmail('email', input.email);
-    const password = requirePassword('password', input.password);
-    const name = requireText('name', input.name, { max: 100 });
-    const role = ctx.config.adminEmails.includes(email) ? UserRole.ADMIN : UserRole.CUSTOMER;
-    await ctx.services.rateLimits.consumeRegistration(ctx);
+  /** Creates an account (input checked at the boundary). A duplicate email is refused by the unique key even when two arrive at once. */
+  async register(ctx: RequestContext, input: { email: string; password: string; name: string }): Promise<AuthResult> {
+    const { email, password, name } = input;
+    const role = this.adminEmails.includes(email) ? UserRole.ADMIN : UserRole.CUSTOMER;
+    await this.rateLimits.consumeRegistration(ctx);
     const em = ctx.em.fork();
     if (await em.count(User, { email })) throw new BadUserInputError('email', 'An account with this email already exists');
     const user = em.create(User, { email, name, role, passwordHash: await hashPassword(password) });
@@ -66,7 +74,7 @@ export class AuthService {
     const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
     // Every attempt counts (per email and per IP), before any check: over the limit even the right
     // password is refused, and a refused attempt costs no password hash.
-    await ctx.services.rateLimits.consumePasswordAttempt(ctx, email);
+    await this.rateLimits.consumePasswordAttempt(ctx, email);
     if (typeof input.password === 'string' && input.password.length > MAX_PASSWORD_LENGTH) {
       throw new BadUserInputError('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
     }
@@ -92,9 +100,9 @@ export class AuthService {
     const claims = this.tokens.verify(match[1]);
     const id = Number(claims.sub);
     // A plain row, not an entity: every authenticated request runs this, and only three columns matter.
-    const user = Number.isSafeInteger(id) ? await sqlFor(ctx.em).get('SELECT id, role, token_version FROM users WHERE id = ?', [id]) : undefined;
-    if (!user || num(user.token_version) !== claims.tv) throw new UnauthenticatedError('Token revoked: sign in again');
-    return { id: num(user.id), role: user.role as UserRole };
+    const user = Number.isSafeInteger(id) ? await findTokenOwner(sqlFor(ctx.em), id) : undefined;
+    if (!user || user.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token revoked: sign in again');
+    return { id: user.id, role: user.role };
   }
 
   async me(ctx: RequestContext): Promise<User | null> {
@@ -113,7 +121,7 @@ export class AuthService {
     return isSelfOrAdmin(ctx, user.id) ? user.totpEnabled : null;
   }
 
-  async findUserOrThrow(ctx: RequestContext, id: number): Promise<User> {
+  async findUserOrThrow(ctx: { em: Em }, id: number): Promise<User> {
     const user = await ctx.em.findOne(User, { id });
     if (!user) throw new NotFoundError('User');
     return user;
@@ -122,52 +130,56 @@ export class AuthService {
   /** Starts (or restarts) 2FA enrolment: the secret stays pending until verifyTotp sees a valid code. */
   async setupTotp(ctx: RequestContext): Promise<{ secret: string; otpauthUri: string }> {
     const viewer = requireViewer(ctx);
-    const user = await this.findUserOrThrow(ctx, viewer.id);
+    const em = ctx.em.fork();
+    const user = await this.findUserOrThrow({ em }, viewer.id);
     if (user.totpEnabled) throw new BadUserInputError('totp', 'Two-factor authentication is already enabled: disable it first');
     const secret = this.totp.generateSecret();
     user.totpPendingEnc = this.totp.encrypt(secret);
-    await ctx.em.flush();
+    await em.flush();
     return { secret, otpauthUri: this.totp.otpauthUri(user.email, secret) };
   }
 
   /** Activates the pending secret with its first valid code. */
-  async verifyTotp(ctx: RequestContext, code: unknown): Promise<User> {
+  async verifyTotp(ctx: RequestContext, code: string): Promise<User> {
     const viewer = requireViewer(ctx);
-    await ctx.services.rateLimits.consumeTotpAttempt(ctx, viewer.id);
-    const user = await this.findUserOrThrow(ctx, viewer.id);
+    await this.rateLimits.consumeTotpAttempt(ctx, viewer.id);
+    const em = ctx.em.fork();
+    const user = await this.findUserOrThrow({ em }, viewer.id);
     if (user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is already enabled');
     if (!user.totpPendingEnc) throw new BadUserInputError('code', 'Call setupTotp first');
     const pending = user.totpPendingEnc;
-    await this.consumeCode(ctx, user, String(code ?? ''), pending);
+    await this.consumeCode(ctx, user, code, pending);
     user.totpSecretEnc = pending;
     user.totpPendingEnc = null;
     user.totpEnabled = true;
-    await ctx.em.flush();
+    await em.flush();
     return user;
   }
 
   /** Turns 2FA off with a valid code and revokes every token issued before. */
-  async disableTotp(ctx: RequestContext, code: unknown): Promise<User> {
+  async disableTotp(ctx: RequestContext, code: string): Promise<User> {
     const viewer = requireViewer(ctx);
-    await ctx.services.rateLimits.consumeTotpAttempt(ctx, viewer.id);
-    const user = await this.findUserOrThrow(ctx, viewer.id);
+    await this.rateLimits.consumeTotpAttempt(ctx, viewer.id);
+    const em = ctx.em.fork();
+    const user = await this.findUserOrThrow({ em }, viewer.id);
     if (!user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is not enabled');
-    await this.consumeCode(ctx, user, String(code ?? ''), user.totpSecretEnc);
+    await this.consumeCode(ctx, user, code, user.totpSecretEnc);
     user.totpEnabled = false;
     user.totpSecretEnc = null;
     user.totpPendingEnc = null;
     user.totpLastStep = null;
     user.tokenVersion += 1;
-    await ctx.em.flush();
+    await em.flush();
     return user;
   }
 
   /** Changes the password and revokes every token issued before; returns a fresh token. */
-  async changePassword(ctx: RequestContext, input: { currentPassword: unknown; newPassword: unknown }): Promise<AuthResult> {
+  async changePassword(ctx: RequestContext, input: { currentPassword: string; newPassword: string }): Promise<AuthResult> {
     const viewer = requireViewer(ctx);
-    const user = await this.findUserOrThrow(ctx, viewer.id);
+    const em = ctx.em.fork();
+    const user = await this.findUserOrThrow({ em }, viewer.id);
     // A stolen token must not become a password oracle: same budget as login for this account.
-    await ctx.services.rateLimits.consumePasswordAttempt(ctx, user.email);
+    await this.rateLimits.consumePasswordAttempt(ctx, user.email);
     const current = input.currentPassword;
     // No password is longer than MAX_PASSWORD_LENGTH: a longer one is wrong without hashing it.
     if (typeof current !== 'string' || current.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(user.passwordHash, current))) {
@@ -176,7 +188,7 @@ export class AuthService {
     const password = requirePassword('newPassword', input.newPassword);
     user.passwordHash = await hashPassword(password);
     user.tokenVersion += 1;
-    await ctx.em.flush();
+    await em.flush();
     markSignedIn(ctx, user.id);
     return { token: this.tokens.issue(user), user };
   }
@@ -185,12 +197,7 @@ export class AuthService {
     if (!secretEnc) throw new TotpInvalidError();
     const step = this.totp.matchStep(code.trim(), this.totp.decrypt(secretEnc));
     if (step === null) throw new TotpInvalidError();
-    const result = await ctx.em.execute<{ affectedRows: number }>(
-      'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
-      [step, user.id, step],
-      'run',
-    );
-    if (result.affectedRows !== 1) throw new TotpInvalidError();
+    if (!(await recordTotpStep(sqlFor(ctx.em), user.id, step))) throw new TotpInvalidError();
     user.totpLastStep = String(step);
   }
 }

@@ -1,10 +1,14 @@
 import { IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
-import { multiplyMoney, normalizeMoney } from '../common/money';
-import type { RequestContext } from './context';
-import { insertLines, insertOrders, keysMatch, orderKey, requireStorableTotal } from '../repositories/order.repository';
-import { num, sqlFor, type Row, type Sql } from '../db/sql';
-import { lapsedHeldByStock, releaseLapsedHolds, sellInBatch, toStockRow, type Sale, type StockRow } from '../repositories/stock.repository';
-import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
+import { multiplyMoney } from '../common/money';
+import type { Orm } from '../config/database';
+import { logger } from '../config/logger';
+import { sqlFor, type Sql } from '../db/sql';
+import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
+import { insertLines, insertOrders, orderKey, readBuyNowBatch } from '../repositories/order.repository';
+import { lapsedHeldByStock, sellInBatch, type Sale, type StockRow } from '../repositories/stock.repository';
+import { systemContext, type RequestContext } from './context';
+import { requireStorableTotal } from './order-rules';
+import { freeByStock, planTake, releaseLapsedForShortage, totalFree, type Allocation } from './stock-allocation';
 
 /** One buyNow, validated, authenticated and counted by the write limiter. */
 export interface BuyNowRequest {
@@ -29,7 +33,8 @@ const REASON = 'buy now';
 
 interface Pending<R> {
   request: BuyNowRequest;
-  ctx: RequestContext;
+  /** The request's id, for the batch's logs (the batch itself runs on the batcher's system context). */
+  requestId: string;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
@@ -43,8 +48,8 @@ class ProductBatches<R> {
   private readonly queues = new Map<number, { running: boolean; waiting: Pending<R>[] }>();
 
   constructor(
-    private readonly runBatch: (ctx: RequestContext, requests: BuyNowRequest[]) => Promise<(R | Error)[]>,
-    private readonly options: { oneKeyPerBatch: boolean; onBatch: (size: number) => void },
+    private readonly runBatch: (requests: BuyNowRequest[], requestIds: string[]) => Promise<(R | Error)[]>,
+    private readonly options: { name: string; oneKeyPerBatch: boolean; onBatch: (size: number) => void },
   ) {}
 
   submit(ctx: RequestContext, request: BuyNowRequest): Promise<R> {
@@ -54,7 +59,7 @@ class ProductBatches<R> {
         queue = { running: false, waiting: [] };
         this.queues.set(request.productId, queue);
       }
-      queue.waiting.push({ request, ctx, resolve, reject });
+      queue.waiting.push({ request, requestId: ctx.requestId, resolve, reject });
       if (!queue.running) this.drain(request.productId, queue);
     });
   }
@@ -85,7 +90,10 @@ class ProductBatches<R> {
 
   private async run(batch: Pending<R>[]): Promise<void> {
     try {
-      const results = await this.runBatch(batch[0].ctx, batch.map((p) => p.request));
+      const results = await this.runBatch(
+        batch.map((p) => p.request),
+        batch.map((p) => p.requestId),
+      );
       batch.forEach((pending, i) => {
         const result = results[i];
         if (result instanceof Error) pending.reject(result);
@@ -93,6 +101,7 @@ class ProductBatches<R> {
       });
     } catch (error) {
       // The retries ran out or the database failed: the same for everyone in the batch.
+      logger.warn(`${this.options.name} failed`, { requests: batch.map((p) => p.requestId), error: error as Error });
       for (const pending of batch) pending.reject(error);
     }
   }
@@ -114,7 +123,21 @@ class ProductBatches<R> {
  * whose key is already in the batch waits for the next one, where it finds that order as a replay.
  */
 export class BuyNowBatcher {
-  private readonly sales = new ProductBatches<BuyNowOutcome>((ctx, requests) => runUnitOfWork(ctx, (tx) => sellBatch(tx, requests)), {
+  /** Batches belong to no request: they run on a context of their own. */
+  private readonly system: RequestContext;
+
+  constructor(
+    orm: Orm,
+    private readonly uow: UnitOfWork,
+    private readonly locking: 'optimistic' | 'pessimistic',
+  ) {
+    this.system = systemContext(orm, 'buy-now-batch');
+  }
+
+  private readonly sales = new ProductBatches<BuyNowOutcome>(
+    (requests, requestIds) => this.uow.run({ ...this.system, requestId: `buy-now-batch[${requestIds.join(',')}]` }, (tx) => sellBatch(tx, requests, this.locking)),
+    {
+    name: 'buyNow batch',
     oneKeyPerBatch: true,
     onBatch: (size) => {
       buyNowBatchStats.batches += 1;
@@ -123,7 +146,8 @@ export class BuyNowBatcher {
     },
   });
 
-  private readonly probes = new ProductBatches<void>((ctx, requests) => probeBatch(sqlFor(ctx.em), requests), {
+  private readonly probes = new ProductBatches<void>((requests) => probeBatch(sqlFor(this.system.em), requests), {
+    name: 'buyNow sold-out probe',
     oneKeyPerBatch: false,
     onBatch: (size) => {
       buyNowBatchStats.probes += 1;
@@ -150,96 +174,51 @@ export class BuyNowBatcher {
 
 /** One read for a batch of sold-out probes. */
 async function probeBatch(sql: Sql, requests: BuyNowRequest[]): Promise<(void | Error)[]> {
-  const { product, stocks, replays } = await readBatch(sql, requests);
-  const free = stocks.reduce((sum, s) => sum + Math.max(0, s.onHand - s.reserved), 0);
+  const { price, stocks, replays } = await readBatch(sql, requests);
+  const free = totalFree(stocks, freeByStock(stocks));
   const most = Math.max(...requests.map((r) => r.quantity));
   let lapsed = 0;
-  if (product && free < most && stocks.length) {
+  if (price !== null && free < most && stocks.length) {
     lapsed = [...(await lapsedHeldByStock(sql, stocks.map((s) => s.id))).values()].reduce((a, b) => a + b, 0);
   }
   return requests.map((r) => {
-    if (!product || replays.has(orderKey(r.userId, r.idempotencyKey))) return undefined;
+    if (price === null || replays.has(orderKey(r.userId, r.idempotencyKey))) return undefined;
     return free + lapsed < r.quantity ? new InsufficientStockError(r.productId, free) : undefined;
   });
 }
 
-const keyParams = (requests: BuyNowRequest[]) => requests.flatMap((r) => [r.userId, r.idempotencyKey]);
+/** The batch's product, stock rows and replays (all requests of a batch are for one product). */
+const readBatch = (sql: Sql, requests: BuyNowRequest[]) => readBuyNowBatch(sql, requests[0].productId, requests);
 
-/**
- * Reads the product (null when unknown or archived), its sellable stock rows in lock order and
- * every key's existing order, in one statement.
- */
-async function readBatch(sql: Sql, requests: BuyNowRequest[]): Promise<{ product: Row | null; stocks: StockRow[]; replays: Map<string, Row> }> {
-  const productId = requests[0].productId;
-  const rows = await sql.all(
-    'SELECT p.price, p.archived_at, s.id, s.warehouse_id, s.product_id, s.on_hand, s.reserved, s.version, ' +
-      'o.id AS order_id, o.user_id AS order_user_id, o.idempotency_key AS order_key, o.request_hash ' +
-      'FROM products p LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id ' +
-      `LEFT JOIN orders o ON ${keysMatch('o', requests.length)} WHERE p.id = ? ORDER BY s.id`,
-    [...keyParams(requests), productId],
-  );
-  const replays = new Map<string, Row>();
-  if (!rows.length) {
-    // No such product: a replay of an order for it still returns that order (the product may be gone since).
-    const orders = await sql.all(`SELECT o.id AS order_id, o.user_id, o.idempotency_key, o.request_hash FROM orders o WHERE ${keysMatch('o', requests.length)}`, keyParams(requests));
-    for (const row of orders) replays.set(orderKey(row.user_id, row.idempotency_key), row);
-    return { product: null, stocks: [], replays };
-  }
-  const stocks = new Map<number, StockRow>();
-  for (const row of rows) {
-    if (row.id !== null && row.id !== undefined) stocks.set(num(row.id), toStockRow(row));
-    if (row.order_id !== null && row.order_id !== undefined) replays.set(orderKey(row.order_user_id, row.order_key), row);
-  }
-  return { product: rows[0].archived_at ? null : rows[0], stocks: [...stocks.values()], replays };
-}
-
-interface Plan {
-  /** Per request: the units it takes from each stock row, or why it gets none. */
-  takes: (Map<number, number> | Error)[];
-  short: boolean;
-}
-
-/** Gives each request, in order, its units from the rows in id order, or INSUFFICIENT_STOCK. */
-function plan(requests: BuyNowRequest[], stocks: StockRow[], eligible: boolean[]): Plan {
-  const free = new Map(stocks.map((s) => [s.id, Math.max(0, s.onHand - s.reserved)]));
+/** Each request, in order, gets its units from the rows in id order (the one planner), or INSUFFICIENT_STOCK. */
+function plan(requests: BuyNowRequest[], stocks: StockRow[], eligible: boolean[]): { takes: (Allocation[] | Error | null)[]; short: boolean } {
+  const free = freeByStock(stocks);
   let short = false;
   const takes = requests.map((r, i) => {
-    if (!eligible[i]) return new Map<number, number>();
-    const total = [...free.values()].reduce((a, b) => a + b, 0);
-    if (total < r.quantity) {
-      short = true;
-      return new InsufficientStockError(r.productId, total);
-    }
-    const take = new Map<number, number>();
-    let remaining = r.quantity;
-    for (const s of stocks) {
-      const n = Math.min(remaining, free.get(s.id)!);
-      if (n === 0) continue;
-      take.set(s.id, n);
-      free.set(s.id, free.get(s.id)! - n);
-      remaining -= n;
-      if (remaining === 0) break;
-    }
-    return take;
+    if (!eligible[i]) return null;
+    const take = planTake(stocks, free, r.quantity);
+    if (take) return take;
+    short = true;
+    return new InsufficientStockError(r.productId, totalFree(stocks, free));
   });
   return { takes, short };
 }
 
 /** One attempt at the whole batch inside the unit of work; per-request refusals are returned, not thrown. */
-async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(BuyNowOutcome | Error)[]> {
+async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'optimistic' | 'pessimistic'): Promise<(BuyNowOutcome | Error)[]> {
   const sql = tx.sql;
-  if (tx.config.checkoutLocking === 'pessimistic' && sql.kind === 'mysql') {
+  const productId = requests[0].productId;
+  if (locking === 'pessimistic' && sql.kind === 'mysql') {
     // Row locks first (lock order): the plain read below then sees the latest stock, and the guarded write cannot lose.
-    await sql.all('SELECT id FROM stocks WHERE product_id = ? ORDER BY id FOR UPDATE', [requests[0].productId]);
+    await sql.all('SELECT id FROM stocks WHERE product_id = ? ORDER BY id FOR UPDATE', [productId]);
   }
   const read = await readBatch(sql, requests);
-  const { product, replays } = read;
+  const { price, replays } = read;
   let { stocks } = read;
-  const price = product ? normalizeMoney(product.price as string) : '0.00';
   const results: (BuyNowOutcome | Error | null)[] = requests.map((r) => {
     const replay = replays.get(orderKey(r.userId, r.idempotencyKey));
-    if (replay) return replay.request_hash === r.requestHash ? { kind: 'replay', orderId: num(replay.order_id) } : new IdempotencyKeyReusedError();
-    if (!product) return new NotFoundError('Product');
+    if (replay) return replay.requestHash === r.requestHash ? { kind: 'replay', orderId: replay.orderId } : new IdempotencyKeyReusedError();
+    if (price === null) return new NotFoundError('Product');
     try {
       requireStorableTotal(multiplyMoney(price, r.quantity));
     } catch (error) {
@@ -250,39 +229,38 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(B
   const eligible = results.map((r) => r === null);
   let allocation = plan(requests, stocks, eligible);
   if (allocation.short) {
-    // Lapsed holds stop counting at once: release them (EXPIRY) and plan again, as allocateStock does.
-    const lapsed = await lapsedHeldByStock(sql, stocks.map((s) => s.id));
-    if (lapsed.size) {
-      for (const stockId of [...lapsed.keys()].sort((a, b) => a - b)) await releaseLapsedHolds(sql, { stockId });
-      ({ stocks } = await readBatch(sql, requests));
+    // Lapsed holds stop counting at once: release them (EXPIRY) and plan again.
+    const fresh = await releaseLapsedForShortage(sql, productId, stocks);
+    if (fresh) {
+      stocks = fresh;
       allocation = plan(requests, stocks, eligible);
     }
   }
-  const winners: number[] = [];
+  const winners: { index: number; take: Allocation[] }[] = [];
   allocation.takes.forEach((take, i) => {
-    if (!eligible[i]) return;
+    if (take === null) return;
     if (take instanceof Error) results[i] = take;
-    else winners.push(i);
+    else winners.push({ index: i, take });
   });
-  if (!winners.length) return results as (BuyNowOutcome | Error)[];
+  if (!winners.length || price === null) return results as (BuyNowOutcome | Error)[];
 
   // Order rows first (the unique key makes a concurrent twin in another process wait, fail and
   // replay), then the stock rows in id order, then the lines: the hot row is locked for two statements.
   const now = new Date();
   const orderIds = await insertOrders(
     sql,
-    winners.map((i) => {
-      const r = requests[i];
+    winners.map(({ index }) => {
+      const r = requests[index];
       return { userId: r.userId, idempotencyKey: r.idempotencyKey, requestHash: r.requestHash, totalPrice: multiplyMoney(price, r.quantity), shippingCost: '0.00' };
     }),
     now,
   );
 
   const salesByStock = new Map<number, Sale[]>();
-  winners.forEach((i, w) => {
-    for (const [stockId, quantity] of allocation.takes[i] as Map<number, number>) {
+  winners.forEach(({ index, take }, w) => {
+    for (const { stockId, quantity } of take) {
       const sales = salesByStock.get(stockId) ?? [];
-      sales.push({ orderId: orderIds[w], quantity, actorId: requests[i].userId });
+      sales.push({ orderId: orderIds[w], quantity, actorId: requests[index].userId });
       salesByStock.set(stockId, sales);
     }
   });
@@ -290,22 +268,14 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[]): Promise<(B
     if (!(await sellInBatch(sql, stockId, salesByStock.get(stockId)!, REASON))) throw new RetryableConflict(`stock ${stockId} changed concurrently`);
   }
 
-  const warehouseOf = new Map(stocks.map((s) => [s.id, s.warehouseId]));
   await insertLines(
     sql,
-    winners.flatMap((i, w) =>
-      [...(allocation.takes[i] as Map<number, number>)].map(([stockId, quantity]) => ({
-        orderId: orderIds[w],
-        productId: requests[i].productId,
-        warehouseId: warehouseOf.get(stockId)!,
-        stockId,
-        quantity,
-        unitPrice: price,
-      })),
+    winners.flatMap(({ index, take }, w) =>
+      take.map(({ stockId, warehouseId, quantity }) => ({ orderId: orderIds[w], productId, warehouseId, stockId, quantity, unitPrice: price })),
     ),
   );
-  winners.forEach((i, w) => {
-    results[i] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(price, requests[i].quantity), createdAt: now };
+  winners.forEach(({ index }, w) => {
+    results[index] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(price, requests[index].quantity), createdAt: now };
   });
   return results as (BuyNowOutcome | Error)[];
 }

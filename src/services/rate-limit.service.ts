@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
-import type { Em, RequestContext } from './context';
-import { num, sqlFor, type Sql } from '../db/sql';
+import type { DbContext } from '../db/context';
+import { sqlFor } from '../db/sql';
+import { countHit, deleteWindowsStartedBefore, type WindowCount } from '../repositories/rate-limit.repository';
+import type { RequestContext } from './context';
 
 /** One limit: at most `limit` attempts per `windowSeconds` in `bucket` (0 turns it off). */
 export interface RateRule {
@@ -42,11 +44,11 @@ export function ipBucket(ip: string): string {
  * attempts can both see "under the limit" for the last slot. Every attempt counts, including refused ones.
  */
 export class RateLimitService {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig['rateLimits']) {}
 
   /** login (per email) and changePassword's password check: the same per-account and per-IP budget. */
   async consumePasswordAttempt(ctx: RequestContext, email: string): Promise<void> {
-    const { authPerAccount, authPerIp, authWindowSeconds } = this.config.rateLimits;
+    const { authPerAccount, authPerIp, authWindowSeconds } = this.config;
     await this.consumeOrThrow(ctx, [
       { bucket: `password:account:${digest(email.trim().toLowerCase())}`, limit: authPerAccount, windowSeconds: authWindowSeconds },
       { bucket: `password:ip:${ipBucket(ctx.ip)}`, limit: authPerIp, windowSeconds: authWindowSeconds },
@@ -55,7 +57,7 @@ export class RateLimitService {
 
   /** verifyTotp and disableTotp: one-time code guesses, per account and per IP. */
   async consumeTotpAttempt(ctx: RequestContext, userId: number): Promise<void> {
-    const { authPerAccount, authPerIp, authWindowSeconds } = this.config.rateLimits;
+    const { authPerAccount, authPerIp, authWindowSeconds } = this.config;
     await this.consumeOrThrow(ctx, [
       { bucket: `totp:account:${userId}`, limit: authPerAccount, windowSeconds: authWindowSeconds },
       { bucket: `totp:ip:${ipBucket(ctx.ip)}`, limit: authPerIp, windowSeconds: authWindowSeconds },
@@ -64,13 +66,13 @@ export class RateLimitService {
 
   /** register, per client IP: every registration costs an argon2 hash. */
   async consumeRegistration(ctx: RequestContext): Promise<void> {
-    const { registrationsPerIp, registrationWindowSeconds } = this.config.rateLimits;
+    const { registrationsPerIp, registrationWindowSeconds } = this.config;
     await this.consumeOrThrow(ctx, [{ bucket: `register:ip:${ipBucket(ctx.ip)}`, limit: registrationsPerIp, windowSeconds: registrationWindowSeconds }]);
   }
 
   /** Cart and checkout mutations, per user. */
   async consumeWrite(ctx: RequestContext, userId: number): Promise<void> {
-    const { writesPerUser, writeWindowSeconds } = this.config.rateLimits;
+    const { writesPerUser, writeWindowSeconds } = this.config;
     await this.consumeOrThrow(ctx, [{ bucket: `write:user:${userId}`, limit: writesPerUser, windowSeconds: writeWindowSeconds }]);
   }
 
@@ -92,10 +94,9 @@ export class RateLimitService {
   }
 
   /** Drops counters whose window has run out (the background sweeper); returns how many. */
-  async deleteExpired(em: Em, nowMs = Date.now()): Promise<number> {
-    const longest = Math.max(this.config.rateLimits.authWindowSeconds, this.config.rateLimits.writeWindowSeconds) * 1000;
-    const result = await em.execute<{ affectedRows: number }>('DELETE FROM rate_limits WHERE window_start_ms < ?', [nowMs - longest], 'run');
-    return result.affectedRows;
+  async deleteExpired(ctx: DbContext, nowMs = Date.now()): Promise<number> {
+    const longest = Math.max(this.config.authWindowSeconds, this.config.writeWindowSeconds) * 1000;
+    return deleteWindowsStartedBefore(sqlFor(ctx.em), nowMs - longest);
   }
 
   /**
@@ -106,13 +107,13 @@ export class RateLimitService {
    * it. InnoDB can report a deadlock between concurrent upserts of a new key; the statement then
    * changed nothing and is simply run again.
    */
-  private async countAttempt(ctx: RequestContext, rules: RateRule[], nowMs: number): Promise<Map<string, { hits: number; windowStartMs: number }>> {
+  private async countAttempt(ctx: RequestContext, rules: RateRule[], nowMs: number): Promise<Map<string, WindowCount>> {
     const sql = sqlFor(ctx.em);
-    const counts = new Map<string, { hits: number; windowStartMs: number }>();
+    const counts = new Map<string, WindowCount>();
     for (const rule of rules) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          counts.set(rule.bucket, await this.hit(sql, rule, nowMs));
+          counts.set(rule.bucket, await countHit(sql, rule, nowMs));
           break;
         } catch (error) {
           const code = (error as { code?: unknown }).code;
@@ -123,30 +124,5 @@ export class RateLimitService {
       }
     }
     return counts;
-  }
-
-  private async hit(sql: Sql, rule: RateRule, nowMs: number): Promise<{ hits: number; windowStartMs: number }> {
-    const staleAt = nowMs - rule.windowSeconds * 1000;
-    // `hits` is assigned first: MySQL evaluates the assignments left to right with the new values,
-    // SQLite with the old ones, and so both see the window as it was.
-    if (sql.kind === 'sqlite') {
-      const row = await sql.get(
-        'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1) ON CONFLICT (bucket) DO UPDATE SET ' +
-          'hits = CASE WHEN window_start_ms <= ? THEN 1 ELSE hits + 1 END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
-          'RETURNING hits, window_start_ms',
-        [rule.bucket, nowMs, staleAt, staleAt, nowMs],
-      );
-      return { hits: num(row?.hits), windowStartMs: num(row?.window_start_ms) };
-    }
-    const result = await sql.run(
-      'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE ' +
-        'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, 1, hits + 1)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
-      [rule.bucket, nowMs, staleAt, staleAt, nowMs],
-    );
-    const hits = num(result.insertId);
-    // The window's start matters only to a refusal (its retryAfter): read it then, not on every attempt.
-    if (hits <= rule.limit) return { hits, windowStartMs: nowMs };
-    const row = await sql.get('SELECT window_start_ms FROM rate_limits WHERE bucket = ?', [rule.bucket]);
-    return { hits, windowStartMs: row ? num(row.window_start_ms) : nowMs };
   }
 }

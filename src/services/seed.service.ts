@@ -1,8 +1,6 @@
 import type { Orm } from '../config/database';
-import type { AppConfig } from '../config/env';
 import { logger } from '../config/logger';
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entities';
-import type { Services } from '../container';
 import { hashPassword } from './password.service';
 import { applyStockChangeOrRetry, ensureStockRow } from '../repositories/stock.repository';
 import { sqlFor } from '../db/sql';
@@ -26,7 +24,7 @@ const DEMO_PRODUCTS = [
  * any user exists, so it is safe on every start and from several processes (the unique email
  * key stops a second concurrent seed).
  */
-export async function seedDemoDataIfEmpty(orm: Orm, _config: AppConfig, _services: Services): Promise<boolean> {
+export async function seedDemoDataIfEmpty(orm: Orm): Promise<boolean> {
   const em = orm.em.fork();
   if ((await em.count(User, {})) > 0) return false;
   try {

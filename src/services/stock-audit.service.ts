@@ -1,5 +1,6 @@
-import type { Em } from './context';
-import { num, type Row } from '../db/sql';
+import type { Em } from '../db/context';
+import { sqlFor } from '../db/sql';
+import { readMovementPage, readStockAuditRows } from '../repositories/stock.repository';
 
 export interface StockAuditReport {
   ok: boolean;
@@ -31,7 +32,7 @@ interface ChainState {
  */
 export async function auditStock(em: Em): Promise<StockAuditReport> {
   return em.transactional(async (tx) => {
-    const db = tx as Em;
+    const sql = sqlFor(tx as Em);
     const problems: string[] = [];
     let omitted = 0;
     const report = (problem: string) => {
@@ -39,52 +40,40 @@ export async function auditStock(em: Em): Promise<StockAuditReport> {
       else omitted += 1;
     };
 
-    const stocks = await db.execute<Row[]>(
-      'SELECT s.id, s.on_hand, s.reserved, ' +
-        'COALESCE((SELECT SUM(m.on_hand_delta) FROM stock_movements m WHERE m.stock_id = s.id), 0) AS ledger_on_hand, ' +
-        'COALESCE((SELECT SUM(m.reserved_delta) FROM stock_movements m WHERE m.stock_id = s.id), 0) AS ledger_reserved, ' +
-        'COALESCE((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.stock_id = s.id), 0) AS held ' +
-        'FROM stocks s ORDER BY s.id',
-    );
+    const stocks = await readStockAuditRows(sql);
     const rows = new Map<number, { onHand: number; reserved: number }>();
     for (const r of stocks) {
-      const id = num(r.id);
-      const onHand = num(r.on_hand);
-      const reserved = num(r.reserved);
+      const { id, onHand, reserved } = r;
       rows.set(id, { onHand, reserved });
       if (onHand < 0) report(`stock ${id}: on_hand ${onHand} is negative`);
       if (reserved < 0) report(`stock ${id}: reserved ${reserved} is negative`);
       if (reserved > onHand) report(`stock ${id}: reserved ${reserved} exceeds on_hand ${onHand}`);
-      if (num(r.ledger_on_hand) !== onHand) report(`stock ${id}: on_hand ${onHand} but ledger sums to ${num(r.ledger_on_hand)}`);
-      if (num(r.ledger_reserved) !== reserved) report(`stock ${id}: reserved ${reserved} but ledger sums to ${num(r.ledger_reserved)}`);
-      if (num(r.held) !== reserved) report(`stock ${id}: reserved ${reserved} but its holds total ${num(r.held)}`);
+      if (r.ledgerOnHand !== onHand) report(`stock ${id}: on_hand ${onHand} but ledger sums to ${r.ledgerOnHand}`);
+      if (r.ledgerReserved !== reserved) report(`stock ${id}: reserved ${reserved} but ledger sums to ${r.ledgerReserved}`);
+      if (r.held !== reserved) report(`stock ${id}: reserved ${reserved} but its holds total ${r.held}`);
     }
 
     // Walk the ledger in id order (a global id order is also each row's own order), page by page.
     const chains = new Map<number, ChainState>();
     let afterId = 0;
     for (;;) {
-      const page = await db.execute<Row[]>(
-        `SELECT id, stock_id, on_hand_delta, reserved_delta, on_hand_after, reserved_after FROM stock_movements WHERE id > ? ORDER BY id LIMIT ${MOVEMENT_PAGE}`,
-        [afterId],
-      );
+      const page = await readMovementPage(sql, afterId, MOVEMENT_PAGE);
       for (const m of page) {
-        const id = num(m.id);
-        const stockId = num(m.stock_id);
+        const { id, stockId } = m;
         const chain = chains.get(stockId) ?? { onHand: 0, reserved: 0, broken: false };
         chains.set(stockId, chain);
-        const expectOnHand = chain.onHand + num(m.on_hand_delta);
-        const expectReserved = chain.reserved + num(m.reserved_delta);
-        if (!chain.broken && (num(m.on_hand_after) !== expectOnHand || num(m.reserved_after) !== expectReserved)) {
+        const expectOnHand = chain.onHand + m.onHandDelta;
+        const expectReserved = chain.reserved + m.reservedDelta;
+        if (!chain.broken && (m.onHandAfter !== expectOnHand || m.reservedAfter !== expectReserved)) {
           // Report the first break of each chain only: every later row would repeat it.
           chain.broken = true;
           report(
-            `stock ${stockId}: movement ${id} records on_hand_after ${num(m.on_hand_after)}, reserved_after ${num(m.reserved_after)}; ` +
+            `stock ${stockId}: movement ${id} records on_hand_after ${m.onHandAfter}, reserved_after ${m.reservedAfter}; ` +
               `the chain gives ${expectOnHand}, ${expectReserved}`,
           );
         }
-        chain.onHand = num(m.on_hand_after);
-        chain.reserved = num(m.reserved_after);
+        chain.onHand = m.onHandAfter;
+        chain.reserved = m.reservedAfter;
         afterId = id;
       }
       if (page.length < MOVEMENT_PAGE) break;

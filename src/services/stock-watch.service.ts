@@ -1,9 +1,10 @@
 import { NotFoundError } from '../common/errors';
 import { logger } from '../config/logger';
-import { Product } from '../entities';
-import type { Em, RequestContext } from './context';
-import { availableByProduct } from '../repositories/stock.repository';
+import type { Orm } from '../config/database';
 import { sqlFor } from '../db/sql';
+import { Product } from '../entities';
+import { availableByProduct } from '../repositories/stock.repository';
+import { systemContext, type RequestContext } from './context';
 
 export interface StockLevel {
   productId: number;
@@ -22,16 +23,18 @@ export class StockWatchService {
   private readonly listeners = new Map<number, Set<Listener>>();
   private readonly last = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
-  private source: Em | undefined;
   private polling = false;
+  /** Polls run on a context of their own, never on a subscriber's (which ends with its connection). */
+  private readonly system: RequestContext;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(orm: Orm, private readonly intervalMs: number) {
+    this.system = systemContext(orm, 'stock-watch');
+  }
 
   /** An async iterator of levels for one product: the current level first, then every change. */
   async subscribe(ctx: RequestContext, productId: number): Promise<AsyncIterableIterator<StockLevel>> {
     const product = await ctx.em.findOne(Product, { id: productId, archivedAt: null });
     if (!product) throw new NotFoundError('Product');
-    this.source ??= ctx.em;
     const queue: StockLevel[] = [];
     let wake: (() => void) | undefined;
     let done = false;
@@ -93,10 +96,10 @@ export class StockWatchService {
   }
 
   private async poll(): Promise<void> {
-    if (this.polling || !this.source || this.listeners.size === 0) return;
+    if (this.polling || this.listeners.size === 0) return;
     this.polling = true;
     try {
-      const levels = await availableByProduct(sqlFor(this.source), [...this.listeners.keys()]);
+      const levels = await availableByProduct(sqlFor(this.system.em), [...this.listeners.keys()]);
       for (const [productId, available] of levels) {
         if (this.last.get(productId) === available) continue;
         this.last.set(productId, available);

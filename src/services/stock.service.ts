@@ -1,32 +1,33 @@
 import { AppError, BadUserInputError, ConflictError, ForbiddenError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
-import { optionalText, requireId, requireInt } from '../common/validate';
+import { MAX_ON_HAND } from '../common/limits';
 import { logger } from '../config/logger';
-import { Product, Stock, StockMovement, StockMovementKind, User, Warehouse } from '../entities';
-import type { RequestContext, Viewer } from './context';
-import { paginate, type Page } from '../db/pagination';
+import type { DbContext } from '../db/context';
+import { paginate, type Page, type PageRequest } from '../db/pagination';
 import { loadBatched, loadById } from '../db/request-batch';
-import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
-import { runUnitOfWork, type UnitContext } from '../db/unit-of-work';
-import { isAdmin, requireViewer } from './viewer';
 import { sqlFor } from '../db/sql';
+import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
+import { Product, Stock, StockMovement, StockMovementKind, User, Warehouse } from '../entities';
+import { findLiveProductOwner } from '../repositories/product.repository';
+import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
+import { lockWarehouse } from '../repositories/warehouse.repository';
+import type { RequestContext, Viewer } from './context';
+import { isAdmin, requireViewer } from './viewer';
 
-export const MAX_ON_HAND = 1_000_000_000;
-export const MAX_BULK_ITEMS = 500;
 const BULK_PARALLELISM = 8;
-const MAX_VERSION = 2_147_483_647;
 
-export interface SetStockArgs {
-  warehouseId: unknown;
-  productId: unknown;
-  onHand: unknown;
-  expectedVersion?: unknown;
+export interface SetStockCommand {
+  warehouseId: number;
+  productId: number;
+  onHand: number;
+  /** Compare-and-set: the write applies only while the row still has this version. */
+  expectedVersion?: number;
 }
 
-export interface AdjustStockArgs {
-  warehouseId: unknown;
-  productId: unknown;
-  delta: unknown;
-  reason?: unknown;
+export interface AdjustStockCommand {
+  warehouseId: number;
+  productId: number;
+  delta: number;
+  reason: string | null;
 }
 
 export interface StockResult {
@@ -35,25 +36,7 @@ export interface StockResult {
   error: { code: string; message: string } | null;
 }
 
-
-export interface WarehouseRow {
-  id: number;
-  ownerId: number;
-  archived: boolean;
-}
-
-/**
- * Reads a warehouse row with a row lock on MySQL: `share` for stock changes (they run side by
- * side), `update` for deleting the warehouse, so a delete and a stock change of the same
- * warehouse never interleave. SQLite serialises writing transactions by itself.
- */
-export async function lockWarehouseRow(tx: UnitContext, id: number, mode: 'share' | 'update'): Promise<WarehouseRow | null> {
-  const lock = tx.sql.kind === 'mysql' ? (mode === 'share' ? ' LOCK IN SHARE MODE' : ' FOR UPDATE') : '';
-  const row = await tx.sql.get(`SELECT id, owner_id, archived_at FROM warehouses WHERE id = ?${lock}`, [id]);
-  return row ? { id: Number(row.id), ownerId: Number(row.owner_id), archived: row.archived_at !== null && row.archived_at !== undefined } : null;
-}
-
-const fetchLapsed = (ctx: RequestContext, ids: number[]) => lapsedHeldByStock(sqlFor(ctx.em), ids);
+const fetchLapsed = (ctx: DbContext, ids: number[]) => lapsedHeldByStock(sqlFor(ctx.em), ids);
 
 /** Runs `work` over `items` with at most `limit` running at once; results keep the input order. */
 async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -76,11 +59,13 @@ function publicError(error: unknown): { code: string; message: string } {
 }
 
 /**
- * Per-warehouse stock. Every change runs in its own unit of work and goes through stock-store's
+ * Per-warehouse stock. Every change runs in its own unit of work and goes through the stock repository's
  * guarded statements, so concurrent changes (from any number of processes) never lose an update
  * and every change has its ledger row.
  */
 export class StockService {
+  constructor(private readonly uow: UnitOfWork) {}
+
   /**
    * Sets the on-hand quantity of a warehouse × product (creating the row on first use). With
    * `expectedVersion` it is a compare-and-set: a stock that changed since fails with CONFLICT and
@@ -88,7 +73,7 @@ export class StockService {
    * concurrent absolute sets queue up instead of starving each other. Never goes below the
    * quantity reserved by active holds (lapsed holds are released first).
    */
-  async setStock(ctx: RequestContext, input: SetStockArgs): Promise<Stock> {
+  async setStock(ctx: RequestContext, input: SetStockCommand): Promise<Stock> {
     const stockId = await this.setStockCommitted(ctx, input);
     return ctx.em.findOneOrFail(Stock, stockId, { refresh: true });
   }
@@ -98,14 +83,10 @@ export class StockService {
    * parallel adjustments all apply. Fails with INSUFFICIENT_STOCK when it would go below the
    * reserved quantity (after releasing lapsed holds) or below zero.
    */
-  async adjustStock(ctx: RequestContext, input: AdjustStockArgs): Promise<Stock> {
+  async adjustStock(ctx: RequestContext, input: AdjustStockCommand): Promise<Stock> {
     const viewer = requireViewer(ctx);
-    const warehouseId = requireId('warehouseId', input.warehouseId);
-    const productId = requireId('productId', input.productId);
-    const delta = requireInt('delta', input.delta, { min: -MAX_ON_HAND, max: MAX_ON_HAND });
-    if (delta === 0) throw new BadUserInputError('delta', 'delta must not be 0');
-    const reason = optionalText('reason', input.reason, { max: 500 }) || null;
-    const stockId = await runUnitOfWork(ctx, async (tx) => {
+    const { warehouseId, productId, delta, reason } = input;
+    const stockId = await this.uow.run(ctx, async (tx) => {
       await this.requireStockAccess(tx, viewer, warehouseId, productId);
       const id = await ensureStockRow(tx.sql, warehouseId, productId);
       const change = { stockId: id, kind: StockMovementKind.ADJUSTMENT, onHandDelta: delta, reservedDelta: 0, reason, actorId: viewer.id };
@@ -120,23 +101,25 @@ export class StockService {
   }
 
   /**
-   * Bulk setStock: each item in its own unit of work, so a bad item fails alone. Items run
-   * concurrently (bounded); items for the same warehouse × product run one after another in input
-   * order, so the last one wins deterministically. Each result's stock is read after the batch.
+   * Bulk setStock: each item in its own unit of work, so a bad item fails alone (an item that did
+   * not parse arrives as its error and is reported in its place). Items run concurrently
+   * (bounded); items for the same warehouse × product run one after another in input order, so
+   * the last one wins deterministically. Each result's stock is read after the batch.
    */
-  async setStocks(ctx: RequestContext, items: SetStockArgs[]): Promise<StockResult[]> {
+  async setStocks(ctx: RequestContext, items: (SetStockCommand | AppError)[]): Promise<StockResult[]> {
     requireViewer(ctx);
-    if (items.length > MAX_BULK_ITEMS) throw new BadUserInputError('input', `at most ${MAX_BULK_ITEMS} items per call (got ${items.length})`);
     const groups = new Map<string, number[]>();
     items.forEach((item, index) => {
-      const key = `${String(item.warehouseId)}|${String(item.productId)}`;
+      const key = item instanceof AppError ? `invalid|${index}` : `${item.warehouseId}|${item.productId}`;
       groups.set(key, [...(groups.get(key) ?? []), index]);
     });
     const outcomes = new Array<{ stockId?: number; error?: { code: string; message: string } }>(items.length);
     await mapBounded([...groups.values()], BULK_PARALLELISM, async (indexes) => {
       for (const index of indexes) {
+        const item = items[index];
         try {
-          outcomes[index] = { stockId: await this.setStockCommitted(ctx, items[index]) };
+          if (item instanceof AppError) throw item;
+          outcomes[index] = { stockId: await this.setStockCommitted(ctx, item) };
         } catch (error) {
           outcomes[index] = { error: publicError(error) };
         }
@@ -150,13 +133,12 @@ export class StockService {
   }
 
   /** The ledger of a product's stock, oldest first (ascending id, so cursors stay stable). Owner or admin. */
-  async listMovements(ctx: RequestContext, rawProductId: unknown, args: { first?: number | null; after?: string | null }): Promise<Page<StockMovement>> {
+  async listMovements(ctx: RequestContext, productId: number, page: PageRequest): Promise<Page<StockMovement>> {
     const viewer = requireViewer(ctx);
-    const productId = requireId('productId', rawProductId);
     const product = await ctx.em.findOne(Product, { id: productId, archivedAt: null });
     if (!product) throw new NotFoundError('Product');
     if (product.owner.id !== viewer.id && !isAdmin(ctx)) throw new ForbiddenError('Only the owner of this product can see its stock movements');
-    return paginate(ctx.em, StockMovement, { stock: { product: productId } }, args);
+    return paginate(ctx.em, StockMovement, { stock: { product: productId } }, page);
   }
 
   /** Quantity held by carts whose hold has not lapsed (a lapsed hold no longer counts). */
@@ -187,29 +169,11 @@ export class StockService {
     return (await loadById(ctx, User, movement.actor.id)) ?? null;
   }
 
-  /** The change a movement made to the quantity it is about: on hand, or reserved for hold movements. */
-  deltaOf(movement: StockMovement): number {
-    switch (movement.kind) {
-      case StockMovementKind.RESERVATION:
-      case StockMovementKind.RELEASE:
-      case StockMovementKind.EXPIRY:
-        return movement.reservedDelta;
-      default:
-        return movement.onHandDelta;
-    }
-  }
-
   /** Runs one setStock unit and returns the stock id once committed. */
-  private async setStockCommitted(ctx: RequestContext, input: SetStockArgs): Promise<number> {
+  private async setStockCommitted(ctx: RequestContext, input: SetStockCommand): Promise<number> {
     const viewer = requireViewer(ctx);
-    const warehouseId = requireId('warehouseId', input.warehouseId);
-    const productId = requireId('productId', input.productId);
-    const onHand = requireInt('onHand', input.onHand, { min: 0, max: MAX_ON_HAND });
-    const expectedVersion =
-      input.expectedVersion === undefined || input.expectedVersion === null
-        ? undefined
-        : requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION });
-    return runUnitOfWork(ctx, async (tx) => {
+    const { warehouseId, productId, onHand, expectedVersion } = input;
+    return this.uow.run(ctx, async (tx) => {
       await this.requireStockAccess(tx, viewer, warehouseId, productId);
       const stockId = await ensureStockRow(tx.sql, warehouseId, productId);
       // An absolute set needs the current level to compute its delta: lock the row so that the
@@ -252,14 +216,14 @@ export class StockService {
    * Only the warehouse's owner changes its stock, and only for products they own. A warehouse the
    * caller may not see is NOT_FOUND; a public product of someone else is FORBIDDEN.
    */
-  private async requireStockAccess(tx: UnitContext, viewer: Viewer, warehouseId: number, productId: number): Promise<void> {
-    const warehouse = await lockWarehouseRow(tx, warehouseId, 'share');
+  private async requireStockAccess(tx: UnitContext<RequestContext>, viewer: Viewer, warehouseId: number, productId: number): Promise<void> {
+    const warehouse = await lockWarehouse(tx.sql, warehouseId, 'share');
     if (!warehouse || warehouse.archived || (warehouse.ownerId !== viewer.id && !isAdmin(tx))) throw new NotFoundError('Warehouse');
     if (warehouse.ownerId !== viewer.id) throw new ForbiddenError('Only the owner of this warehouse can change its stock');
     // A plain read, not an entity: nothing in this unit may be flushed back besides the stock write.
-    const product = await tx.sql.get('SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL', [productId]);
-    if (!product) throw new NotFoundError('Product');
-    if (Number(product.owner_id) !== viewer.id) throw new ForbiddenError('You can stock only products you own');
+    const ownerId = await findLiveProductOwner(tx.sql, productId);
+    if (ownerId === null) throw new NotFoundError('Product');
+    if (ownerId !== viewer.id) throw new ForbiddenError('You can stock only products you own');
   }
 
   private required<T>(value: T | undefined, what: string, id: number): T {

@@ -15,7 +15,8 @@ import {
   type Cluster,
 } from '../helpers/fixtures';
 import { BuyNowBatcher, buyNowBatchStats, type BuyNowRequest } from '../../src/services/buy-now-batcher';
-import { requestHash } from '../../src/services/order.service';
+import { requestHash } from '../../src/services/order-rules';
+import { UnitOfWork } from '../../src/db/unit-of-work';
 import type { RequestContext } from '../../src/services/context';
 
 /**
@@ -144,8 +145,8 @@ it('one batch of six (submitted together, on both databases): replay, reused key
   const earlier = await cluster.clientFor(buyers[0], 0).request(BuyNowLiteDocument, { input: { productId: String(productId), quantity: 1, idempotencyKey: 'six-0' } });
   const earlierId = Number(earlier.data!.buyNow.id);
 
-  const ctx: RequestContext = { em: server.app.orm.em.fork(), viewer: null, config: server.app.config, services: server.app.services, ip: 'test', requestId: 'test' };
-  const batcher = new BuyNowBatcher();
+  const ctx: RequestContext = { em: server.app.orm.em.fork(), viewer: null, ip: 'test', requestId: 'test' };
+  const batcher = new BuyNowBatcher(server.app.orm, new UnitOfWork(server.app.config.retry), server.app.config.checkoutLocking);
   const before = { ...buyNowBatchStats };
   const settled = await Promise.allSettled([
     batcher.submit(ctx, request(0, 1)), // replay of the earlier order

@@ -72,7 +72,7 @@ describe('lapsed holds (TTL 1 s)', () => {
     const p = await createStockedProduct(server, { onHand: 4 });
     expectData(await buyer.client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 3 } }));
     await sleep(LAPSE_MS);
-    const sweepCtx = { em: server.app.orm.em, viewer: null, config: server.app.config, services: server.app.services, ip: 'test', requestId: 'test' };
+    const sweepCtx = { em: server.app.orm.em.fork(), requestId: 'test' };
     expect(await server.app.services.carts.releaseExpiredHolds(sweepCtx)).toBe(3);
     expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 4, reserved: 0 });
     const order = expectData(await buyer.client.request(CheckoutDocument, { input: { idempotencyKey: 'resold' } })).checkout;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cart, CartItem, Order, OrderLine, OrderStatus, StockMovementKind } from '../../src/entities';
-import { allocateStock, insertHold } from '../../src/repositories/stock.repository';
+import { insertHold } from '../../src/repositories/stock.repository';
+import { allocateStock } from '../../src/services/stock-allocation';
 import { sqlFor } from '../../src/db/sql';
 import { RegisterDocument } from '../generated/auth';
 import { CreateProductDocument, CreateWarehouseDocument, SetStockDocument } from '../generated/catalog';

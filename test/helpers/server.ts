@@ -3,7 +3,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config/env';
-import { BACKGROUND_JOBS } from '../../src/jobs/index';
 import { createTestDatabase, type TestDatabase } from './db';
 import { GraphQLClient } from './client';
 
@@ -39,7 +38,7 @@ export async function startTestServer(options: { env?: Record<string, string>; d
     ...options.env,
   };
   const { config } = loadConfig(env);
-  const app = await createApp(config, { jobs: options.jobs ? BACKGROUND_JOBS : [] });
+  const app = await createApp(config, { jobs: options.jobs });
   const url = await app.listen(0, '127.0.0.1');
   return {
     app,

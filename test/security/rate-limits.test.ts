@@ -265,7 +265,7 @@ describe('the counters table', () => {
     const em = server.app.orm.em.fork();
     const now = Date.now();
     await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', ['sweep:old', now - 901_000, 'sweep:live', now - 1000], 'run');
-    expect(await server.app.services.rateLimits.deleteExpired(em, now)).toBeGreaterThanOrEqual(1);
+    expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(1);
     const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'sweep:%'");
     expect(left.map((r) => r.bucket)).toEqual(['sweep:live']);
   });

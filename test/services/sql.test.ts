@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { sqlFor } from '../../src/db/sql';
-import { runUnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
+import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
 import type { RequestContext } from '../../src/services/context';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -18,11 +18,10 @@ afterAll(async () => {
 const ctx = (): RequestContext => ({
   em: server.app.orm.em.fork(),
   viewer: null,
-  config: server.app.config,
-  services: server.app.services,
   ip: 'test',
   requestId: 'test',
 });
+const runUnitOfWork = <T>(c: RequestContext, work: (tx: UnitContext) => Promise<T>) => new UnitOfWork(server.app.config.retry).run(c, work);
 
 it("runs in the unit of work's transaction: a rolled-back unit leaves nothing, a committed one is seen", async () => {
   const bucket = `sql-test:${randomUUID()}`;

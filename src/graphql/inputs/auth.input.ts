@@ -1,4 +1,7 @@
 import { Field, InputType } from 'type-graphql';
+import { USER_NAME_MAX } from '../../common/limits';
+import { requireEmail, requireText } from '../../common/validate';
+import { requirePassword } from '../../services/auth.service';
 
 @InputType()
 export class RegisterInput {
@@ -31,4 +34,13 @@ export class ChangePasswordInput {
 
   @Field(() => String)
   newPassword!: string;
+}
+
+/** The account a registration asks for, checked. */
+export function parseRegister(input: RegisterInput): { email: string; password: string; name: string } {
+  return {
+    email: requireEmail('email', input.email),
+    password: requirePassword('password', input.password),
+    name: requireText('name', input.name, { max: USER_NAME_MAX }),
+  };
 }

@@ -1,8 +1,25 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { AppError, BadUserInputError } from '../../common/errors';
+import {
+  MAX_BULK_ITEMS,
+  MAX_ON_HAND,
+  MAX_VERSION,
+  PRODUCT_CATEGORY_MAX,
+  PRODUCT_DESCRIPTION_MAX,
+  PRODUCT_NAME_MAX,
+  STOCK_REASON_MAX,
+  WAREHOUSE_LOCATION_MAX,
+  WAREHOUSE_NAME_MAX,
+} from '../../common/limits';
+import { optionalText, requireId, requireInt, requireMoney, requireText } from '../../common/validate';
+import type { ProductFields, ProductFilter as ProductFilterValue } from '../../services/product.service';
+import type { AdjustStockCommand, SetStockCommand } from '../../services/stock.service';
+import type { WarehouseFields } from '../../services/warehouse.service';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 
-// Lengths and ranges are checked in the services (src/common/validate.ts), so every failure
-// comes back as BAD_USER_INPUT naming its field.
+// GraphQL checks the types; the parse functions below check lengths and ranges once, at the
+// boundary, so that services receive typed values and every failure comes back as
+// BAD_USER_INPUT naming its field.
 
 @InputType()
 export class CreateProductInput {
@@ -92,4 +109,81 @@ export class AdjustStockInput {
 
   @Field(() => String, { nullable: true, description: 'Up to 500 characters, kept in the ledger' })
   reason?: string | null;
+}
+
+const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+
+export function parseCreateProduct(input: CreateProductInput): ProductFields {
+  return {
+    name: requireText('name', input.name, { max: PRODUCT_NAME_MAX }),
+    description: optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '',
+    price: requireMoney('price', input.price),
+    category: requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }),
+  };
+}
+
+/** Only the fields given; a null field is left as it is. */
+export function parseUpdateProduct(input: UpdateProductInput): Partial<ProductFields> {
+  const out: Partial<ProductFields> = {};
+  if (given(input.name)) out.name = requireText('name', input.name, { max: PRODUCT_NAME_MAX });
+  if (given(input.description)) out.description = optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '';
+  if (given(input.price)) out.price = requireMoney('price', input.price);
+  if (given(input.category)) out.category = requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX });
+  return out;
+}
+
+/** An empty name or category filters nothing. */
+export function parseProductFilter(filter: ProductFilter | null | undefined): ProductFilterValue {
+  const out: ProductFilterValue = {};
+  if (!filter) return out;
+  const name = optionalText('filter.name', filter.name, { max: PRODUCT_NAME_MAX });
+  if (name) out.name = name;
+  const category = optionalText('filter.category', filter.category, { max: PRODUCT_CATEGORY_MAX });
+  if (category) out.category = category;
+  if (given(filter.ownerId)) out.ownerId = requireId('filter.ownerId', filter.ownerId);
+  return out;
+}
+
+export function parseCreateWarehouse(input: CreateWarehouseInput): { name: string; location: string } {
+  return {
+    name: requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }),
+    location: optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) ?? '',
+  };
+}
+
+export function parseUpdateWarehouse(input: UpdateWarehouseInput): WarehouseFields {
+  const out: WarehouseFields = {};
+  if (given(input.name)) out.name = requireText('name', input.name, { max: WAREHOUSE_NAME_MAX });
+  if (given(input.location)) out.location = optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX });
+  return out;
+}
+
+export function parseSetStock(input: SetStockInput): SetStockCommand {
+  return {
+    warehouseId: requireId('warehouseId', input.warehouseId),
+    productId: requireId('productId', input.productId),
+    onHand: requireInt('onHand', input.onHand, { min: 0, max: MAX_ON_HAND }),
+    expectedVersion: given(input.expectedVersion) ? requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION }) : undefined,
+  };
+}
+
+/** Bulk setStocks: at most MAX_BULK_ITEMS items; an item that does not parse becomes its error, reported in its place. */
+export function parseSetStocks(items: SetStockInput[]): (SetStockCommand | AppError)[] {
+  if (items.length > MAX_BULK_ITEMS) throw new BadUserInputError('input', `at most ${MAX_BULK_ITEMS} items per call (got ${items.length})`);
+  return items.map((item) => {
+    try {
+      return parseSetStock(item);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
+  });
+}
+
+export function parseAdjustStock(input: AdjustStockInput): AdjustStockCommand {
+  const warehouseId = requireId('warehouseId', input.warehouseId);
+  const productId = requireId('productId', input.productId);
+  const delta = requireInt('delta', input.delta, { min: -MAX_ON_HAND, max: MAX_ON_HAND });
+  if (delta === 0) throw new BadUserInputError('delta', 'delta must not be 0');
+  return { warehouseId, productId, delta, reason: optionalText('reason', input.reason, { max: STOCK_REASON_MAX }) || null };
 }

@@ -1,4 +1,7 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { BadUserInputError } from '../../common/errors';
+import { MAX_LINE_QUANTITY } from '../../common/limits';
+import { requireId, requireIdempotencyKey, requireInt, requireMoney } from '../../common/validate';
 import { OrderStatus } from '../../entities';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 
@@ -30,4 +33,25 @@ export class UpdateOrderStatusInput {
 
   @Field(() => OrderStatus)
   status!: OrderStatus;
+}
+
+export function parseCheckout(input: CheckoutInput): { idempotencyKey: string; shippingCost: string } {
+  return {
+    idempotencyKey: requireIdempotencyKey('idempotencyKey', input.idempotencyKey),
+    shippingCost: requireMoney('shippingCost', input.shippingCost ?? '0.00'),
+  };
+}
+
+export function parseBuyNow(input: BuyNowInput): { productId: number; quantity: number; idempotencyKey: string } {
+  return {
+    productId: requireId('productId', input.productId),
+    quantity: requireInt('quantity', input.quantity, { min: 1, max: MAX_LINE_QUANTITY }),
+    idempotencyKey: requireIdempotencyKey('idempotencyKey', input.idempotencyKey),
+  };
+}
+
+export function parseUpdateOrderStatus(input: UpdateOrderStatusInput): { id: number; status: OrderStatus } {
+  const id = requireId('id', input.id);
+  if (!Object.values(OrderStatus).includes(input.status)) throw new BadUserInputError('status', 'status is not an order status');
+  return { id, status: input.status };
 }

@@ -1,0 +1,22 @@
+/** Fixed bounds of the domain, checked where input enters (src/graphql/inputs) and where units compute totals. */
+
+/** Largest quantity one cart line (and one addToCart or buyNow) may ask for, whatever MAX_HOLD_PER_PRODUCT says. */
+export const MAX_LINE_QUANTITY = 10_000;
+
+/** Largest on-hand quantity of one stock row, and the largest single adjustment. */
+export const MAX_ON_HAND = 1_000_000_000;
+
+/** Most items of one bulk setStocks call. */
+export const MAX_BULK_ITEMS = 500;
+
+/** Largest version a compare-and-set may name (the column is a signed 32-bit integer). */
+export const MAX_VERSION = 2_147_483_647;
+
+/** Text lengths of the catalog. */
+export const PRODUCT_NAME_MAX = 200;
+export const PRODUCT_DESCRIPTION_MAX = 5000;
+export const PRODUCT_CATEGORY_MAX = 100;
+export const WAREHOUSE_NAME_MAX = 200;
+export const WAREHOUSE_LOCATION_MAX = 200;
+export const USER_NAME_MAX = 100;
+export const STOCK_REASON_MAX = 500;

@@ -1,0 +1,54 @@
+import { ArgsType, Field, Int } from 'type-graphql';
+import { BadUserInputError } from '../common/errors';
+import type { Page, PageRequest } from '../db/pagination';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** `first` / `after` of every paginated list, declared once. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'At most 100; 20 when omitted' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
+  after?: string | null;
+}
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`id:${id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^id:([1-9]\d{0,15})$/.exec(text);
+  if (!match) throw new BadUserInputError('after', 'after is not a cursor from this API');
+  return Number(match[1]);
+}
+
+/** The page a client asked for, checked: `first` within 1..100 (20 by default), `after` a cursor of ours. */
+export function parsePageArgs(args: PageArgs): PageRequest {
+  const { first, after } = args;
+  let size = DEFAULT_PAGE_SIZE;
+  if (first !== undefined && first !== null) {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new BadUserInputError('first', `first must be between 1 and ${MAX_PAGE_SIZE}`);
+    size = first;
+  }
+  return { first: size, afterId: after ? decodeCursor(after) : 0 };
+}
+
+export interface ConnectionValue<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+/** A page as a Relay-style connection. */
+export function toConnection<T extends { id: number }>(page: Page<T>): ConnectionValue<T> {
+  const { nodes } = page;
+  return {
+    edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null },
+    totalCount: page.totalCount,
+  };
+}

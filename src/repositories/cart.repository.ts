@@ -1,0 +1,112 @@
+import { NotFoundError } from '../common/errors';
+import { marks, num, type Row, type Sql } from '../db/sql';
+
+/** The SQL of `carts` and `cart_items` (their holds are the stock repository's). */
+
+export async function findCartId(sql: Sql, userId: number): Promise<number | null> {
+  const row = await sql.get('SELECT id FROM carts WHERE user_id = ?', [userId]);
+  return row ? num(row.id) : null;
+}
+
+/** The shopper's cart id, inserting the cart if missing (a concurrent insert loses on the unique key and is retried). */
+export async function ensureCartId(sql: Sql, userId: number): Promise<number> {
+  const existing = await findCartId(sql, userId);
+  if (existing) return existing;
+  const now = sql.date(new Date());
+  return num((await sql.run('INSERT INTO carts (user_id, created_at, updated_at) VALUES (?, ?, ?)', [userId, now, now])).insertId);
+}
+
+export interface LineForAdd {
+  price: string;
+  archived: boolean;
+  cartId: number | null;
+  itemId: number | null;
+  quantity: number;
+}
+
+/** The product, the shopper's cart and its line for that product, in one statement (the flash-sale path); null for an unknown product. */
+export async function findLineForAdd(sql: Sql, userId: number, productId: number): Promise<LineForAdd | null> {
+  const row = await sql.get(
+    'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity FROM products p ' +
+      'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id WHERE p.id = ?',
+    [userId, productId],
+  );
+  if (!row) return null;
+  return {
+    price: String(row.price),
+    archived: Boolean(row.archived_at),
+    cartId: row.cart_id ? num(row.cart_id) : null,
+    itemId: row.item_id ? num(row.item_id) : null,
+    quantity: row.item_id ? num(row.quantity) : 0,
+  };
+}
+
+export interface OwnItem {
+  id: number;
+  cartId: number;
+  productId: number;
+  quantity: number;
+}
+
+/** A line of the shopper's own cart; another shopper's line is reported exactly like a missing one. */
+export async function findOwnItemOrThrow(sql: Sql, userId: number, itemId: number): Promise<OwnItem> {
+  const row = await sql.get(
+    'SELECT ci.id, ci.cart_id, ci.product_id, ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE ci.id = ? AND c.user_id = ?',
+    [itemId, userId],
+  );
+  if (!row) throw new NotFoundError('Cart item');
+  return { id: num(row.id), cartId: num(row.cart_id), productId: num(row.product_id), quantity: num(row.quantity) };
+}
+
+export async function findItemIds(sql: Sql, cartId: number): Promise<number[]> {
+  return (await sql.all('SELECT id FROM cart_items WHERE cart_id = ?', [cartId])).map((r) => num(r.id));
+}
+
+export async function insertItem(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): Promise<number> {
+  const now = sql.date(new Date());
+  const inserted = await sql.run(
+    'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+    [item.cartId, item.productId, item.quantity, item.unitPrice, now, now],
+  );
+  return num(inserted.insertId);
+}
+
+export async function setItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): Promise<void> {
+  await sql.run('UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?', [
+    quantity,
+    unitPrice,
+    sql.date(new Date()),
+    itemId,
+  ]);
+}
+
+/** Deletes cart lines whose holds are gone already: the foreign key's cascade must never drop a hold without its ledger row. */
+export async function deleteItems(sql: Sql, itemIds: number[]): Promise<void> {
+  if (!itemIds.length) return;
+  await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
+}
+
+export interface CartLineRow {
+  itemId: number;
+  quantity: number;
+  /** Latest expiry of the line's holds (epoch ms); null when none is left. */
+  reservedUntilMs: number | null;
+  /** The product's columns, as the ORM maps them. */
+  product: Row;
+}
+
+/** A cart's lines with their products and each line's latest hold expiry, in one statement. */
+export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineRow[]> {
+  const rows = await sql.all(
+    'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
+      '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, p.* ' +
+      'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
+    [cartId],
+  );
+  return rows.map(({ cart_item_id: itemId, cart_item_quantity: quantity, cart_item_until: until, ...product }) => ({
+    itemId: num(itemId),
+    quantity: num(quantity),
+    reservedUntilMs: until === null || until === undefined ? null : num(until),
+    product,
+  }));
+}

@@ -1,0 +1,56 @@
+import { NotFoundError } from '../common/errors';
+import { normalizeMoney } from '../common/money';
+import { marks, num, type Sql } from '../db/sql';
+import { OrderStatus } from '../entities';
+
+/**
+ * The SQL that guarded units and hot reads run on `products` (catalog edits themselves go through
+ * the Product entity).
+ */
+
+export interface ProductForSale {
+  id: number;
+  price: string;
+}
+
+/** A product that can be bought now (exists, not archived), or NOT_FOUND. */
+export async function findProductForSaleOrThrow(sql: Sql, productId: number): Promise<ProductForSale> {
+  const row = await sql.get('SELECT id, price, archived_at FROM products WHERE id = ?', [productId]);
+  if (!row || row.archived_at) throw new NotFoundError('Product');
+  return { id: num(row.id), price: normalizeMoney(row.price as string) };
+}
+
+/** The owner of a live product, or null when it is missing or archived. */
+export async function findLiveProductOwner(sql: Sql, productId: number): Promise<number | null> {
+  const row = await sql.get('SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL', [productId]);
+  return row ? num(row.owner_id) : null;
+}
+
+/** Rows that refer to the product (stock rows, order lines, cart lines): while any exists it can only be archived. */
+export async function countProductReferences(sql: Sql, productId: number): Promise<number> {
+  const row = await sql.get(
+    'SELECT (SELECT COUNT(*) FROM stocks WHERE product_id = ?) + (SELECT COUNT(*) FROM order_lines WHERE product_id = ?) + ' +
+      '(SELECT COUNT(*) FROM cart_items WHERE product_id = ?) AS refs',
+    [productId, productId, productId],
+  );
+  return num(row?.refs);
+}
+
+export async function archiveProductRow(sql: Sql, productId: number): Promise<void> {
+  await sql.run('UPDATE products SET archived_at = ? WHERE id = ? AND archived_at IS NULL', [sql.date(new Date()), productId]);
+}
+
+export async function deleteProductRow(sql: Sql, productId: number): Promise<void> {
+  await sql.run('DELETE FROM products WHERE id = ?', [productId]);
+}
+
+/** Units per product in orders that are not cancelled. */
+export async function totalOrderedByProduct(sql: Sql, productIds: number[]): Promise<Map<number, number>> {
+  if (!productIds.length) return new Map();
+  const rows = await sql.all(
+    'SELECT ol.product_id, SUM(ol.quantity) AS qty FROM order_lines ol JOIN orders o ON o.id = ol.order_id ' +
+      `WHERE o.status <> ? AND ol.product_id IN (${marks(productIds.length)}) GROUP BY ol.product_id`,
+    [OrderStatus.CANCELLED, ...productIds],
+  );
+  return new Map(rows.map((r) => [num(r.product_id), num(r.qty)]));
+}

@@ -1,0 +1,30 @@
+import { UnauthenticatedError } from '../common/errors';
+import { num, type Sql } from '../db/sql';
+import type { UserRole } from '../entities';
+
+/** The SQL of the `users` columns that guarded units and every request touch (lock, token version, TOTP step). */
+
+/**
+ * Serialises every cart and checkout unit of one shopper. On MySQL it is a row lock on the user,
+ * taken as the unit's FIRST statement: InnoDB (REPEATABLE READ) fixes a transaction's snapshot at
+ * its first plain read, so everything read afterwards includes every earlier unit of this shopper
+ * (no checkout can act on a cart line that a concurrent checkout already sold). SQLite runs one
+ * write transaction at a time, so nothing is needed there. Other shoppers are never blocked.
+ */
+export async function lockShopper(sql: Sql, userId: number): Promise<void> {
+  if (sql.kind !== 'mysql') return;
+  const row = await sql.get('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
+  if (!row) throw new UnauthenticatedError('Account not found: sign in again');
+}
+
+/** The three columns a token check needs, or undefined for an unknown user. */
+export async function findTokenOwner(sql: Sql, userId: number): Promise<{ id: number; role: UserRole; tokenVersion: number } | undefined> {
+  const row = await sql.get('SELECT id, role, token_version FROM users WHERE id = ?', [userId]);
+  return row ? { id: num(row.id), role: row.role as UserRole, tokenVersion: num(row.token_version) } : undefined;
+}
+
+/** Records an accepted TOTP time step, only if it is later than the last one: false for a replay. */
+export async function recordTotpStep(sql: Sql, userId: number, step: number): Promise<boolean> {
+  const result = await sql.run('UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)', [step, userId, step]);
+  return result.affectedRows === 1;
+}

@@ -1,0 +1,65 @@
+import { BadUserInputError } from '../common/errors';
+import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
+import { lockShopper } from '../repositories/user.repository';
+import type { RequestContext, Viewer } from './context';
+import type { RateLimitService } from './rate-limit.service';
+import { requireViewer } from './viewer';
+
+/**
+ * The one prologue of every shopper mutation (addToCart, updateCartItem, removeFromCart,
+ * clearCart, checkout, buyNow), in one order:
+ *
+ * 1. the viewer (UNAUTHENTICATED first: the resolver's @Authorized checks it before anything);
+ * 2. the input's shape, parsed once at the GraphQL boundary (BAD_USER_INPUT naming the field);
+ * 3. the per-shopper hold cap MAX_HOLD_PER_PRODUCT on the asked quantity (BAD_USER_INPUT);
+ * 4. the write limiter (RATE_LIMITED): only well-formed requests count;
+ * 5. the unit of work, whose FIRST statement is the shopper lock (see lockShopper).
+ *
+ * buyNow runs 1–4 through `admit` and then its own batch (which needs no shopper lock: it never
+ * reads the cart); its sold-out fast path sits between 3 and 4, so that refusals after a
+ * sell-out cost no limiter write.
+ */
+export class ShopperMutation {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly rateLimits: RateLimitService,
+    private readonly maxHoldPerProduct: number,
+  ) {}
+
+  /** Steps 1 and 3 (step 2 happened at the boundary): the viewer, once the quantity is within the cap. */
+  requireShopper(ctx: RequestContext, quantity?: number): Viewer {
+    const viewer = requireViewer(ctx);
+    if (quantity !== undefined) this.requireWithinHoldCap(quantity);
+    return viewer;
+  }
+
+  /** Step 4: counts the write in the shopper's limiter window. */
+  async countWrite(ctx: RequestContext, viewer: Viewer): Promise<void> {
+    await this.rateLimits.consumeWrite(ctx, viewer.id);
+  }
+
+  /** Steps 1, 3 and 4. */
+  async admit(ctx: RequestContext, quantity?: number): Promise<Viewer> {
+    const viewer = this.requireShopper(ctx, quantity);
+    await this.countWrite(ctx, viewer);
+    return viewer;
+  }
+
+  /** Steps 1–5: `work` runs in a unit of work (retried whole on a lost race) that starts with the shopper lock. */
+  async run<T>(ctx: RequestContext, options: { quantity?: number }, work: (tx: UnitContext<RequestContext>, viewer: Viewer) => Promise<T>): Promise<T> {
+    const viewer = await this.admit(ctx, options.quantity);
+    return this.uow.run(ctx, async (tx) => {
+      await lockShopper(tx.sql, viewer.id);
+      return work(tx, viewer);
+    });
+  }
+
+  /**
+   * One shopper may hold (a cart line) or buy (one buyNow) at most MAX_HOLD_PER_PRODUCT units of a
+   * product, so that a single account cannot reserve a flash sale's whole stock.
+   */
+  requireWithinHoldCap(quantity: number): void {
+    const cap = this.maxHoldPerProduct;
+    if (quantity > cap) throw new BadUserInputError('quantity', `You can hold or buy at most ${cap} units of one product`);
+  }
+}
