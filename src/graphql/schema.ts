@@ -8,11 +8,10 @@ import { OrderLineResolver, OrderResolver } from '../resolvers/order.resolver';
 import { ProductResolver } from '../resolvers/product.resolver';
 import { StockMovementResolver, StockResolver } from '../resolvers/stock.resolver';
 import { StockLevelResolver } from '../resolvers/subscription.resolver';
-import { SystemResolver } from '../resolvers/system.resolver';
 import { WarehouseResolver } from '../resolvers/warehouse.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [AuthResolver, UserResolver, ProductResolver, WarehouseResolver, StockResolver, StockMovementResolver, CartResolver, CartItemResolver, OrderResolver, OrderLineResolver, SystemResolver, StockLevelResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [AuthResolver, UserResolver, ProductResolver, WarehouseResolver, StockResolver, StockMovementResolver, CartResolver, CartItemResolver, OrderResolver, OrderLineResolver, StockLevelResolver];
 
 /**
  * Our only subscription brings its own event source (StockWatchService, which reads the database so
