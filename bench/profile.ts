@@ -10,7 +10,8 @@ import { RawSqlStrategies } from './baselines';
 import { startServer, stopServer } from './servers';
 
 /**
- * `node dist/bench/profile.js [--op=baseline|buyNow|soldout|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
+ * `node dist-bench/bench/profile.js [--op=baseline|buyNow|soldout|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
+ * (after `npm run build && tsc -p tsconfig.bench.json`)
  *
  * Where does a server process spend its time? Runs ONE server process under `--cpu-prof`, drives
  * one operation at it, then summarises the V8 profile: self time by package (mikro-orm, graphql,
