@@ -305,13 +305,14 @@ async function main(): Promise<void> {
     };
 
     // Warm-up (not measured): JIT, pools and connections of every path.
+    // Never more virtual users than buyers (fixtures make maxConcurrency of them): --levels=16 has 16.
     print('warming up');
-    await runBaseline(ctx, 'warm-up baseline', 64, 1000, 10_000);
+    await runBaseline(ctx, 'warm-up baseline', Math.min(64, maxConcurrency), 1000, 10_000);
     const warmSale = async (seller: Seller | undefined, units: number) => {
       if (!seller) return;
       const catalog = await fx.createCatalog(tag('warm'), 1, units);
       const target = saleTargets(catalog)[0];
-      await runSale({ name: 'warm-up', concurrency: 32, seller, pick: () => target, maxRequests: units * 3, maxDurationMs: 20_000, stopOnSoldOut: true });
+      await runSale({ name: 'warm-up', concurrency: Math.min(32, maxConcurrency), seller, pick: () => target, maxRequests: units * 3, maxDurationMs: 20_000, stopOnSoldOut: true });
     };
     await warmSale(sellersRaw.L2, 200);
     await warmSale(graphqlBuyNow(ctx, tag('warm')), 300);
