@@ -5,12 +5,13 @@ import path from 'node:path';
 import { benchSecrets, createBenchDatabase, Fixtures } from './fixtures';
 import type { PhaseResult } from './load';
 import { loadOperations } from './operations';
-import { graphqlBuyNow, graphqlCartCheckout, runPing, runSale, saleTargets, zipfPicker, type BenchContext } from './scenarios';
+import { graphqlBuyNow, graphqlCartCheckout, runBaseline, runSale, saleTargets, zipfPicker, type BenchContext } from './scenarios';
 import { RawSqlStrategies } from './baselines';
 import { startServer, stopServer } from './servers';
 
 /**
- * `node dist/bench/profile.js [--op=ping|buyNow|soldout|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
+ * `node dist-bench/bench/profile.js [--op=baseline|buyNow|soldout|checkout] [--concurrency=64] [--units=2000] [--server-main=path/to/main.js]`
+ * (after `npm run build && tsc -p tsconfig.bench.json`)
  *
  * Where does a server process spend its time? Runs ONE server process under `--cpu-prof`, drives
  * one operation at it, then summarises the V8 profile: self time by package (mikro-orm, graphql,
@@ -106,9 +107,10 @@ async function main(): Promise<void> {
     const ops = await loadOperations();
     const ctx: BenchContext = { servers: [server], buyers: fx.buyers, ops, raw };
     let result: PhaseResult | undefined;
-    if (op === 'ping') {
-      await runPing(ctx, 'warm', concurrency, 500, 10_000);
-      result = await runPing(ctx, 'ping', concurrency, units, 60_000);
+    if (op === 'baseline') {
+      // The L4 baseline: `{ __typename }` with a token, the request pipeline and no resolver.
+      await runBaseline(ctx, 'warm', concurrency, 500, 10_000);
+      result = await runBaseline(ctx, 'baseline', concurrency, units, 60_000);
     } else if (op === 'buyNow' || op === 'checkout') {
       const seller = op === 'buyNow' ? graphqlBuyNow(ctx, `p${Date.now()}`) : graphqlCartCheckout(ctx, `p${Date.now()}`);
       if (!seller) throw new Error(`${op} is not in the schema`);

@@ -5,7 +5,7 @@ export interface ResultRow {
   scenario: 'A' | 'A-soldout' | 'B' | 'C';
   strategy: string;
   concurrency: number;
-  /** What `rate` counts per second. */
+  /** What `rate` counts per second ('pings': L4 baseline requests, `{ __typename }` with a token). */
   unit: 'orders' | 'rejections' | 'cart ops' | 'pings';
   rate: number;
   requestsPerSecond: number;

@@ -50,7 +50,13 @@ async function waitReady(target: GraphQLTarget, child: ChildProcess, recent: str
 }
 
 /**
- * Starts one server process and waits for /readyz. `main` defaults to this build's
+ * The product build's server, as `npm run build` leaves it. The bench itself is compiled to
+ * dist-bench/bench (tsconfig.bench.json), so this is two levels up, not dist-bench's own copy of src.
+ */
+const PRODUCT_MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+/**
+ * Starts one server process and waits for /readyz. `main` defaults to the product build's
  * dist/src/main.js; pointing it at a patched copy of dist measures a proposed change without
  * touching the source tree (see docs/BENCHMARKS.md).
  */
@@ -59,7 +65,7 @@ export async function startServer(
   maxSockets: number,
   options: { nodeArgs?: string[]; main?: string } = {},
 ): Promise<ServerProcess> {
-  const main = options.main ?? path.join(__dirname, '..', 'src', 'main.js');
+  const main = options.main ?? PRODUCT_MAIN;
   const extraArgs = options.nodeArgs ?? [];
   const port = await freePort();
   const child = spawn(process.execPath, [...extraArgs, main], {

@@ -145,7 +145,6 @@ const ENTRIES: Entry[] = [
     operation: (w) => ({ query: `mutation { disableTotp(code: "${server.app.services.totp.codeAt(w.totpSecret!)}") { id totpEnabled } }` }),
     expect: signedIn((d, _w, c) => expect(d.disableTotp).toEqual({ id: String(c!.id), totpEnabled: false })),
   },
-  { field: 'Mutation.ping', operation: () => ({ query: 'mutation { ping }' }), expect: same((d) => expect(d).toEqual({ ping: 'pong' })) },
 
   // ---------------------------------------------------------------- Mutation: catalog and stock
   { field: 'Mutation.createProduct', operation: () => ({ query: 'mutation { createProduct(input: { name: "P", price: "1.00", category: "c" }) { id } }' }), expect: signedIn(DATA) },
