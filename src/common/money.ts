@@ -2,7 +2,7 @@
  * Exact money arithmetic on integer cents (bigint). Prices travel as decimal strings ("15000000.00")
  * and are never turned into floats.
  */
-export const MONEY_PATTERN = /^(0|[1-9]\d{0,12})(\.\d{1,2})?$/;
+const MONEY_PATTERN = /^(0|[1-9]\d{0,12})(\.\d{1,2})?$/;
 export const MAX_MONEY_CENTS = 10n ** 15n - 1n; // DECIMAL(15,2)
 
 export function isMoneyString(value: string): boolean {
@@ -19,7 +19,7 @@ export function toCents(value: string | number): bigint {
   return negative ? -cents : cents;
 }
 
-export function fromCents(cents: bigint): string {
+function fromCents(cents: bigint): string {
   const negative = cents < 0n;
   const abs = negative ? -cents : cents;
   const text = `${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;

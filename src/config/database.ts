@@ -23,7 +23,7 @@ export async function openDatabase(config: AppConfig, options: { migrate?: boole
   return orm;
 }
 
-export async function migrateDatabase(orm: Orm, config: AppConfig): Promise<void> {
+async function migrateDatabase(orm: Orm, config: AppConfig): Promise<void> {
   if (config.database.kind === 'mysql') {
     // Several processes may boot at once: a server-wide named lock lets one migrate at a time.
     const mysql = await import('mysql2/promise');

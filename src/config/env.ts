@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
-export type DatabaseKind = 'mysql' | 'sqlite';
+type DatabaseKind = 'mysql' | 'sqlite';
 
 export interface AppConfig {
   nodeEnv: string;

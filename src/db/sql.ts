@@ -26,7 +26,7 @@ export const marks = (count: number): string => Array.from({ length: count }, ()
 /** ` FOR UPDATE` on MySQL (a locking read of the latest committed row, not the snapshot); nothing on SQLite, which serialises writers. */
 export const currentRead = (sql: Sql): string => (sql.kind === 'mysql' ? ' FOR UPDATE' : '');
 
-export interface RunResult {
+interface RunResult {
   /** Rows the statement matched (MySQL reports found rows, as version checks need). */
   affectedRows: number;
   insertId: number;

@@ -1,6 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../common/errors';
 import { safeError } from '../common/safe-error';
 import { logger } from '../config/logger';
@@ -22,13 +21,13 @@ const REQUEST_ERROR_CODES = new Set([
  * graphql-js appends "Did you mean …?" to unknown fields, arguments, types and enum values: a map
  * of the schema for anyone probing with typos (even with introspection off). Always at the end.
  */
-export function withoutSuggestions(message: string): string {
+function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [\s\S]*$/, '');
 }
 
 /**
- * Turns every error into the public shape: a stable `extensions.code`, validation errors naming
- * their field, and anything unexpected masked as INTERNAL_SERVER_ERROR (the detail goes to the
+ * Turns every error into the public shape: a stable `extensions.code`, input errors naming
+ * their field (BadUserInputError's `extensions.field`), and anything unexpected masked as INTERNAL_SERVER_ERROR (the detail goes to the
  * server log only). Stack traces appear only with DEBUG_ERRORS=1.
  */
 export function createErrorFormatter(debugErrors: boolean) {
@@ -39,14 +38,6 @@ export function createErrorFormatter(debugErrors: boolean) {
 
     if (original instanceof AppError) {
       return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions, ...debug(original) } };
-    }
-    if (original instanceof ArgumentValidationError) {
-      const first = original.extensions.validationErrors[0];
-      const constraints = first?.constraints ? Object.values(first.constraints) : [];
-      const nested = first?.children?.[0];
-      const field = nested ? `${first.property}.${nested.property}` : first?.property;
-      const message = constraints[0] ?? (nested?.constraints ? Object.values(nested.constraints)[0] : undefined) ?? 'Invalid input';
-      return { ...base, message: String(message), extensions: { code: 'BAD_USER_INPUT', field, ...debug(original) } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {

@@ -2,8 +2,8 @@ import { ArgsType, Field, Int } from 'type-graphql';
 import { BadUserInputError } from '../common/errors';
 import type { Page, PageRequest } from '../db/pagination';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
 
 /** `first` / `after` of every paginated list, declared once. */
 @ArgsType()
@@ -15,7 +15,7 @@ export class PageArgs {
   after?: string | null;
 }
 
-export function encodeCursor(id: number): string {
+function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`, 'utf8').toString('base64url');
 }
 

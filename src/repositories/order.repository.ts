@@ -31,7 +31,7 @@ export interface LineDraft {
 export const orderKey = (userId: unknown, idempotencyKey: unknown): string => `${num(userId)}:${String(idempotencyKey).toLowerCase()}`;
 
 /** `(o.user_id = ? AND o.idempotency_key = ?) OR …` for `count` keys of table alias `alias` (an OR of unique-index lookups). */
-export const keysMatch = (alias: string, count: number): string =>
+const keysMatch = (alias: string, count: number): string =>
   Array.from({ length: count }, () => `(${alias}.user_id = ? AND ${alias}.idempotency_key = ?)`).join(' OR ');
 
 /**

@@ -27,7 +27,7 @@ export interface StockRow extends StockState {
 }
 
 /** What one ledger row records besides the deltas: why, for which order, by whom. */
-export interface LedgerNote {
+interface LedgerNote {
   kind: StockMovementKind;
   reason?: string | null;
   orderId?: number | null;
@@ -251,7 +251,7 @@ export async function updateHold(sql: Sql, holdId: number, fromQuantity: number,
 }
 
 /** Holds that lapsed before `nowMs` (of one stock row, or of all), oldest rows first. */
-export async function findLapsedHolds(sql: Sql, options: { stockId?: number; nowMs: number; limit: number }): Promise<Pick<HoldRow, 'id' | 'stockId' | 'quantity'>[]> {
+async function findLapsedHolds(sql: Sql, options: { stockId?: number; nowMs: number; limit: number }): Promise<Pick<HoldRow, 'id' | 'stockId' | 'quantity'>[]> {
   const params: unknown[] = [options.nowMs];
   let query = 'SELECT id, stock_id, quantity FROM stock_holds WHERE expires_at_ms <= ?';
   if (options.stockId !== undefined) {

@@ -27,7 +27,7 @@ export type BuyNowOutcome =
 export const buyNowBatchStats = { batches: 0, requests: 0, largest: 0, probes: 0, probedRequests: 0 };
 
 /** Most buyNow requests sold (or probed) in one statement batch (bounds the statements' size). */
-export const MAX_BUY_NOW_BATCH = 100;
+const MAX_BUY_NOW_BATCH = 100;
 
 const REASON = 'buy now';
 

@@ -26,7 +26,7 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * The client part of an address: IPv4 as it is, IPv6 by its /64 (one subscriber usually holds a
  * whole /64, so single addresses would be free to rotate through).
  */
-export function ipBucket(ip: string): string {
+function ipBucket(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1];
   if (!isIPv6(ip)) return ip.slice(0, 64);
