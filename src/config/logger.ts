@@ -36,7 +36,6 @@ export const logger = {
   warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),
   error: (msg: string, fields?: Record<string, unknown>) => write('error', msg, fields),
 };
-type Logger = typeof logger;
 
 /** Apollo Server's own messages (plain strings, possibly quoting a failed operation), sanitized. */
 export const apolloLogger = {

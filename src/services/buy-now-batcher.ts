@@ -270,7 +270,7 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
 
   await insertLines(
     sql,
-    winners.flatMap(({ index, take }, w) =>
+    winners.flatMap(({ take }, w) =>
       take.map(({ stockId, warehouseId, quantity }) => ({ orderId: orderIds[w], productId, warehouseId, stockId, quantity, unitPrice: price })),
     ),
   );
