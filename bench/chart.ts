@@ -9,6 +9,7 @@ import type { ResultRow } from './report';
 const COLORS: Record<string, string> = {
   GraphQL: '#d62728',
   'GraphQL-P': '#8c564b',
+  'GraphQL-old': '#e377c2',
   L1: '#7f7f7f',
   L2: '#1f77b4',
   'L2-late': '#17becf',

@@ -108,6 +108,23 @@ export function outcomeLines(rows: ResultRow[]): string[] {
   );
 }
 
+/**
+ * `--compare-main`: for each scenario and concurrency where both ran, `GraphQL / GraphQL-old` of
+ * the rate (orders/s in A and B, rejections/s after sell-out, cart ops/s in C), with p99 beside.
+ */
+export function compareLines(rows: ResultRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.strategy === 'GraphQL')) {
+    const old = rows.find((x) => x.scenario === r.scenario && x.concurrency === r.concurrency && x.strategy === 'GraphQL-old');
+    if (!old) continue;
+    out.push(
+      `${r.scenario} @${r.concurrency}: GraphQL / GraphQL-old = ${old.rate > 0 ? (r.rate / old.rate).toFixed(2) : '–'}` +
+        ` (${r.unit}/s ${r.rate.toFixed(0)} vs ${old.rate.toFixed(0)}; p99 ${r.latency.p99.toFixed(1)} vs ${old.latency.p99.toFixed(1)} ms)`,
+    );
+  }
+  return out;
+}
+
 export interface TargetVerdict {
   target: string;
   measured: string;

@@ -8,7 +8,7 @@ import { renderChart } from './chart';
 import { benchSecrets, createBenchDatabase, Fixtures, type BenchDatabase, type Catalog } from './fixtures';
 import type { PhaseResult, Recorder } from './load';
 import { loadOperations } from './operations';
-import { markdownTable, outcomeLines, SCENARIO_TITLES, targetVerdicts, textTable, type ResultRow } from './report';
+import { compareLines, markdownTable, outcomeLines, SCENARIO_TITLES, targetVerdicts, textTable, type ResultRow } from './report';
 import {
   clearCarts,
   graphqlBuyNow,
@@ -22,12 +22,19 @@ import {
   type BenchContext,
   type Seller,
 } from './scenarios';
-import { diffMetrics, processCpuMs, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
+import { buildRoot, diffMetrics, processCpuMs, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
 import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
- *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic|none] [--server-main=/path/to/patched/dist/src/main.js]`
+ *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic|none] [--server-main=/path/to/patched/dist/src/main.js]
+ *   [--compare-main=/path/to/other/checkout/dist/src/main.js]`
+ *
+ * `--compare-main` starts another `--servers` processes running that build (from its checkout, so
+ * its own node_modules resolve; same env and database as the `GraphQL` servers) and measures it as
+ * the strategy `GraphQL-old` beside `GraphQL` in A, B and C, with the same load, fixtures and checks;
+ * the report adds a `GraphQL / GraphQL-old = X.XX` line per scenario and level (a regression check
+ * of a refactor in one run). The database is `BENCH_MYSQL_URL` (default mysql://root@127.0.0.1:3306).
  *
  * Drives the real server (separate `dist/src/main.js` processes) over HTTP on a fresh MySQL /
  * MariaDB database and compares it with baselines measured in the same run on the same database
@@ -47,6 +54,8 @@ interface Plan {
   pessimisticEnv: Record<string, string> | null;
   /** Serve from another build (a patched copy of dist/src/main.js) to measure a proposed change. */
   serverMain: string | undefined;
+  /** Another build measured beside the servers as 'GraphQL-old' (same env, same database). */
+  compareMain: string | undefined;
   /** Extra environment for every server process (e.g. WRITE_RATE_LIMIT_PER_USER=0 to measure without the limiter). */
   serverEnv: Record<string, string>;
   /** Only these strategies (all when null). */
@@ -76,7 +85,7 @@ function parsePlan(argv: string[]): Plan {
     if (!m) throw new Error(`unknown argument ${arg}`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env', 'levels']);
+  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env', 'levels', 'compare-main']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const quick = flags.get('quick') === 'true';
   for (const k of ['servers', 'pool']) {
@@ -96,6 +105,7 @@ function parsePlan(argv: string[]): Plan {
     serverEnv: parseEnvList(flags.get('server-env')),
     strategies: flags.has('strategies') ? new Set(flags.get('strategies')!.split(',').map((s) => s.trim())) : null,
     serverMain: flags.has('server-main') ? path.resolve(flags.get('server-main')!) : undefined,
+    compareMain: flags.has('compare-main') ? path.resolve(flags.get('compare-main')!) : undefined,
     // GraphQL-P (the same server with row locking) runs by default; --pessimistic-env=none drops it.
     pessimisticEnv: !flags.has('pessimistic-env')
       ? { CHECKOUT_LOCKING: 'pessimistic' }
@@ -110,6 +120,8 @@ function parsePlan(argv: string[]): Plan {
       : { products: 50, unitsEach: 100, durationMs: 10_000, levels: [64, 256], s: 1.1 },
   };
   if (levels) plan.hot.levels = plan.many.levels = plan.churn.levels = levels;
+  if (plan.compareMain && !fs.existsSync(plan.compareMain)) throw new Error(`--compare-main: ${plan.compareMain} does not exist`);
+  if (plan.strategies?.has('GraphQL-old') && !plan.compareMain) throw new Error('strategy GraphQL-old needs --compare-main=/path/to/dist/src/main.js');
   return plan;
 }
 
@@ -239,12 +251,14 @@ async function main(): Promise<void> {
   let fixtures: Fixtures | undefined;
   let servers: ServerProcess[] = [];
   let pessimisticServers: ServerProcess[] = [];
+  /** --compare-main: the other build, strategy 'GraphQL-old'. */
+  let compareServers: ServerProcess[] = [];
   let raw: RawSqlStrategies | undefined;
   let cleaning = false;
   const cleanup = async () => {
     if (cleaning) return;
     cleaning = true;
-    await Promise.all([...servers, ...pessimisticServers].map(stopServer)).catch(() => undefined);
+    await Promise.all([...servers, ...pessimisticServers, ...compareServers].map(stopServer)).catch(() => undefined);
     await raw?.close().catch(() => undefined);
     await fixtures?.close().catch(() => undefined);
     if (!plan.keepDb) await db.drop().catch(() => undefined);
@@ -264,19 +278,27 @@ async function main(): Promise<void> {
       const env = { ...serverEnv, ...plan.pessimisticEnv };
       pessimisticServers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(env, maxConcurrency, { main: plan.serverMain })));
     }
+    if (plan.compareMain && (!plan.strategies || plan.strategies.has('GraphQL-old'))) {
+      // Same env and database as the GraphQL servers, started after them (the schema is migrated).
+      const cwd = buildRoot(plan.compareMain);
+      compareServers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(serverEnv, maxConcurrency, { main: plan.compareMain, cwd })));
+    }
     raw = new RawSqlStrategies(db.url, plan.servers * plan.pool);
     await raw.warmUp();
     const ops = await loadOperations();
     if (ops.missing.length) print(`GraphQL operations not in the schema yet (their scenarios are skipped): ${ops.missing.join(', ')}`);
     const ctx: BenchContext = { servers, buyers: fx.buyers, ops, raw };
     const ctxP: BenchContext = { ...ctx, servers: pessimisticServers };
+    const ctxOld: BenchContext = { ...ctx, servers: compareServers };
+    /** The server processes behind a server strategy. */
+    const serversOf = (name: string) => (name === 'GraphQL-P' ? pessimisticServers : name === 'GraphQL-old' ? compareServers : servers);
     const sellersRaw = rawSellers(ctx);
     let runNo = 0;
     const tag = (label: string) => `${label}-${(runNo += 1)}-${Date.now().toString(36)}`;
     const wanted = (name: string) => !plan.strategies || plan.strategies.has(name);
     const rawSql = raw;
     const dbPid = await rawSql.localServerPid();
-    const allServers = () => [...servers, ...pessimisticServers];
+    const allServers = () => [...servers, ...pessimisticServers, ...compareServers];
     const snapshot = async (of: ServerProcess[] | null): Promise<Counters> => {
       const usage = process.cpuUsage();
       return {
@@ -300,7 +322,7 @@ async function main(): Promise<void> {
       rows.push(r);
       if (r.check.startsWith('FAIL')) failures += 1;
       print(
-        `  ${r.scenario.padEnd(9)} ${r.strategy.padEnd(8)} @${String(r.concurrency).padEnd(3)} ${r.rate.toFixed(0).padStart(6)} ${r.unit}/s  p99 ${r.latency.p99.toFixed(1)} ms  ${r.check}`,
+        `  ${r.scenario.padEnd(9)} ${r.strategy.padEnd(11)} @${String(r.concurrency).padEnd(3)} ${r.rate.toFixed(0).padStart(6)} ${r.unit}/s  p99 ${r.latency.p99.toFixed(1)} ms  ${r.check}`,
       );
     };
 
@@ -308,6 +330,7 @@ async function main(): Promise<void> {
     // Never more virtual users than buyers (fixtures make maxConcurrency of them): --levels=16 has 16.
     print('warming up');
     await runBaseline(ctx, 'warm-up baseline', Math.min(64, maxConcurrency), 1000, 10_000);
+    if (compareServers.length) await runBaseline(ctxOld, 'warm-up baseline (GraphQL-old)', Math.min(64, maxConcurrency), 1000, 10_000);
     const warmSale = async (seller: Seller | undefined, units: number) => {
       if (!seller) return;
       const catalog = await fx.createCatalog(tag('warm'), 1, units);
@@ -318,6 +341,10 @@ async function main(): Promise<void> {
     await warmSale(graphqlBuyNow(ctx, tag('warm')), 300);
     if (pessimisticServers.length) await warmSale(graphqlBuyNow(ctxP, tag('warm')), 300);
     await warmSale(graphqlCartCheckout(ctx, tag('warm')), 150);
+    if (compareServers.length) {
+      await warmSale(graphqlBuyNow(ctxOld, tag('warm')), 300);
+      await warmSale(graphqlCartCheckout(ctxOld, tag('warm')), 150);
+    }
 
     const sold = (catalog: Catalog, ok: number, ledger: LedgerMode, expectOrders = true) =>
       checkRun(fx.orm, { stockIds: catalog.stockIds, initialEach: catalog.unitsEach, okOrders: ok, ledger, expectOrders });
@@ -333,18 +360,19 @@ async function main(): Promise<void> {
           ['P-raw', sellersRaw['P-raw'], 'full'],
           ['naive', sellersRaw.naive, 'canary'],
           ['GraphQL', graphqlBuyNow(ctx, tag('A')), 'full'],
+          ...(compareServers.length ? ([['GraphQL-old', graphqlBuyNow(ctxOld, tag('AO')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),
           ...(pessimisticServers.length ? ([['GraphQL-P', graphqlBuyNow(ctxP, tag('AP')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),
         ];
         for (const [name, base, ledger] of strategies.filter(([n]) => wanted(n))) {
           if (!base) {
-            print(`  A         ${name.padEnd(8)} @${c}: skipped (buyNow not in the schema yet)`);
+            print(`  A         ${name.padEnd(11)} @${c}: skipped (buyNow not in the schema yet)`);
             continue;
           }
           const catalog = await fx.createCatalog(tag(`A-${name}-${c}`), 1, plan.hot.units);
           const target = saleTargets(catalog)[0];
           const counted = conflictCounter(base);
           const isServer = name.startsWith('GraphQL');
-          const counters = () => snapshot(isServer ? (name === 'GraphQL-P' ? pessimisticServers : servers) : null);
+          const counters = () => snapshot(isServer ? serversOf(name) : null);
           const m0 = await counters();
           const selling = await runSale({
             name: `A ${name}`,
@@ -406,16 +434,17 @@ async function main(): Promise<void> {
           ['L2', sellersRaw.L2, 'full'],
           ['P-raw', sellersRaw['P-raw'], 'full'],
           ['GraphQL', graphqlCartCheckout(ctx, tag('B')), 'full'],
+          ...(compareServers.length ? ([['GraphQL-old', graphqlCartCheckout(ctxOld, tag('BO')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),
         ];
         for (const [name, seller, ledger] of strategies.filter(([n]) => wanted(n))) {
           if (!seller) {
-            print(`  B         ${name.padEnd(8)} @${c}: skipped (addToCart/checkout not in the schema yet)`);
+            print(`  B         ${name.padEnd(11)} @${c}: skipped (addToCart/checkout not in the schema yet)`);
             continue;
           }
           // Enough stock that no SKU sells out: B measures contention, not the sold-out path.
           const catalog = await fx.createCatalog(tag(`B-${name}-${c}`), plan.many.products, plan.many.orders);
           const isServer = name.startsWith('GraphQL');
-          const m0 = await snapshot(isServer ? servers : null);
+          const m0 = await snapshot(isServer ? serversOf(name) : null);
           const phase = await runSale({
             name: `B ${name}`,
             concurrency: c,
@@ -426,7 +455,7 @@ async function main(): Promise<void> {
             maxDurationMs: 180_000,
             stopOnSoldOut: false,
           });
-          const m1 = await snapshot(isServer ? servers : null);
+          const m1 = await snapshot(isServer ? serversOf(name) : null);
           const check = await sold(catalog, phase.unitCodes.OK ?? 0, ledger);
           record(row('B', name, phase, { expected: 'OK', unit: 'orders', counters: [m0, m1], server: isServer, check, ledger }));
           await sleep(300);
@@ -436,40 +465,46 @@ async function main(): Promise<void> {
     }
 
     // ------------------------------------------------------------------ C. cart churn
-    if (plan.only.has('C') && wanted('GraphQL')) {
+    const churnStrategies: [string, BenchContext][] = (
+      [['GraphQL', ctx], ...(compareServers.length ? [['GraphQL-old', ctxOld]] : [])] as [string, BenchContext][]
+    ).filter(([n]) => wanted(n));
+    if (plan.only.has('C') && churnStrategies.length) {
       print(`\nC. cart churn: ${plan.churn.products} shared products × ${plan.churn.unitsEach} units, 2–4 line carts, ${plan.churn.durationMs / 1000} s per run`);
       for (const c of plan.churn.levels) {
-        const catalog = await fx.createCatalog(tag(`C-${c}`), plan.churn.products, plan.churn.unitsEach);
-        const m0 = await snapshot(servers);
-        const phase = await runChurn(ctx, {
-          name: 'C GraphQL',
-          concurrency: c,
-          catalog,
-          s: plan.churn.s,
-          seed: 11,
-          maxRequests: 1_000_000,
-          maxDurationMs: plan.churn.durationMs,
-        });
-        if (!phase) {
-          print(`  C         GraphQL  @${c}: skipped (cart operations not in the schema yet)`);
-          continue;
+        for (const [name, sctx] of churnStrategies) {
+          const catalog = await fx.createCatalog(tag(`C-${name}-${c}`), plan.churn.products, plan.churn.unitsEach);
+          const m0 = await snapshot(sctx.servers);
+          const phase = await runChurn(sctx, {
+            name: `C ${name}`,
+            concurrency: c,
+            catalog,
+            s: plan.churn.s,
+            seed: 11,
+            maxRequests: 1_000_000,
+            maxDurationMs: plan.churn.durationMs,
+          });
+          if (!phase) {
+            print(`  C         ${name.padEnd(11)} @${c}: skipped (cart operations not in the schema yet)`);
+            continue;
+          }
+          const m1 = await snapshot(sctx.servers);
+          const cleared = await clearCarts(sctx, c);
+          const check = await sold(catalog, 0, 'full', false);
+          const leftovers = await leftoverCartItems(fx.orm);
+          if (leftovers) check.problems.push(`${leftovers} cart lines left after clearCart`);
+          check.ok = check.problems.length === 0;
+          record(
+            row('C', name, phase, {
+              expected: 'OK',
+              unit: 'cart ops',
+              counters: [m0, m1],
+              server: true,
+              check,
+              note: `clearCart afterwards: ${Object.entries(cleared).map(([k, v]) => `${k}:${v}`).join(' ')}`,
+            }),
+          );
+          await sleep(300);
         }
-        const m1 = await snapshot(servers);
-        const cleared = await clearCarts(ctx, c);
-        const check = await sold(catalog, 0, 'full', false);
-        const leftovers = await leftoverCartItems(fx.orm);
-        if (leftovers) check.problems.push(`${leftovers} cart lines left after clearCart`);
-        check.ok = check.problems.length === 0;
-        record(
-          row('C', 'GraphQL', phase, {
-            expected: 'OK',
-            unit: 'cart ops',
-            counters: [m0, m1],
-            server: true,
-            check,
-            note: `clearCart afterwards: ${Object.entries(cleared).map(([k, v]) => `${k}:${v}`).join(' ')}`,
-          }),
-        );
         if (wanted('L4')) await baselineRow('C', c, 1_000_000, plan.churn.durationMs);
       }
     }
@@ -478,9 +513,12 @@ async function main(): Promise<void> {
     const info = machine(db.serverVersion);
     const serverLogs: Record<string, number> = {};
     for (const s of servers) for (const [k, v] of Object.entries(s.logCounts)) serverLogs[k] = (serverLogs[k] ?? 0) + v;
-    const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn, WRITE_RATE_LIMIT_PER_USER=1000000); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${Object.keys(plan.serverEnv).length ? `; server env ${Object.entries(plan.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}`;
+    for (const s of compareServers) for (const [k, v] of Object.entries(s.logCounts)) serverLogs[`GraphQL-old ${k}`] = (serverLogs[`GraphQL-old ${k}`] ?? 0) + v;
+    const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn, WRITE_RATE_LIMIT_PER_USER=1000000); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${Object.keys(plan.serverEnv).length ? `; server env ${Object.entries(plan.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}${compareServers.length ? `; GraphQL-old: ${plan.servers} more server processes (same env, same database) run ${plan.compareMain} from ${buildRoot(plan.compareMain!)}` : ''}`;
     print(`\n${textTable(rows)}\n`);
     print(outcomeLines(rows).join('\n'));
+    const comparison = compareLines(rows);
+    if (comparison.length) print(`\nThis build vs --compare-main (rate ratio, same run):\n${comparison.map((l) => `  ${l}`).join('\n')}`);
     const verdicts = targetVerdicts(rows);
     print('\nTargets (measured, not asserted):');
     for (const v of verdicts) print(`  [${v.met === null ? ' ? ' : v.met ? 'met' : 'MISSED'}] ${v.target}: ${v.measured}`);
@@ -505,6 +543,7 @@ async function main(): Promise<void> {
       '',
       markdownTable(rows),
       '',
+      ...(comparison.length ? ['This build vs `--compare-main` (rate ratio, same run):', '', ...comparison.map((l) => `- ${l}`), ''] : []),
       '<details><summary>Outcomes per run</summary>',
       '',
       ...outcomeLines(rows),

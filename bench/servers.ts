@@ -56,19 +56,29 @@ async function waitReady(target: GraphQLTarget, child: ChildProcess, recent: str
 const PRODUCT_MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
 /**
+ * The checkout a build belongs to: `<root>/dist/src/main.js` → `<root>` (else the file's folder).
+ * Another build (`--compare-main`) runs from there, like `npm start` in its own checkout.
+ */
+export function buildRoot(main: string): string {
+  const dir = path.dirname(path.resolve(main));
+  return path.basename(dir) === 'src' && path.basename(path.dirname(dir)) === 'dist' ? path.dirname(path.dirname(dir)) : dir;
+}
+
+/**
  * Starts one server process and waits for /readyz. `main` defaults to the product build's
  * dist/src/main.js; pointing it at a patched copy of dist measures a proposed change without
- * touching the source tree (see docs/BENCHMARKS.md).
+ * touching the source tree (see docs/BENCHMARKS.md). `cwd` defaults to the bench's own.
  */
 export async function startServer(
   env: Record<string, string>,
   maxSockets: number,
-  options: { nodeArgs?: string[]; main?: string } = {},
+  options: { nodeArgs?: string[]; main?: string; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const main = options.main ?? PRODUCT_MAIN;
   const extraArgs = options.nodeArgs ?? [];
   const port = await freePort();
   const child = spawn(process.execPath, [...extraArgs, main], {
+    cwd: options.cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', WORKERS: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
