@@ -10,13 +10,13 @@ import type { Services } from '../../src/container';
 import type { Em, RequestContext } from '../../src/services/context';
 
 export { createApp, type App } from '../../src/app';
-export { loadConfig, type AppConfig } from '../../src/config/env';
-export { openDatabase, type Orm } from '../../src/config/database';
-export { createServices, type Services } from '../../src/container';
+export { loadConfig } from '../../src/config/env';
+export type { Orm } from '../../src/config/database';
+export type { Services } from '../../src/container';
 export { BACKGROUND_JOBS } from '../../src/jobs/index';
 export { Cart, CartItem, Order, OrderLine, OrderStatus, Product, StockMovementKind, User, UserRole, Warehouse } from '../../src/entities';
 export { hashPassword } from '../../src/services/password.service';
-export { auditStock, type StockAuditReport } from '../../src/services/stock-audit.service';
+export { auditStock } from '../../src/services/stock-audit.service';
 export { allocateStock, applyStockChange, ensureStockRow, insertHold, readStock } from '../../src/repositories/stock.repository';
 export { sqlFor } from '../../src/db/sql';
 export type { Em, RequestContext } from '../../src/services/context';
