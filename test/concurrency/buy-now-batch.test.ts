@@ -1,42 +1,31 @@
 import { BuyNowLiteDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode } from '../helpers/client';
-import { TEST_DB } from '../helpers/db';
 import {
   countRows,
   createProduct,
   createUser,
   createUsers,
   createWarehouse,
+  errorCode,
+  expectAuditClean,
   orderedQuantity,
   readStockRow,
   setStockLevel,
-  startCluster,
-  type Cluster,
-} from '../helpers/fixtures';
+  systemContext,
+  TEST_DB,
+  type TestCluster,
+  useCluster,
+} from '../kit';
 import { BuyNowBatcher, buyNowBatchStats, type BuyNowRequest } from '../../src/services/buy-now-batcher';
-import { requestHash } from '../../src/services/order-rules';
-import { UnitOfWork } from '../../src/db/unit-of-work';
-import type { RequestContext } from '../../src/services/context';
+import { requestHash } from '../../src/services/order.service';
 
 /**
  * buyNow group commit (src/services/buy-now-batch.ts): concurrent requests for one product share a
  * transaction per process. Each must still get exactly the answer it would get alone, and the
  * books must close as if the orders had been placed one by one.
  */
-let cluster: Cluster;
+const cluster = useCluster({ audit: 'afterEach' });
 
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-afterEach(async () => {
-  await expectAuditClean(cluster.server);
-});
-
-const rows = (sql: string, params: unknown[], c = cluster) => c.server.app.orm.em.fork().execute<Record<string, unknown>[]>(sql, params);
+const rows = (sql: string, params: unknown[], c = cluster) => c.server.em().execute<Record<string, unknown>[]>(sql, params);
 
 async function productInTwoWarehouses(levels: [number, number], price: string, c = cluster) {
   const seller = await createUser(c.server, { prefix: 'seller' });
@@ -53,7 +42,7 @@ it('a burst of buyNow of 1 and 2 units over two warehouses: each answer is exact
 });
 
 /** 80 buyers, 1 or 2 units each, at 33 units over two warehouses, spread over the cluster's processes. */
-async function burstOfBuyNow(cluster: Cluster): Promise<void> {
+async function burstOfBuyNow(cluster: TestCluster): Promise<void> {
   const { server } = cluster;
   if (TEST_DB === 'mysql') expect(cluster.urls).toHaveLength(2);
   const UNITS = 33;
@@ -145,8 +134,8 @@ it('one batch of six (submitted together, on both databases): replay, reused key
   const earlier = await cluster.clientFor(buyers[0], 0).request(BuyNowLiteDocument, { input: { productId: String(productId), quantity: 1, idempotencyKey: 'six-0' } });
   const earlierId = Number(earlier.data!.buyNow.id);
 
-  const ctx: RequestContext = { em: server.app.orm.em.fork(), viewer: null, ip: 'test', requestId: 'test' };
-  const batcher = new BuyNowBatcher(server.app.orm, new UnitOfWork(server.app.config.retry), server.app.config.checkoutLocking);
+  const ctx = systemContext(server.app);
+  const batcher = new BuyNowBatcher();
   const before = { ...buyNowBatchStats };
   const settled = await Promise.allSettled([
     batcher.submit(ctx, request(0, 1)), // replay of the earlier order
@@ -205,13 +194,7 @@ it('after a sell-out, refusals come from the shared sold-out read; a restock sel
 });
 
 describe('CHECKOUT_LOCKING=pessimistic (row locks first, the benchmark\'s GraphQL-P)', () => {
-  let locking: Cluster;
-  beforeAll(async () => {
-    locking = await startCluster({ env: { CHECKOUT_LOCKING: 'pessimistic' } });
-  });
-  afterAll(async () => {
-    await locking?.stop();
-  });
+  const locking = useCluster({ env: { CHECKOUT_LOCKING: 'pessimistic' } });
 
   it('the same burst closes the same books', async () => {
     expect(locking.server.app.config.checkoutLocking).toBe('pessimistic');

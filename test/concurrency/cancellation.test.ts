@@ -1,17 +1,19 @@
 import { UserRole } from '../../src/entities';
 import { BuyNowLiteDocument, CancelOrderDocument, UpdateOrderStatusDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode, expectData, type GraphQLResponse } from '../helpers/client';
-import { createStockedProduct, createUser, createUsers, ledgerOf, readStockRow, startCluster, type Cluster } from '../helpers/fixtures';
+import {
+  createStockedProduct,
+  createUser,
+  createUsers,
+  errorCode,
+  expectAuditClean,
+  expectData,
+  type GraphQLResponse,
+  ledgerOf,
+  readStockRow,
+  useCluster,
+} from '../kit';
 
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 const codeOf = (r: GraphQLResponse<unknown>) => (r.errors ? (errorCode(r) ?? 'NONE') : 'ok');
 

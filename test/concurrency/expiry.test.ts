@@ -1,26 +1,25 @@
 import { AddToCartDocument, AddToCartLiteDocument, CartDocument } from '../generated/cart';
 import { CheckoutDocument, CheckoutLiteDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode, expectData } from '../helpers/client';
-import { createStockedProduct, createUser, ledgerOf, readStockRow, sleep, startCluster, type Cluster } from '../helpers/fixtures';
-import { startTestServer, type TestServer } from '../helpers/server';
+import {
+  createStockedProduct,
+  createUser,
+  errorCode,
+  expectAuditClean,
+  expectData,
+  ledgerOf,
+  readStockRow,
+  sleep,
+  systemContext,
+  useCluster,
+  useServer,
+} from '../kit';
 
 /** Holds last RESERVATION_TTL_SECONDS=1 here; waiting 1.5 s lets them lapse. */
 const TTL_ENV = { RESERVATION_TTL_SECONDS: '1' };
 const LAPSE_MS = 1500;
 
 describe('lapsed holds (TTL 1 s)', () => {
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ env: TTL_ENV });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  afterEach(async () => {
-    await expectAuditClean(cluster.server);
-  });
+  const cluster = useCluster({ env: TTL_ENV, audit: 'afterEach' });
 
   it('stop counting at once: another buyer takes the stock (EXPIRY in the ledger) and the first checkout is RESERVATION_EXPIRED', async () => {
     const { server } = cluster;
@@ -72,8 +71,7 @@ describe('lapsed holds (TTL 1 s)', () => {
     const p = await createStockedProduct(server, { onHand: 4 });
     expectData(await buyer.client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 3 } }));
     await sleep(LAPSE_MS);
-    const sweepCtx = { em: server.app.orm.em.fork(), requestId: 'test' };
-    expect(await server.app.services.carts.releaseExpiredHolds(sweepCtx)).toBe(3);
+    expect(await server.app.services.carts.releaseExpiredHolds(systemContext(server.app))).toBe(3);
     expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 4, reserved: 0 });
     const order = expectData(await buyer.client.request(CheckoutDocument, { input: { idempotencyKey: 'resold' } })).checkout;
     expect(order.lines.map((l) => l.quantity)).toEqual([3]);
@@ -131,14 +129,7 @@ describe('lapsed holds (TTL 1 s)', () => {
 });
 
 describe('the hold sweeper job', () => {
-  let server: TestServer;
-
-  beforeAll(async () => {
-    server = await startTestServer({ env: { ...TTL_ENV, HOLD_SWEEP_INTERVAL_MS: '200' }, jobs: true });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useServer({ env: { ...TTL_ENV, HOLD_SWEEP_INTERVAL_MS: '200' }, jobs: true });
 
   it('releases lapsed holds in the background with EXPIRY ledger rows', async () => {
     const buyers = await Promise.all([1, 2, 3].map((i) => createUser(server, { prefix: `sweep${i}` })));

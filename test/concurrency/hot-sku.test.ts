@@ -1,10 +1,17 @@
 import { AddToCartLiteDocument } from '../generated/cart';
 import { CheckoutLiteDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode } from '../helpers/client';
-import { TEST_DB } from '../helpers/db';
+import {
+  countRows,
+  createStockedProduct,
+  createUsers,
+  errorCode,
+  expectAuditClean,
+  orderedQuantity,
+  readStockRow,
+  TEST_DB,
+  useCluster,
+} from '../kit';
 import { unitOfWorkStats } from '../../src/db/unit-of-work';
-import { countRows, createStockedProduct, createUsers, orderedQuantity, readStockRow, startCluster, type Cluster } from '../helpers/fixtures';
 
 /**
  * The flash sale: one product, 100 units, 400 buyers who each add one to the cart and check out,
@@ -13,14 +20,7 @@ import { countRows, createStockedProduct, createUsers, orderedQuantity, readStoc
 const UNITS = 100;
 const BUYERS = 400;
 
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = useCluster();
 
 it(`sells exactly ${UNITS} units to ${BUYERS} simultaneous buyers, never more`, async () => {
   const { server } = cluster;

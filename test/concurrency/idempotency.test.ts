@@ -1,24 +1,11 @@
 import { AddToCartLiteDocument } from '../generated/cart';
 import { BuyNowLiteDocument, CheckoutLiteDocument, OrdersDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode, expectData } from '../helpers/client';
-import { countRows, createStockedProduct, createUser, readStockRow, startCluster, type Cluster } from '../helpers/fixtures';
+import { countRows, createStockedProduct, createUser, errorCode, expectData, readStockRow, useCluster } from '../kit';
 
 /** Retries of one request (a flaky network, an impatient user) must create exactly one order. */
 const COPIES = 20;
 
-let cluster: Cluster;
-
-beforeAll(async () => {
-  cluster = await startCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-afterEach(async () => {
-  await expectAuditClean(cluster.server);
-});
+const cluster = useCluster({ audit: 'afterEach' });
 
 it(`${COPIES} simultaneous checkouts with one key create one order, returned to all of them`, async () => {
   const { server } = cluster;

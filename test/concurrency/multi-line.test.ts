@@ -1,19 +1,19 @@
 import { AddToCartLiteDocument } from '../generated/cart';
 import { BuyNowLiteDocument, CheckoutDocument } from '../generated/orders';
-import { expectAuditClean } from '../helpers/audit';
-import { errorCode, type GraphQLResponse } from '../helpers/client';
 import {
   createProduct,
   createUser,
   createUsers,
   createWarehouse,
+  errorCode,
+  type GraphQLResponse,
   orderedQuantity,
   readStockRow,
   setStockLevel,
   sleep,
-  startCluster,
-  type Cluster,
-} from '../helpers/fixtures';
+  type TestCluster,
+  useCluster,
+} from '../kit';
 
 /**
  * Carts with two products race to checkout. Lines were added in opposite orders, and each product
@@ -27,7 +27,7 @@ interface Catalog {
   stocks: { a: number[]; b: number[] };
 }
 
-async function twoProductsInterleaved(cluster: Cluster, levels: { a: [number, number]; b: [number, number] }): Promise<Catalog> {
+async function twoProductsInterleaved(cluster: TestCluster, levels: { a: [number, number]; b: [number, number] }): Promise<Catalog> {
   const { server } = cluster;
   const seller = await createUser(server, { prefix: 'seller' });
   const [w1, w2] = [await createWarehouse(server, { ownerId: seller.id }), await createWarehouse(server, { ownerId: seller.id })];
@@ -40,7 +40,7 @@ async function twoProductsInterleaved(cluster: Cluster, levels: { a: [number, nu
   return { a, b, stocks: { a: [a1, a2], b: [b1, b2] } };
 }
 
-async function totals(cluster: Cluster, stockIds: number[]) {
+async function totals(cluster: TestCluster, stockIds: number[]) {
   const rows = await Promise.all(stockIds.map((id) => readStockRow(cluster.server, id)));
   return { onHand: rows.reduce((s, r) => s + r.onHand, 0), reserved: rows.reduce((s, r) => s + r.reserved, 0) };
 }
@@ -52,17 +52,7 @@ function tally(codes: string[]): Record<string, number> {
 }
 
 describe('with holds that last', () => {
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  afterEach(async () => {
-    await expectAuditClean(cluster.server);
-  });
+  const cluster = useCluster({ audit: 'afterEach' });
 
   it('carts filled in opposite orders all check out at once: no deadlock, no CONFLICT, exact stock', async () => {
     const BUYERS = 10;
@@ -139,17 +129,7 @@ describe('with holds that last', () => {
 });
 
 describe('when not every cart can be served (holds lapse after 1 s)', () => {
-  let cluster: Cluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster({ env: { RESERVATION_TTL_SECONDS: '1' } });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-  afterEach(async () => {
-    await expectAuditClean(cluster.server);
-  });
+  const cluster = useCluster({ env: { RESERVATION_TTL_SECONDS: '1' }, audit: 'afterEach' });
 
   it('lapsed two-line carts race buyNow shoppers on both products: no oversell, no partial order, only expected codes', async () => {
     const CARTS = 8;

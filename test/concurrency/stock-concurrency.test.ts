@@ -1,49 +1,30 @@
 import { Stock, StockMovement, StockMovementKind, Warehouse } from '../../src/entities';
 import { AdjustStockDocument, DeleteWarehouseDocument, SetStockDocument } from '../generated/catalog';
-import { expectAuditClean } from '../helpers/audit';
-import { createProduct, createWarehouse, registerUser, setStock, type TestUser } from '../helpers/catalog-fixtures';
-import { errorCode, GraphQLClient } from '../helpers/client';
-import { TEST_DB } from '../helpers/db';
-import { spawnServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/server';
+import { createProductAs, createWarehouseAs, errorCode, registerUser, setStockAs, TEST_DB, type TestUser, useCluster } from '../kit';
 
 // Races through the real HTTP API. On MySQL the requests are split between this process and a
 // second server process (`dist/src/main.js`: run `npm run build` first) against the same database,
 // so nothing can rely on in-process state. Several server processes on one SQLite file are not
 // supported, so on SQLite only the in-process server takes part.
-let server: TestServer;
-let other: ServerProcess | undefined;
+const cluster = useCluster({ audit: 'afterEach' });
 let seller: TestUser;
-/** The seller's client for each server process taking part. */
-let clients: GraphQLClient[];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  seller = await registerUser(server);
-  clients = [seller.client];
-  if (TEST_DB === 'mysql') {
-    other = await spawnServerProcess(server.env);
-    clients.push(new GraphQLClient(other.url).withToken(seller.token));
-  }
-});
-afterEach(async () => {
-  await expectAuditClean(server);
-});
-afterAll(async () => {
-  await other?.stop();
-  await server?.stop();
+  seller = await registerUser(cluster.server);
 });
 
-const em = () => server.app.orm.em.fork();
-const via = (i: number) => clients[i % clients.length];
+const em = () => cluster.server.em();
+/** The seller's client on server process number `i` (round robin). */
+const via = (i: number) => cluster.clientFor(seller, i);
 
 it(`runs against ${TEST_DB === 'mysql' ? 'two server processes' : 'one in-process server'}`, () => {
-  expect(clients).toHaveLength(TEST_DB === 'mysql' ? 2 : 1);
+  expect(cluster.urls).toHaveLength(TEST_DB === 'mysql' ? 2 : 1);
 });
 
 it('50 parallel +1 and 50 parallel −1 on one row leave the starting quantity, with 100 ledger rows', async () => {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
-  const start = await setStock(seller, w.id, p.id, 100);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
+  const start = await setStockAs(seller, w.id, p.id, 100);
   const input = { warehouseId: w.id, productId: p.id };
 
   const results = await Promise.all(
@@ -66,9 +47,9 @@ it('50 parallel +1 and 50 parallel −1 on one row leave the starting quantity, 
 });
 
 it('30 parallel −1 on a row of 20 remove exactly 20 and refuse 10 with INSUFFICIENT_STOCK', async () => {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
-  const start = await setStock(seller, w.id, p.id, 20);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
+  const start = await setStockAs(seller, w.id, p.id, 20);
   const results = await Promise.all(
     Array.from({ length: 30 }, (_, i) => via(i).request(AdjustStockDocument, { input: { warehouseId: w.id, productId: p.id, delta: -1 } })),
   );
@@ -80,9 +61,9 @@ it('30 parallel −1 on a row of 20 remove exactly 20 and refuse 10 with INSUFFI
 });
 
 it('20 parallel setStock with the same expectedVersion: exactly 1 wins, 19 get CONFLICT', async () => {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
-  const start = await setStock(seller, w.id, p.id, 1);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
+  const start = await setStockAs(seller, w.id, p.id, 1);
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
       via(i).request(SetStockDocument, { input: { warehouseId: w.id, productId: p.id, onHand: 100 + i, expectedVersion: start.version } }),
@@ -98,9 +79,9 @@ it('20 parallel setStock with the same expectedVersion: exactly 1 wins, 19 get C
 });
 
 it('20 parallel setStock without expectedVersion all apply (retried on conflict); the ledger ends at the stored value', async () => {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
-  const start = await setStock(seller, w.id, p.id, 1);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
+  const start = await setStockAs(seller, w.id, p.id, 1);
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, i) => via(i).request(SetStockDocument, { input: { warehouseId: w.id, productId: p.id, onHand: 200 + i } })),
   );
@@ -115,9 +96,9 @@ it('20 parallel setStock without expectedVersion all apply (retried on conflict)
 });
 
 it('a warehouse deleted while adjustments race ends archived and empty', async () => {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
-  const start = await setStock(seller, w.id, p.id, 10);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
+  const start = await setStockAs(seller, w.id, p.id, 10);
   const adjustments = Array.from({ length: 20 }, (_, i) =>
     via(i).request(AdjustStockDocument, { input: { warehouseId: w.id, productId: p.id, delta: 1 } }),
   );

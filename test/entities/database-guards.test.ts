@@ -1,19 +1,17 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { loadConfig } from '../../src/config/env';
 import { openDatabase } from '../../src/config/database';
-import type { Em } from '../../src/services/context';
-import { createTestDatabase, TEST_DB } from '../helpers/db';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { createTestDatabase, type Em, TEST_DB, useServer } from '../kit';
 
-let server: TestServer;
+// No stock audit afterwards: the stock row is written past the ledger, on purpose.
+const server = useServer({ audit: false });
 let em: Em;
 let stockId: number;
 
 const now = () => em.getPlatform().processDateProperty(new Date());
 
 beforeAll(async () => {
-  server = await startTestServer();
-  em = server.app.orm.em.fork();
+  em = server.em();
   const user = await em.execute<{ insertId: number }>(
     "INSERT INTO users (email, name, password_hash, role, token_version, totp_enabled, created_at, updated_at) VALUES ('g@x.io', 'g', 'h', 'CUSTOMER', 0, 0, ?, ?)",
     [now(), now()],
@@ -35,9 +33,6 @@ beforeAll(async () => {
     'run',
   );
   stockId = stock.insertId;
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('the database guards the stock invariants even against a buggy writer', () => {

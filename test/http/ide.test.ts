@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { useServer } from '../kit';
 
 /**
  * The in-browser IDE must work on a machine with no internet: everything it loads comes from this
@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
  */
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-let server: TestServer;
+const server = useServer();
 let context: BrowserContext;
 let userDataDir: string;
 
@@ -19,7 +19,6 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; the IDE test needs a real browser`);
   }
-  server = await startTestServer();
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -32,7 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
-  await server?.stop();
 });
 
 /** Text of the CodeMirror 5 editor inside `selector` (GraphiQL 3 renders its panes with it). */
@@ -89,7 +87,7 @@ describe('GraphQL IDE (GraphiQL) in a real browser', () => {
     expect(result).toEqual({ data: { register: { user: { email, name: 'From the IDE', role: 'CUSTOMER' } } } });
 
     // The operation really reached this server's database.
-    const rows = await server.app.orm.em.fork().getConnection().execute<{ name: string }[]>('SELECT name FROM users WHERE email = ?', [email]);
+    const rows = await server.em().getConnection().execute<{ name: string }[]>('SELECT name FROM users WHERE email = ?', [email]);
     expect(rows).toEqual([{ name: 'From the IDE' }]);
 
     // Every request the page made went to this server (no CDN, fonts or telemetry elsewhere).

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { LoginDocument, MeDocument, RegisterDocument } from '../generated/auth';
-import { errorCode, expectData } from '../helpers/client';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { errorCode, expectData, type TestServer, useServer, withServer } from '../kit';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -32,13 +31,7 @@ function postChunked(url: string, head: string, filler: number, tail: string): P
 }
 
 describe('HTTP server', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ env: { MAX_BODY_BYTES: '65536', CORS_ORIGINS: 'https://shop.example.com' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useServer({ env: { MAX_BODY_BYTES: '65536', CORS_ORIGINS: 'https://shop.example.com' } });
 
   describe('probes and metrics', () => {
     it('GET /healthz answers 200 ok', async () => {
@@ -187,17 +180,15 @@ describe('unexpected errors', () => {
    * A real failure, not a mock: the users table is renamed away under a running server, so the
    * login's SELECT fails inside the driver with an error that names tables and SQL.
    */
-  async function brokenServer(env: Record<string, string> = {}) {
-    const server = await startTestServer({ env });
+  async function breakUsersTable(server: TestServer) {
     expectData(await server.client.request(RegisterDocument, { input: { email: 'victim@example.com', password: 'victim password', name: 'V' } }));
-    await server.app.orm.em.fork().getConnection().execute('ALTER TABLE users RENAME TO users_gone');
-    return server;
+    await server.em().getConnection().execute('ALTER TABLE users RENAME TO users_gone');
   }
   const login = { query: 'mutation { login(input: { email: "victim@example.com", password: "victim password" }) { token } }' };
 
   it('are masked as INTERNAL_SERVER_ERROR "Internal server error" with nothing internal in the response', async () => {
-    const server = await brokenServer();
-    try {
+    await withServer({}, async (server) => {
+      await breakUsersTable(server);
       const res = await fetch(`${server.url}/graphql`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(login) });
       expect(res.status).toBe(200);
       const text = await res.text();
@@ -209,14 +200,12 @@ describe('unexpected errors', () => {
       expect(text).not.toMatch(/users|select|sqlite|mysql|stack|\.ts|\.js/i);
       // Only this request failed: the process keeps serving.
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('carry a stacktrace in extensions only with DEBUG_ERRORS=1', async () => {
-    const server = await brokenServer({ DEBUG_ERRORS: '1' });
-    try {
+    await withServer({ env: { DEBUG_ERRORS: '1' } }, async (server) => {
+      await breakUsersTable(server);
       const res = await server.client.raw(login);
       expect(res.errors).toHaveLength(1);
       expect(res.errors![0].message).toBe('Internal server error');
@@ -224,29 +213,24 @@ describe('unexpected errors', () => {
       const stack = res.errors![0].extensions?.stacktrace as string[];
       expect(Array.isArray(stack)).toBe(true);
       expect(stack.join('\n')).toMatch(/users/);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('an expected error carries no stacktrace without DEBUG_ERRORS', async () => {
-    const server = await startTestServer();
-    try {
+    await withServer({}, async (server) => {
       for (const body of [{ query: '{ me { id } }' }, { query: '{ nope }' }, { query: '{' }]) {
         const res = await server.client.raw(body, { authorization: 'Bearer nope' });
         expect(res.errors![0].extensions).not.toHaveProperty('stacktrace');
         expect(Object.keys(res.errors![0].extensions ?? {})).toEqual(['code']);
       }
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
 describe('readiness', () => {
   it('GET /readyz answers 503 once the database is gone, while /healthz stays 200', async () => {
-    const server = await startTestServer();
-    try {
+    // No audit afterwards: the database is closed under the server on purpose.
+    await withServer({ audit: false }, async (server) => {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       await server.app.orm.close(true);
       const res = await fetch(`${server.url}/readyz`);
@@ -256,8 +240,6 @@ describe('readiness', () => {
       // And a request that needs the database fails cleanly (masked), not by hanging.
       const login = await server.client.request(LoginDocument, { input: { email: 'a@example.com', password: 'whatever password' } });
       expect(errorCode(login)).toBe('INTERNAL_SERVER_ERROR');
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });

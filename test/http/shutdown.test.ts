@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { LoginDocument } from '../generated/auth';
-import { expectData } from '../helpers/client';
-import { spawnServerProcess, startTestServer, type ServerProcess, type TestServer } from '../helpers/server';
+import { expectData, useServer } from '../kit';
 
 /** One GET on a brand-new connection (no keep-alive pool), so a refused connection shows as such. */
 function getFresh(url: string): Promise<{ status: number; body: string }> {
@@ -27,20 +26,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe('graceful shutdown (separate server process)', () => {
-  let server: TestServer;
-  let proc: ServerProcess | undefined;
-  beforeAll(async () => {
-    server = await startTestServer(); // owns the database; the process under test shares it
-  });
-  afterAll(async () => {
-    if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
-    await server?.stop();
-  });
+  const server = useServer(); // owns the database; the process under test shares it (and is stopped with it)
 
   it('on SIGTERM finishes the request in flight with 200, refuses new connections, then exits 0', async () => {
-    proc = await spawnServerProcess(server.env);
+    const proc = await server.spawn();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      proc!.child.once('exit', (code, signal) => resolve({ code, signal })),
+      proc.child.once('exit', (code, signal) => resolve({ code, signal })),
     );
 
     // A register whose body arrives in two parts: the request is certainly in flight (headers
@@ -52,7 +43,7 @@ describe('graceful shutdown (separate server process)', () => {
     const half = Math.floor(body.length / 2);
     const inFlight: { finish?: () => void } = {};
     const response = new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-      const req = http.request(`${proc!.url}/graphql`, {
+      const req = http.request(`${proc.url}/graphql`, {
         method: 'POST',
         agent: false,
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
@@ -68,7 +59,7 @@ describe('graceful shutdown (separate server process)', () => {
     });
     // The server sees 2 requests in flight: ours and the metrics scrape itself.
     await until('the request to be in flight', async () => {
-      const metrics = await getFresh(`${proc!.url}/metrics`);
+      const metrics = await getFresh(`${proc.url}/metrics`);
       return /^http_requests_in_flight 2$/m.test(metrics.body) ? true : undefined;
     });
 
@@ -76,7 +67,7 @@ describe('graceful shutdown (separate server process)', () => {
     // New connections are refused while the old one drains.
     const refused = await until('new connections to be refused', async () => {
       try {
-        await getFresh(`${proc!.url}/healthz`);
+        await getFresh(`${proc.url}/healthz`);
         return undefined;
       } catch (error) {
         return (error as NodeJS.ErrnoException).code;

@@ -11,18 +11,10 @@ import {
   SetupTotpDocument,
   VerifyTotpDocument,
 } from '../generated/auth';
-import { errorCode, expectData, type GraphQLResponse } from '../helpers/client';
-import { startTestServer, TEST_SECRETS, type TestServer } from '../helpers/server';
+import { errorCode, expectData, type GraphQLResponse, TEST_SECRETS, useServer, withServer } from '../kit';
 import { TotpService } from '../../src/services/totp.service';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useServer();
 
 const PASSWORD = 'correct horse battery';
 let seq = 0;
@@ -35,10 +27,7 @@ async function registerUser(tag = 'user', password = PASSWORD) {
 }
 
 async function userRow(id: string): Promise<Record<string, unknown>> {
-  const rows = await server.app.orm.em
-    .fork()
-    .getConnection()
-    .execute<Record<string, unknown>[]>('SELECT * FROM users WHERE id = ?', [Number(id)]);
+  const rows = await server.em().getConnection().execute<Record<string, unknown>[]>('SELECT * FROM users WHERE id = ?', [Number(id)]);
   return rows[0];
 }
 
@@ -108,10 +97,7 @@ describe('register', () => {
     const ok = results.filter((r) => !r.errors);
     expect(ok).toHaveLength(1);
     for (const r of results.filter((x) => x.errors)) expectFailure(r, 'BAD_USER_INPUT', 'email');
-    const [{ n }] = await server.app.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM users WHERE email = ?', [email]);
+    const [{ n }] = await server.em().getConnection().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM users WHERE email = ?', [email]);
     expect(Number(n)).toBe(1);
   });
 
@@ -129,10 +115,7 @@ describe('register', () => {
     const email = uniqueEmail('bad');
     const res = await server.client.request(RegisterDocument, { input: { email, password: PASSWORD, name: 'Bad', ...override } });
     expectFailure(res, 'BAD_USER_INPUT', field);
-    const [{ n }] = await server.app.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM users WHERE email = ?', [email]);
+    const [{ n }] = await server.em().getConnection().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM users WHERE email = ?', [email]);
     expect(Number(n)).toBe(0);
   });
 
@@ -170,13 +153,7 @@ describe('register', () => {
 });
 
 describe('ADMIN_EMAILS', () => {
-  let admins: TestServer;
-  beforeAll(async () => {
-    admins = await startTestServer({ env: { ADMIN_EMAILS: ' Boss@Example.com , other@example.com' } });
-  });
-  afterAll(async () => {
-    await admins?.stop();
-  });
+  const admins = useServer({ env: { ADMIN_EMAILS: ' Boss@Example.com , other@example.com' } });
 
   it('gives the ADMIN role at registration to a listed email (any case), CUSTOMER to others', async () => {
     const boss = expectData(await admins.client.request(RegisterDocument, { input: { email: 'BOSS@example.COM', password: PASSWORD, name: 'Boss' } }));
@@ -272,7 +249,7 @@ describe('me and bearer tokens', () => {
   it('refuses the token of a deleted user', async () => {
     const doomed = await registerUser('deleted');
     expectData(await server.client.withToken(doomed.token).request(MeDocument));
-    await server.app.orm.em.fork().getConnection().execute('DELETE FROM users WHERE id = ?', [Number(doomed.id)]);
+    await server.em().getConnection().execute('DELETE FROM users WHERE id = ?', [Number(doomed.id)]);
     expectFailure(await server.client.withToken(doomed.token).request(MeDocument), 'UNAUTHENTICATED');
   });
 });
@@ -370,7 +347,7 @@ describe('two-factor authentication (TOTP)', () => {
     // Enabling spent the previous step's code. Make the account look like its last code was used
     // minutes ago (what it would be after a while) instead of sleeping through whole 30 s steps.
     const step = Math.floor(Date.now() / STEP_MS);
-    await server.app.orm.em.fork().getConnection().execute('UPDATE users SET totp_last_step = ? WHERE id = ?', [step - 5, Number(user.id)]);
+    await server.em().getConnection().execute('UPDATE users SET totp_last_step = ? WHERE id = ?', [step - 5, Number(user.id)]);
 
     const login = (totp: string) => server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD, totp } });
     expect(expectData(await login(codes.previous)).login.user.id).toBe(user.id);
@@ -468,8 +445,7 @@ describe('command-line tools (built dist/)', () => {
   });
 
   it('seed fills an empty database once (the demo accounts then sign in) and says so', async () => {
-    const fresh = await startTestServer();
-    try {
+    await withServer({}, async (fresh) => {
       const first = await run('seed.js', [], fresh.env);
       expect(first).toMatchObject({ code: 0 });
       expect(first.stdout).toMatch(/^seeded demo data/m);
@@ -480,8 +456,6 @@ describe('command-line tools (built dist/)', () => {
       expect(admin.login.user.role).toBe('ADMIN');
       const buyer = expectData(await fresh.client.request(LoginDocument, { input: { email: 'buyer@example.com', password: 'buyer-password-1' } }));
       expect(buyer.login.user.role).toBe('CUSTOMER');
-    } finally {
-      await fresh.stop();
-    }
+    });
   });
 });

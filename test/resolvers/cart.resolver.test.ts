@@ -1,31 +1,25 @@
 import { AddToCartDocument, CartDocument, ClearCartDocument, RemoveFromCartDocument, UpdateCartItemDocument } from '../generated/cart';
-import { errorCode, expectData } from '../helpers/client';
 import {
   archiveProduct,
   createProduct,
   createStockedProduct,
   createUser,
   createWarehouse,
+  errorCode,
+  expectData,
   ledgerOf,
   readStockRow,
   setProductPrice,
   setStockLevel,
-  type Shopper,
-} from '../helpers/fixtures';
-import { startTestServer, type TestServer } from '../helpers/server';
+  type TestUser,
+  useServer,
+} from '../kit';
 
-let server: TestServer;
+// The per-product hold cap (MAX_HOLD_PER_PRODUCT, 10 by default) is raised to the line maximum:
+// this suite checks the 10000-unit line bound; test/security/rate-limits.test.ts checks the cap.
+const server = useServer({ env: { MAX_HOLD_PER_PRODUCT: '10000' } });
 
-beforeAll(async () => {
-  // The per-product hold cap (MAX_HOLD_PER_PRODUCT, 10 by default) is raised to the line maximum:
-  // this suite checks the 10000-unit line bound; test/security/rate-limits.test.ts checks the cap.
-  server = await startTestServer({ env: { MAX_HOLD_PER_PRODUCT: '10000' } });
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function freshShopper(): Promise<Shopper> {
+async function freshShopper(): Promise<TestUser> {
   return createUser(server, { prefix: 'shopper' });
 }
 

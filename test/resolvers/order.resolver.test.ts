@@ -1,41 +1,38 @@
 import { UserRole } from '../../src/entities';
 import { AddToCartDocument, CartDocument } from '../generated/cart';
 import { BuyNowDocument, CancelOrderDocument, CheckoutDocument, OrderDocument, OrdersDocument, UpdateOrderStatusDocument } from '../generated/orders';
-import { errorCode, expectData } from '../helpers/client';
 import {
   archiveProduct,
   countRows,
   createStockedProduct,
   createUser,
   createWarehouse,
+  errorCode,
+  expectData,
   ledgerOf,
   readStockRow,
   setProductPrice,
   setStockLevel,
-  type Shopper,
-} from '../helpers/fixtures';
-import { startTestServer, type TestServer } from '../helpers/server';
+  type TestUser,
+  useServer,
+} from '../kit';
 
-let server: TestServer;
-let admin: Shopper;
+const server = useServer();
+let admin: TestUser;
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await createUser(server, { role: UserRole.ADMIN, prefix: 'admin' });
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const shopper = () => createUser(server, { prefix: 'buyer' });
 let keySeq = 0;
 const newKey = () => `key-${Date.now()}-${(keySeq += 1)}`;
 
-async function add(buyer: Shopper, productId: number, quantity: number) {
+async function add(buyer: TestUser, productId: number, quantity: number) {
   return expectData(await buyer.client.request(AddToCartDocument, { input: { productId: String(productId), quantity } })).addToCart;
 }
 
-async function buy(buyer: Shopper, productId: number, quantity: number) {
+async function buy(buyer: TestUser, productId: number, quantity: number) {
   return expectData(await buyer.client.request(BuyNowDocument, { input: { productId: String(productId), quantity, idempotencyKey: newKey() } })).buyNow;
 }
 

@@ -1,4 +1,4 @@
-import { Product } from '../../src/entities';
+import { OrderStatus, Product } from '../../src/entities';
 import {
   CreateProductDocument,
   DeleteProductDocument,
@@ -8,30 +8,26 @@ import {
   UpdateProductDocument,
   type ProductsQuery,
 } from '../generated/catalog';
-import { expectAuditClean } from '../helpers/audit';
-import { createProduct, createWarehouse, holdStock, OrderStatus, placeOrder, registerUser, setStock, type TestUser } from '../helpers/catalog-fixtures';
-import { errorCode, expectData } from '../helpers/client';
-import { startTestServer, type TestServer } from '../helpers/server';
+import {
+  createProductAs,
+  createWarehouseAs,
+  errorCode,
+  expectData,
+  holdStock,
+  placeOrder,
+  registerUser,
+  setStockAs,
+  type TestUser,
+  useSellerStrangerAdmin,
+} from '../kit';
 
-let server: TestServer;
-let seller: TestUser;
-let stranger: TestUser;
-let admin: TestUser;
+const { server, seller, stranger, admin } = useSellerStrangerAdmin();
 
-beforeAll(async () => {
-  server = await startTestServer({ env: { ADMIN_EMAILS: 'admin@example.com' } });
-  [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, 'admin@example.com')]);
-});
-afterAll(async () => {
-  if (server) await expectAuditClean(server);
-  await server?.stop();
-});
-
-const dbProduct = (id: string) => server.app.orm.em.fork().findOne(Product, Number(id));
+const dbProduct = (id: string) => server.em().findOne(Product, Number(id));
 
 describe('createProduct', () => {
   it('creates a product owned by the caller, with exact decimal price', async () => {
-    const p = await createProduct(seller, { name: '  Flash headphones ', price: '15000000.5', description: 'Noise cancelling' });
+    const p = await createProductAs(seller, { name: '  Flash headphones ', price: '15000000.5', description: 'Noise cancelling' });
     expect(p).toMatchObject({
       name: 'Flash headphones',
       description: 'Noise cancelling',
@@ -39,7 +35,7 @@ describe('createProduct', () => {
       category: 'audio',
       available: 0,
       totalOrdered: 0,
-      owner: { id: seller.id },
+      owner: { id: String(seller.id) },
     });
     const anonymous = expectData(await server.client.request(ProductDocument, { id: p.id })).product;
     expect(anonymous).toMatchObject({ id: p.id, totalOrdered: null, available: 0 });
@@ -63,15 +59,15 @@ describe('createProduct', () => {
     ['category', { category: '' }],
     ['category', { category: 'c'.repeat(101) }],
   ])('refuses a bad %s with BAD_USER_INPUT naming the field', async (field, patch) => {
-    const before = await server.app.orm.em.fork().count(Product, {});
+    const before = await server.em().count(Product, {});
     const res = await seller.client.request(CreateProductDocument, { input: { name: 'Valid', price: '1.00', category: 'c', ...patch } });
     expect(errorCode(res)).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].extensions?.field).toBe(field);
-    expect(await server.app.orm.em.fork().count(Product, {})).toBe(before);
+    expect(await server.em().count(Product, {})).toBe(before);
   });
 
   it('accepts the longest allowed strings', async () => {
-    const p = await createProduct(seller, { name: 'n'.repeat(200), description: 'd'.repeat(5000), category: 'c'.repeat(100) });
+    const p = await createProductAs(seller, { name: 'n'.repeat(200), description: 'd'.repeat(5000), category: 'c'.repeat(100) });
     expect(p.name).toHaveLength(200);
     expect(p.description).toHaveLength(5000);
   });
@@ -99,7 +95,7 @@ describe('createProduct', () => {
 
 describe('updateProduct', () => {
   it('changes only the fields given', async () => {
-    const p = await createProduct(seller, { name: 'Old', price: '10.00', category: 'a', description: 'keep me' });
+    const p = await createProductAs(seller, { name: 'Old', price: '10.00', category: 'a', description: 'keep me' });
     const res = await seller.client.request(UpdateProductDocument, { id: p.id, input: { name: 'New', price: '12.34' } });
     expect(expectData(res).updateProduct).toMatchObject({ id: p.id, name: 'New', price: '12.34', category: 'a', description: 'keep me' });
     const cleared = await seller.client.request(UpdateProductDocument, { id: p.id, input: { description: '' } });
@@ -107,7 +103,7 @@ describe('updateProduct', () => {
   });
 
   it('refuses anyone but the owner, and changes nothing', async () => {
-    const p = await createProduct(seller, { name: 'Mine' });
+    const p = await createProductAs(seller, { name: 'Mine' });
     const forbidden = await stranger.client.request(UpdateProductDocument, { id: p.id, input: { name: 'Stolen' } });
     expect(errorCode(forbidden)).toBe('FORBIDDEN');
     const adminRes = await admin.client.request(UpdateProductDocument, { id: p.id, input: { name: 'Admin edit' } });
@@ -122,7 +118,7 @@ describe('updateProduct', () => {
     const malformed = await seller.client.request(UpdateProductDocument, { id: 'abc', input: { name: 'x' } });
     expect(errorCode(malformed)).toBe('BAD_USER_INPUT');
     expect(malformed.errors?.[0].extensions?.field).toBe('id');
-    const p = await createProduct(seller);
+    const p = await createProductAs(seller);
     const long = await seller.client.request(UpdateProductDocument, { id: p.id, input: { category: 'c'.repeat(101) } });
     expect(long.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'category' });
   });
@@ -130,16 +126,16 @@ describe('updateProduct', () => {
 
 describe('deleteProduct', () => {
   it('deletes a product nothing refers to', async () => {
-    const p = await createProduct(seller);
+    const p = await createProductAs(seller);
     expect(expectData(await seller.client.request(DeleteProductDocument, { id: p.id })).deleteProduct).toBe(true);
     expect(await dbProduct(p.id)).toBeNull();
     expect(expectData(await server.client.request(ProductDocument, { id: p.id })).product).toBeNull();
   });
 
   it('archives a product with stock, hiding it everywhere but keeping the row', async () => {
-    const p = await createProduct(seller, { name: 'Archivable zq' });
-    const w = await createWarehouse(seller);
-    await setStock(seller, w.id, p.id, 5);
+    const p = await createProductAs(seller, { name: 'Archivable zq' });
+    const w = await createWarehouseAs(seller);
+    await setStockAs(seller, w.id, p.id, 5);
     expect(expectData(await seller.client.request(DeleteProductDocument, { id: p.id })).deleteProduct).toBe(true);
     const row = await dbProduct(p.id);
     expect(row?.archivedAt).toBeInstanceOf(Date);
@@ -151,16 +147,16 @@ describe('deleteProduct', () => {
   });
 
   it('archives a product that has orders', async () => {
-    const p = await createProduct(seller);
-    const w = await createWarehouse(seller);
-    await setStock(seller, w.id, p.id, 3);
-    await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.DELIVERED });
+    const p = await createProductAs(seller);
+    const w = await createWarehouseAs(seller);
+    await setStockAs(seller, w.id, p.id, 3);
+    await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 1, status: OrderStatus.DELIVERED });
     await seller.client.request(DeleteProductDocument, { id: p.id });
     expect((await dbProduct(p.id))?.archivedAt).toBeInstanceOf(Date);
   });
 
   it('refuses anyone but the owner, and keeps the product', async () => {
-    const p = await createProduct(seller);
+    const p = await createProductAs(seller);
     expect(errorCode(await stranger.client.request(DeleteProductDocument, { id: p.id }))).toBe('FORBIDDEN');
     expect(errorCode(await server.client.request(DeleteProductDocument, { id: p.id }))).toBe('UNAUTHENTICATED');
     expect(errorCode(await seller.client.request(DeleteProductDocument, { id: '424242' }))).toBe('NOT_FOUND');
@@ -177,7 +173,7 @@ describe('products (public catalog)', () => {
   beforeAll(async () => {
     owner = await registerUser(server);
     for (const [i, name] of ['Paging A', 'Paging B 50% off', 'Paging C', 'paging d', 'Paging_E'].entries()) {
-      ids.push((await createProduct(owner, { name, category: i % 2 ? 'odd' : 'even' })).id);
+      ids.push((await createProductAs(owner, { name, category: i % 2 ? 'odd' : 'even' })).id);
     }
   });
 
@@ -186,7 +182,7 @@ describe('products (public catalog)', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const res: ProductsQuery = expectData(await server.client.request(ProductsDocument, { first: 2, after, filter: { ownerId: owner.id } }));
+      const res: ProductsQuery = expectData(await server.client.request(ProductsDocument, { first: 2, after, filter: { ownerId: String(owner.id) } }));
       expect(res.products.totalCount).toBe(5);
       seen.push(...res.products.edges.map((e) => e.node.id));
       pages += 1;
@@ -199,14 +195,14 @@ describe('products (public catalog)', () => {
 
   it('filters by name substring (case-insensitive, wildcards literal), category and owner', async () => {
     const names = async (filter: Record<string, string>) =>
-      expectData(await server.client.request(ProductsDocument, { filter: { ownerId: owner.id, ...filter } })).products.edges.map((e) => e.node.name);
+      expectData(await server.client.request(ProductsDocument, { filter: { ownerId: String(owner.id), ...filter } })).products.edges.map((e) => e.node.name);
     expect(await names({ name: 'PAGING D' })).toEqual(['paging d']);
     expect(await names({ name: '50%' })).toEqual(['Paging B 50% off']);
     expect(await names({ name: 'g_e' })).toEqual(['Paging_E']);
     expect(await names({ name: '%' })).toEqual(['Paging B 50% off']);
     expect(await names({ category: 'odd' })).toEqual(['Paging B 50% off', 'paging d']);
     expect(await names({ category: 'odd', name: 'b' })).toEqual(['Paging B 50% off']);
-    const other = expectData(await server.client.request(ProductsDocument, { filter: { ownerId: stranger.id } })).products;
+    const other = expectData(await server.client.request(ProductsDocument, { filter: { ownerId: String(stranger.id) } })).products;
     expect(other.totalCount).toBe(0);
   });
 
@@ -228,15 +224,15 @@ describe('products (public catalog)', () => {
 
 describe('Product fields', () => {
   it('available counts live warehouses minus active holds; totalOrdered and stocks are for the owner and admins', async () => {
-    const p = await createProduct(seller);
-    const w1 = await createWarehouse(seller, 'W1');
-    const w2 = await createWarehouse(seller, 'W2');
-    await setStock(seller, w1.id, p.id, 10);
-    await setStock(seller, w2.id, p.id, 5);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 4, expiresAtMs: Date.now() + 60_000 });
-    await holdStock(server, { userId: admin.id, productId: p.id, quantity: 3, expiresAtMs: Date.now() - 1 }); // lapsed: does not count
-    await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 2, status: OrderStatus.PENDING });
-    await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.CANCELLED });
+    const p = await createProductAs(seller);
+    const w1 = await createWarehouseAs(seller, 'W1');
+    const w2 = await createWarehouseAs(seller, 'W2');
+    await setStockAs(seller, w1.id, p.id, 10);
+    await setStockAs(seller, w2.id, p.id, 5);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 4, expiresAtMs: Date.now() + 60_000 });
+    await holdStock(server, { userId: admin.id, productId: Number(p.id), quantity: 3, expiresAtMs: Date.now() - 1 }); // lapsed: does not count
+    await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 2, status: OrderStatus.PENDING });
+    await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 1, status: OrderStatus.CANCELLED });
 
     // on hand 15 - 3 sold = 12; active holds 4 → 8 sellable
     const asOwner = expectData(await seller.client.request(ProductWithStocksDocument, { id: p.id })).product!;

@@ -1,39 +1,19 @@
-import { Product, StockMovementKind, User, Warehouse } from '../../src/entities';
-import type { Em } from '../../src/services/context';
 import { auditStock } from '../../src/services/stock-audit.service';
-import { applyStockChangeOrRetry, ensureStockRow, insertHold } from '../../src/repositories/stock.repository';
-import { sqlFor } from '../../src/db/sql';
-import { expectAuditClean } from '../helpers/audit';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { createStockedProduct, expectAuditClean, holdStock, useServer } from '../kit';
 
 // The audit itself: clean on a consistent ledger, and it names each kind of damage. Damage is
-// written with raw SQL on purpose (the only way past stock-store's guards).
-let server: TestServer;
+// written with raw SQL on purpose (the only way past the stock repository's guards), and undone
+// before each test ends, so the suite's own closing audit is clean too.
+const server = useServer();
 let stockId: number;
 
-const em = (): Em => server.app.orm.em.fork();
+const em = () => server.em();
 
 beforeAll(async () => {
-  server = await startTestServer();
-  await em().transactional(async (tx) => {
-    const owner = tx.create(User, { email: 'audit@example.com', name: 'Audit', passwordHash: 'x' });
-    const warehouse = tx.create(Warehouse, { owner, name: 'W', location: 'L' });
-    const product = tx.create(Product, { owner, name: 'P', price: '1.00', category: 'c' });
-    await tx.flush();
-    stockId = await ensureStockRow(sqlFor(tx), warehouse.id, product.id);
-    await applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 10, reservedDelta: 0 });
-    await applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.RESERVATION, onHandDelta: 0, reservedDelta: 3 });
-    const cart = await tx.execute<{ insertId: number }>('INSERT INTO carts (user_id, created_at, updated_at) VALUES (?, ?, ?)', [owner.id, new Date(), new Date()], 'run');
-    const item = await tx.execute<{ insertId: number }>(
-      'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, 3, 1, 1, ?, ?)',
-      [cart.insertId, product.id, new Date(), new Date()],
-      'run',
-    );
-    await insertHold(sqlFor(tx), { cartItemId: item.insertId, stockId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
-  });
-});
-afterAll(async () => {
-  await server?.stop();
+  // One row: 10 on hand (ADJUSTMENT), 3 of them held by a cart (RESERVATION and a hold row).
+  const stocked = await createStockedProduct(server, { onHand: 10 });
+  stockId = stocked.stockId;
+  await holdStock(server, { userId: stocked.ownerId, productId: stocked.productId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
 });
 
 it('is clean for rows written through stock-store', async () => {

@@ -1,30 +1,15 @@
 import { Stock, StockMovement } from '../../src/entities';
 import { AdjustStockDocument, DeleteProductDocument, SetStockDocument, SetStocksDocument, StockMovementsDocument } from '../generated/catalog';
-import { expectAuditClean } from '../helpers/audit';
-import { createProduct, createWarehouse, holdStock, registerUser, setStock, type TestUser } from '../helpers/catalog-fixtures';
-import { errorCode, expectData } from '../helpers/client';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { createProductAs, createWarehouseAs, errorCode, expectData, holdStock, setStockAs, type TestUser, useSellerStrangerAdmin } from '../kit';
 
-let server: TestServer;
-let seller: TestUser;
-let stranger: TestUser;
-let admin: TestUser;
+const { server, seller, stranger, admin } = useSellerStrangerAdmin();
 
-beforeAll(async () => {
-  server = await startTestServer({ env: { ADMIN_EMAILS: 'admin@example.com' } });
-  [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, 'admin@example.com')]);
-});
-afterAll(async () => {
-  if (server) await expectAuditClean(server);
-  await server?.stop();
-});
-
-const em = () => server.app.orm.em.fork();
+const em = () => server.em();
 const counts = async () => ({ stocks: await em().count(Stock, {}), movements: await em().count(StockMovement, {}) });
 
 async function fixture() {
-  const w = await createWarehouse(seller);
-  const p = await createProduct(seller);
+  const w = await createWarehouseAs(seller);
+  const p = await createProductAs(seller);
   return { w, p, ids: { warehouseId: w.id, productId: p.id } };
 }
 
@@ -35,7 +20,7 @@ async function ledger(productId: string, user = seller) {
 describe('setStock', () => {
   it('creates the row on first use and records each change in the ledger', async () => {
     const { w, p, ids } = await fixture();
-    const first = await setStock(seller, w.id, p.id, 10);
+    const first = await setStockAs(seller, w.id, p.id, 10);
     expect(first).toMatchObject({ onHand: 10, reserved: 0, available: 10, version: 2, warehouse: { id: w.id }, product: { id: p.id } });
     const second = expectData(await seller.client.request(SetStockDocument, { input: { ...ids, onHand: 4 } })).setStock;
     expect(second).toMatchObject({ id: first.id, onHand: 4, version: 3 });
@@ -43,8 +28,8 @@ describe('setStock', () => {
     const same = expectData(await seller.client.request(SetStockDocument, { input: { ...ids, onHand: 4 } })).setStock;
     expect(same.version).toBe(3);
     expect((await ledger(p.id)).map((m) => [m.kind, m.delta, m.onHandDelta, m.reservedDelta, m.onHandAfter, m.reservedAfter, m.actor?.id])).toEqual([
-      ['ADJUSTMENT', 10, 10, 0, 10, 0, seller.id],
-      ['ADJUSTMENT', -6, -6, 0, 4, 0, seller.id],
+      ['ADJUSTMENT', 10, 10, 0, 10, 0, String(seller.id)],
+      ['ADJUSTMENT', -6, -6, 0, 4, 0, String(seller.id)],
     ]);
   });
 
@@ -63,9 +48,9 @@ describe('setStock', () => {
 
   it('never goes below what active holds reserve; lapsed holds are released first', async () => {
     const { p, ids } = await fixture();
-    await setStock(seller, ids.warehouseId, p.id, 10);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 3, expiresAtMs: Date.now() + 60_000 });
-    await holdStock(server, { userId: admin.id, productId: p.id, quantity: 4, expiresAtMs: Date.now() - 1 });
+    await setStockAs(seller, ids.warehouseId, p.id, 10);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 3, expiresAtMs: Date.now() + 60_000 });
+    await holdStock(server, { userId: admin.id, productId: Number(p.id), quantity: 4, expiresAtMs: Date.now() - 1 });
     const view = expectData(await seller.client.request(SetStockDocument, { input: { ...ids, onHand: 10 } })).setStock;
     // The setStock released the lapsed hold (EXPIRY) on its way.
     expect(view).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
@@ -76,18 +61,18 @@ describe('setStock', () => {
     expect(exact).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
     const kinds = (await ledger(p.id)).map((m) => [m.kind, m.delta, m.actor?.id ?? null]);
     expect(kinds).toEqual([
-      ['ADJUSTMENT', 10, seller.id],
-      ['RESERVATION', 3, stranger.id],
-      ['RESERVATION', 4, admin.id],
+      ['ADJUSTMENT', 10, String(seller.id)],
+      ['RESERVATION', 3, String(stranger.id)],
+      ['RESERVATION', 4, String(admin.id)],
       ['EXPIRY', -4, null],
-      ['ADJUSTMENT', -7, seller.id],
+      ['ADJUSTMENT', -7, String(seller.id)],
     ]);
   });
 
   it('reports reserved without lapsed holds even before they are swept', async () => {
     const { p, ids } = await fixture();
-    await setStock(seller, ids.warehouseId, p.id, 10);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 6, expiresAtMs: Date.now() - 1 });
+    await setStockAs(seller, ids.warehouseId, p.id, 10);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 6, expiresAtMs: Date.now() - 1 });
     const stock = await em().findOneOrFail(Stock, { product: Number(p.id) });
     expect(stock.reserved).toBe(6); // the row still counts it
     const res = await seller.client.request(SetStocksDocument, { input: [] });
@@ -114,9 +99,9 @@ describe('setStock', () => {
 
   it('lets only the warehouse owner stock their own live products', async () => {
     const { w, p, ids } = await fixture();
-    const strangerWarehouse = await createWarehouse(stranger);
-    const strangerProduct = await createProduct(stranger);
-    const archived = await createProduct(seller);
+    const strangerWarehouse = await createWarehouseAs(stranger);
+    const strangerProduct = await createProductAs(stranger);
+    const archived = await createProductAs(seller);
     await seller.client.request(DeleteProductDocument, { id: archived.id });
     const before = await counts();
     const cases: [TestUser | null, { warehouseId: string; productId: string }, string][] = [
@@ -154,8 +139,8 @@ describe('adjustStock', () => {
 
   it('refuses to go below the reserved quantity with INSUFFICIENT_STOCK', async () => {
     const { p, ids } = await fixture();
-    await setStock(seller, ids.warehouseId, p.id, 5);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 2, expiresAtMs: Date.now() + 60_000 });
+    await setStockAs(seller, ids.warehouseId, p.id, 5);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 2, expiresAtMs: Date.now() + 60_000 });
     const res = await seller.client.request(AdjustStockDocument, { input: { ...ids, delta: -4 } });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'INSUFFICIENT_STOCK', productId: p.id, available: 3 });
     expect((await em().findOneOrFail(Stock, { product: Number(p.id) })).onHand).toBe(5);
@@ -168,8 +153,8 @@ describe('adjustStock', () => {
 
   it('releases lapsed holds when they are in the way', async () => {
     const { p, ids } = await fixture();
-    await setStock(seller, ids.warehouseId, p.id, 5);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 5, expiresAtMs: Date.now() - 1 });
+    await setStockAs(seller, ids.warehouseId, p.id, 5);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 5, expiresAtMs: Date.now() - 1 });
     expect(expectData(await seller.client.request(AdjustStockDocument, { input: { ...ids, delta: -5 } })).adjustStock).toMatchObject({
       onHand: 0,
       reserved: 0,
@@ -196,7 +181,7 @@ describe('adjustStock', () => {
 
   it('refuses to go over the on-hand maximum', async () => {
     const { p, ids } = await fixture();
-    await setStock(seller, ids.warehouseId, p.id, 1_000_000_000);
+    await setStockAs(seller, ids.warehouseId, p.id, 1_000_000_000);
     const res = await seller.client.request(AdjustStockDocument, { input: { ...ids, delta: 1 } });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'delta' });
     expect((await em().findOneOrFail(Stock, { product: Number(p.id) })).onHand).toBe(1_000_000_000);
@@ -206,8 +191,8 @@ describe('adjustStock', () => {
 describe('setStocks', () => {
   it('applies each item on its own and answers in input order', async () => {
     const { w, p, ids } = await fixture();
-    const p2 = await createProduct(seller);
-    const foreign = await createProduct(stranger);
+    const p2 = await createProductAs(seller);
+    const foreign = await createProductAs(stranger);
     const res = expectData(
       await seller.client.request(SetStocksDocument, {
         input: [
@@ -244,9 +229,9 @@ describe('setStocks', () => {
   });
 
   it('handles a full batch of 500 rows', async () => {
-    const w = await createWarehouse(seller);
-    const products = await Promise.all(Array.from({ length: 25 }, (_, i) => createProduct(seller, { name: `Bulk ${i}` })));
-    const warehouses = [w, ...(await Promise.all(Array.from({ length: 19 }, (_, i) => createWarehouse(seller, `Bulk W${i}`))))];
+    const w = await createWarehouseAs(seller);
+    const products = await Promise.all(Array.from({ length: 25 }, (_, i) => createProductAs(seller, { name: `Bulk ${i}` })));
+    const warehouses = [w, ...(await Promise.all(Array.from({ length: 19 }, (_, i) => createWarehouseAs(seller, `Bulk W${i}`))))];
     const input = warehouses.flatMap((wh, i) => products.map((pr, j) => ({ warehouseId: wh.id, productId: pr.id, onHand: i * 100 + j })));
     expect(input).toHaveLength(500);
     const started = Date.now();

@@ -1,33 +1,19 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { Product, StockMovementKind, User, Warehouse } from '../../src/entities';
-import { sqlFor } from '../../src/db/sql';
-import { applyStockChangeOrRetry, ensureStockRow } from '../../src/repositories/stock.repository';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { createStockedProduct, setStockLevel, useServer } from '../kit';
 
-let server: TestServer;
+const server = useServer({ env: { STOCK_WATCH_INTERVAL_MS: '50' } });
 let client: Client;
+let stocked: { productId: number; warehouseId: number };
 let productId: number;
-let stockId: number;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { STOCK_WATCH_INTERVAL_MS: '50' } });
-  const em = server.app.orm.em.fork();
-  const owner = em.create(User, { email: 'sub@x.io', name: 'Sub', passwordHash: 'not-a-hash' });
-  const product = em.create(Product, { owner, name: 'Hot', price: '1.00', category: 'c' });
-  const warehouse = em.create(Warehouse, { owner, name: 'W' });
-  await em.flush();
-  productId = product.id;
-  stockId = await em.transactional(async (tx) => {
-    const id = await ensureStockRow(sqlFor(tx), warehouse.id, product.id);
-    await applyStockChangeOrRetry(sqlFor(tx), { stockId: id, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 5, reservedDelta: 0 });
-    return id;
-  });
+  stocked = await createStockedProduct(server, { onHand: 5 });
+  productId = stocked.productId;
   client = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
 });
 afterAll(async () => {
   await client?.dispose();
-  await server?.stop();
 });
 
 /** Collects subscription payloads until `count` arrived. */
@@ -55,9 +41,7 @@ describe('stockChanged subscription', () => {
     const sub = collect(`subscription { stockChanged(productId: "${productId}") { productId available } }`, 2);
     await new Promise((r) => setTimeout(r, 300));
     // Committed straight to the database, not through this server: the push must come from the database.
-    await server.app.orm.em.fork().transactional((tx) =>
-      applyStockChangeOrRetry(sqlFor(tx), { stockId, kind: StockMovementKind.ADJUSTMENT, onHandDelta: 3, reservedDelta: 0 }),
-    );
+    await setStockLevel(server, { ...stocked, onHand: 8 });
     const values = await sub.done;
     sub.cancel();
     expect(values).toEqual([

@@ -1,4 +1,4 @@
-import { Stock, StockHold, Warehouse } from '../../src/entities';
+import { OrderStatus, Stock, StockHold, Warehouse } from '../../src/entities';
 import {
   CreateWarehouseDocument,
   DeleteWarehouseDocument,
@@ -9,30 +9,25 @@ import {
   WarehouseDocument,
   WarehousesDocument,
 } from '../generated/catalog';
-import { expectAuditClean } from '../helpers/audit';
-import { createProduct, createWarehouse, holdStock, OrderStatus, placeOrder, registerUser, setStock, type TestUser } from '../helpers/catalog-fixtures';
-import { errorCode, expectData } from '../helpers/client';
-import { startTestServer, type TestServer } from '../helpers/server';
+import {
+  createProductAs,
+  createWarehouseAs,
+  errorCode,
+  expectData,
+  holdStock,
+  placeOrder,
+  registerUser,
+  setStockAs,
+  useSellerStrangerAdmin,
+} from '../kit';
 
-let server: TestServer;
-let seller: TestUser;
-let stranger: TestUser;
-let admin: TestUser;
+const { server, seller, stranger, admin } = useSellerStrangerAdmin();
 
-beforeAll(async () => {
-  server = await startTestServer({ env: { ADMIN_EMAILS: 'admin@example.com' } });
-  [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, 'admin@example.com')]);
-});
-afterAll(async () => {
-  if (server) await expectAuditClean(server);
-  await server?.stop();
-});
-
-const em = () => server.app.orm.em.fork();
+const em = () => server.em();
 
 describe('createWarehouse / updateWarehouse', () => {
   it('creates and partially updates a warehouse', async () => {
-    const w = await createWarehouse(seller, 'Jakarta DC');
+    const w = await createWarehouseAs(seller, 'Jakarta DC');
     expect(w).toMatchObject({ name: 'Jakarta DC', location: 'Jakarta' });
     const noLocation = expectData(await seller.client.request(CreateWarehouseDocument, { input: { name: 'Bare' } })).createWarehouse;
     expect(noLocation.location).toBe('');
@@ -50,14 +45,14 @@ describe('createWarehouse / updateWarehouse', () => {
       const res = await seller.client.request(CreateWarehouseDocument, { input: { name: 'x', ...input } });
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
-    const w = await createWarehouse(seller);
+    const w = await createWarehouseAs(seller);
     const res = await seller.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'n'.repeat(201) } });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
     expect((await em().findOneOrFail(Warehouse, Number(w.id))).name).toBe('Main DC');
   });
 
   it('hides a warehouse from strangers and refuses anonymous callers', async () => {
-    const w = await createWarehouse(seller, 'Private');
+    const w = await createWarehouseAs(seller, 'Private');
     expect(errorCode(await stranger.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('NOT_FOUND');
     expect(errorCode(await admin.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('FORBIDDEN');
     expect(errorCode(await server.client.request(UpdateWarehouseDocument, { id: w.id, input: { name: 'x' } }))).toBe('UNAUTHENTICATED');
@@ -69,9 +64,9 @@ describe('createWarehouse / updateWarehouse', () => {
 describe('warehouses / warehouse', () => {
   it('lists only the caller’s live warehouses', async () => {
     const owner = await registerUser(server);
-    const a = await createWarehouse(owner, 'A');
-    const b = await createWarehouse(owner, 'B');
-    await createWarehouse(stranger, 'Not mine');
+    const a = await createWarehouseAs(owner, 'A');
+    const b = await createWarehouseAs(owner, 'B');
+    await createWarehouseAs(stranger, 'Not mine');
     expect(expectData(await owner.client.request(WarehousesDocument)).warehouses.map((w) => w.id)).toEqual([a.id, b.id]);
     await owner.client.request(DeleteWarehouseDocument, { id: a.id });
     expect(expectData(await owner.client.request(WarehousesDocument)).warehouses.map((w) => w.id)).toEqual([b.id]);
@@ -79,9 +74,9 @@ describe('warehouses / warehouse', () => {
   });
 
   it('shows a warehouse with its stock to the owner and admins only', async () => {
-    const w = await createWarehouse(seller, 'Visible');
-    const p = await createProduct(seller);
-    await setStock(seller, w.id, p.id, 7);
+    const w = await createWarehouseAs(seller, 'Visible');
+    const p = await createProductAs(seller);
+    await setStockAs(seller, w.id, p.id, 7);
     const mine = expectData(await seller.client.request(WarehouseDocument, { id: w.id })).warehouse!;
     expect(mine.stocks).toEqual([expect.objectContaining({ onHand: 7, reserved: 0, available: 7, product: { id: p.id, name: p.name } })]);
     expect(expectData(await admin.client.request(WarehouseDocument, { id: w.id })).warehouse!.stocks).toHaveLength(1);
@@ -94,19 +89,19 @@ describe('warehouses / warehouse', () => {
 
 describe('deleteWarehouse', () => {
   it('deletes a warehouse that never had stock', async () => {
-    const w = await createWarehouse(seller);
+    const w = await createWarehouseAs(seller);
     expect(expectData(await seller.client.request(DeleteWarehouseDocument, { id: w.id })).deleteWarehouse).toBe(true);
     expect(await em().findOne(Warehouse, Number(w.id))).toBeNull();
   });
 
   it('zeroes the stock through the ledger and archives a warehouse with stock', async () => {
-    const w = await createWarehouse(seller, 'Closing');
-    const other = await createWarehouse(seller, 'Staying');
-    const p = await createProduct(seller);
-    await setStock(seller, w.id, p.id, 9);
-    await setStock(seller, other.id, p.id, 4);
+    const w = await createWarehouseAs(seller, 'Closing');
+    const other = await createWarehouseAs(seller, 'Staying');
+    const p = await createProductAs(seller);
+    await setStockAs(seller, w.id, p.id, 9);
+    await setStockAs(seller, other.id, p.id, 4);
     // A lapsed hold does not block the delete: it is released (EXPIRY) first.
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 2, expiresAtMs: Date.now() - 1000 });
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 2, expiresAtMs: Date.now() - 1000 });
 
     expect(expectData(await seller.client.request(DeleteWarehouseDocument, { id: w.id })).deleteWarehouse).toBe(true);
 
@@ -125,7 +120,7 @@ describe('deleteWarehouse', () => {
       ['EXPIRY', -2, 9, 0, 'cart hold lapsed'],
       ['ADJUSTMENT', -9, 0, 0, 'warehouse deleted'],
     ]);
-    expect(closing[3].actor).toEqual({ id: seller.id });
+    expect(closing[3].actor).toEqual({ id: String(seller.id) });
 
     // Gone for every operation.
     expect(errorCode(await seller.client.request(WarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
@@ -135,10 +130,10 @@ describe('deleteWarehouse', () => {
   });
 
   it('is refused while carts hold its stock, and changes nothing', async () => {
-    const w = await createWarehouse(seller);
-    const p = await createProduct(seller);
-    await setStock(seller, w.id, p.id, 5);
-    await holdStock(server, { userId: stranger.id, productId: p.id, quantity: 2, expiresAtMs: Date.now() + 60_000 });
+    const w = await createWarehouseAs(seller);
+    const p = await createProductAs(seller);
+    await setStockAs(seller, w.id, p.id, 5);
+    await holdStock(server, { userId: stranger.id, productId: Number(p.id), quantity: 2, expiresAtMs: Date.now() + 60_000 });
     const res = await seller.client.request(DeleteWarehouseDocument, { id: w.id });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect(res.errors?.[0].message).toMatch(/2 units reserved in carts/);
@@ -148,11 +143,11 @@ describe('deleteWarehouse', () => {
   });
 
   it('is refused while open orders ship from it, allowed once they are done', async () => {
-    const w = await createWarehouse(seller);
-    const p = await createProduct(seller);
-    await setStock(seller, w.id, p.id, 5);
-    const orderId = await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.PROCESSED });
-    await placeOrder(server, { userId: stranger.id, productId: p.id, quantity: 1, status: OrderStatus.DELIVERED });
+    const w = await createWarehouseAs(seller);
+    const p = await createProductAs(seller);
+    await setStockAs(seller, w.id, p.id, 5);
+    const orderId = await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 1, status: OrderStatus.PROCESSED });
+    await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 1, status: OrderStatus.DELIVERED });
     const res = await seller.client.request(DeleteWarehouseDocument, { id: w.id });
     expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect(res.errors?.[0].message).toMatch(/1 open orders/);
@@ -164,7 +159,7 @@ describe('deleteWarehouse', () => {
   });
 
   it('hides the warehouse from strangers; admins may not delete it', async () => {
-    const w = await createWarehouse(seller);
+    const w = await createWarehouseAs(seller);
     expect(errorCode(await stranger.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('NOT_FOUND');
     expect(errorCode(await admin.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('FORBIDDEN');
     expect(errorCode(await server.client.request(DeleteWarehouseDocument, { id: w.id }))).toBe('UNAUTHENTICATED');

@@ -4,9 +4,16 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { UserRole } from '../../src/entities';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { expectData, GraphQLClient, type GraphQLResponse } from '../helpers/client';
-import { createStockedProduct, createUser, FIXTURE_PASSWORD, type Shopper } from '../helpers/fixtures';
-import { startTestServer, type TestServer } from '../helpers/server';
+import {
+  createStockedProduct,
+  createUser,
+  expectData,
+  FIXTURE_PASSWORD,
+  GraphQLClient,
+  type GraphQLResponse,
+  type TestUser,
+  useServer,
+} from '../kit';
 
 /**
  * Every root field of the built schema is called as anonymous, as a stranger (another signed-in
@@ -21,9 +28,9 @@ const ROLES: Role[] = ['anonymous', 'stranger', 'owner', 'admin'];
 
 /** A fresh set of users and objects for one call, so that no call sees another's effects. */
 interface World {
-  owner: Shopper;
-  stranger: Shopper;
-  admin: Shopper;
+  owner: TestUser;
+  stranger: TestUser;
+  admin: TestUser;
   productId: number;
   warehouseId: number;
   /** An order the owner placed (buyNow of their own product). */
@@ -36,7 +43,7 @@ interface World {
 
 type Data = Record<string, any>;
 /** An error code, or a check of the data. */
-type Outcome = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | ((data: Data, w: World, caller: Shopper | null) => void);
+type Outcome = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | ((data: Data, w: World, caller: TestUser | null) => void);
 
 interface Entry {
   /** `Query.x`, `Mutation.x`, `Subscription.x`, or a nested path such as `Product.stocks`. */
@@ -280,14 +287,8 @@ const ENTRIES: Entry[] = [
   },
 ];
 
-let server: TestServer;
-beforeAll(async () => {
-  // Limits out of the way: this suite is about who may do what, and makes many calls as one IP.
-  server = await startTestServer({ env: { AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', WRITE_RATE_LIMIT_PER_USER: '0' } });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+// Limits out of the way: this suite is about who may do what, and makes many calls as one IP.
+const server = useServer({ env: { AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', WRITE_RATE_LIMIT_PER_USER: '0' } });
 
 async function buildWorld(needs: Entry['needs'] = []): Promise<World> {
   const owner = await createUser(server, { prefix: 'owner' });
@@ -295,7 +296,7 @@ async function buildWorld(needs: Entry['needs'] = []): Promise<World> {
   const admin = await createUser(server, { prefix: 'admin', role: UserRole.ADMIN });
   const { productId, warehouseId } = await createStockedProduct(server, { onHand: 50, ownerId: owner.id });
   const world: World = { owner, stranger, admin, productId, warehouseId };
-  const api = (u: Shopper) => new GraphQLClient(server.url, u.token);
+  const api = (u: TestUser) => new GraphQLClient(server.url, u.token);
   if (needs.includes('order')) {
     const res = await api(owner).raw({ query: `mutation { buyNow(input: { productId: "${productId}", quantity: 1, idempotencyKey: "${randomUUID()}" }) { id } }` });
     world.orderId = (expectData(res) as Data).buyNow.id;
@@ -314,8 +315,8 @@ async function buildWorld(needs: Entry['needs'] = []): Promise<World> {
     const secret = totp.generateSecret();
     const enabled = needs.includes('totpEnabled');
     for (const user of [owner, stranger, admin]) {
-      await server.app.orm.em
-        .fork()
+      await server
+        .em()
         .execute(`UPDATE users SET ${enabled ? 'totp_secret_enc' : 'totp_pending_enc'} = ?, totp_enabled = ? WHERE id = ?`, [totp.encrypt(secret), enabled, user.id], 'run');
     }
     world.totpSecret = secret;

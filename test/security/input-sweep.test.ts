@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isObjectType } from 'graphql';
 import { UserRole } from '../../src/entities';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { expectData, GraphQLClient } from '../helpers/client';
-import { createStockedProduct, createUser, type Shopper } from '../helpers/fixtures';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { createStockedProduct, createUser, expectData, GraphQLClient, type TestUser, useServer } from '../kit';
 import { dbSnapshot, type DbSnapshot } from './support';
 
 /**
@@ -17,18 +15,17 @@ const MAX_BODY_BYTES = 1_000_000;
 const NEAR_LIMIT = 'x'.repeat(900_000); // a body still under MAX_BODY_BYTES
 const ONE_MB = 'x'.repeat(1024 * 1024); // a body over it
 
-let server: TestServer;
-let seller: Shopper;
-let admin: Shopper;
+const server = useServer({
+  env: { MAX_BODY_BYTES: String(MAX_BODY_BYTES), AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', WRITE_RATE_LIMIT_PER_USER: '0' },
+});
+let seller: TestUser;
+let admin: TestUser;
 let productId: string;
 let warehouseId: string;
 let itemId: string;
 let orderId: string;
 
 beforeAll(async () => {
-  server = await startTestServer({
-    env: { MAX_BODY_BYTES: String(MAX_BODY_BYTES), AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', WRITE_RATE_LIMIT_PER_USER: '0' },
-  });
   seller = await createUser(server, { prefix: 'seller' });
   admin = await createUser(server, { prefix: 'admin', role: UserRole.ADMIN });
   const stocked = await createStockedProduct(server, { onHand: 20, ownerId: seller.id });
@@ -41,9 +38,6 @@ beforeAll(async () => {
   orderId = order.buyNow.id;
   // A pending TOTP secret, so that verifyTotp reaches the code check.
   expectData(await api.raw({ query: 'mutation { setupTotp { secret } }' }));
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 type Who = 'anonymous' | 'seller' | 'admin';

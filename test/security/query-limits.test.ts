@@ -9,25 +9,19 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/env';
 import { createQueryArmor } from '../../src/graphql/armor';
-import { expectData, type GraphQLResponse } from '../helpers/client';
-import { createStockedProduct, createUser, type Shopper } from '../helpers/fixtures';
-import { startTestServer, TEST_SECRETS, type TestServer } from '../helpers/server';
+import { createStockedProduct, createUser, expectData, type GraphQLResponse, TEST_SECRETS, type TestUser, useServer, withServer } from '../kit';
 import { codes, dbSnapshot } from './support';
 
 const root = path.join(__dirname, '..', '..');
 const DEFAULTS = loadConfig({}).config.graphqlLimits;
 
-let server: TestServer;
-let seller: Shopper;
+const server = useServer();
+let seller: TestUser;
 let productId: number;
 
 beforeAll(async () => {
-  server = await startTestServer();
   seller = await createUser(server);
   ({ productId } = await createStockedProduct(server, { onHand: 10, ownerId: seller.id }));
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 /** Sends one operation over the WebSocket transport and collects what comes back. */
@@ -161,7 +155,7 @@ describe('document limits (defaults)', () => {
     const long = `mutation { createProduct(input: { name: "x", price: "1.00", category: "c" }) { id ${Array.from({ length: 1000 }, () => 'name').join(' ')} } }`;
     expectRefused(await api.raw({ query: long }), /token limit/i);
     expect(await dbSnapshot(server)).toEqual(before);
-    const rateRows = await server.app.orm.em.fork().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM rate_limits');
+    const rateRows = await server.em().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM rate_limits');
     expect(Number(rateRows[0].n)).toBe(0); // not even a write-limit attempt was counted
   });
 
@@ -181,19 +175,15 @@ describe('document limits (defaults)', () => {
 
 describe('limits come from the environment', () => {
   it('GRAPHQL_MAX_DEPTH / _ALIASES / _DIRECTIVES / _TOKENS / _COST tighten them', async () => {
-    const strict = await startTestServer({
-      env: { GRAPHQL_MAX_DEPTH: '3', GRAPHQL_MAX_ALIASES: '1', GRAPHQL_MAX_DIRECTIVES: '1', GRAPHQL_MAX_TOKENS: '100', GRAPHQL_MAX_COST: '100' },
-    });
-    try {
+    const env = { GRAPHQL_MAX_DEPTH: '3', GRAPHQL_MAX_ALIASES: '1', GRAPHQL_MAX_DIRECTIVES: '1', GRAPHQL_MAX_TOKENS: '100', GRAPHQL_MAX_COST: '100' };
+    await withServer({ env }, async (strict) => {
       expectRefused(await strict.client.raw({ query: '{ products { edges { node { owner { id } } } } }' }), /depth limit of 3/i);
       expectRefused(await strict.client.raw({ query: '{ a: me { id } b: me { id } }' }), /aliases limit of 1/i);
       expectRefused(await strict.client.raw({ query: '{ __typename @include(if: true) __typename @skip(if: false) }' }), /directives limit of 1/i);
       expectRefused(await strict.client.raw({ query: `{ me { ${Array.from({ length: 100 }, () => 'id').join(' ')} } }` }), /token limit of 100/i);
       expectRefused(await strict.client.raw({ query: '{ products(first: 50) { totalCount } }' }), /cost limit of 100/i);
       expect((await strict.client.raw({ query: '{ a: me { id } }' })).errors).toBeUndefined();
-    } finally {
-      await strict.stop();
-    }
+    });
   });
 });
 
@@ -256,8 +246,7 @@ describe('introspection', () => {
   });
 
   it('is off with NODE_ENV=production (HTTP and WebSocket), unless GRAPHQL_INTROSPECTION=1', async () => {
-    const production = await startTestServer({ env: { NODE_ENV: 'production', ...TEST_SECRETS } });
-    try {
+    await withServer({ env: { NODE_ENV: 'production', ...TEST_SECRETS } }, async (production) => {
       expect(production.app.config.production).toBe(true);
       for (const query of [INTROSPECT, TYPE]) {
         const res = await production.client.raw({ query });
@@ -269,15 +258,10 @@ describe('introspection', () => {
       }
       // Ordinary queries still work, __typename included.
       expect(expectData(await production.client.raw({ query: '{ __typename me { id } }' }))).toEqual({ __typename: 'Query', me: null });
-    } finally {
-      await production.stop();
-    }
-    const allowed = await startTestServer({ env: { NODE_ENV: 'production', GRAPHQL_INTROSPECTION: '1', ...TEST_SECRETS } });
-    try {
+    });
+    await withServer({ env: { NODE_ENV: 'production', GRAPHQL_INTROSPECTION: '1', ...TEST_SECRETS } }, async (allowed) => {
       expect(expectData(await allowed.client.raw({ query: INTROSPECT }))).toEqual({ __schema: { queryType: { name: 'Query' } } });
       expect(expectData(await allowed.client.raw({ query: TYPE }))).toEqual({ __type: { name: 'User' } });
-    } finally {
-      await allowed.stop();
-    }
+    });
   });
 });

@@ -1,9 +1,21 @@
 import { createHash } from 'node:crypto';
 import { LoginDocument, MeDocument } from '../generated/auth';
-import { errorCode, expectData, GraphQLClient, type GraphQLResponse } from '../helpers/client';
-import { TEST_DB } from '../helpers/db';
-import { createStockedProduct, createUser, FIXTURE_PASSWORD, readStockRow, countRows, sleep, type Shopper } from '../helpers/fixtures';
-import { spawnServerProcess, startTestServer, type TestServer } from '../helpers/server';
+import {
+  countRows,
+  createStockedProduct,
+  createUser,
+  errorCode,
+  expectData,
+  FIXTURE_PASSWORD,
+  GraphQLClient,
+  type GraphQLResponse,
+  readStockRow,
+  sleep,
+  TEST_DB,
+  type TestUser,
+  useServer,
+  withServer,
+} from '../kit';
 import { codes, dbSnapshot, postFrom } from './support';
 
 /**
@@ -19,13 +31,7 @@ const LIMITS = {
   MAX_HOLD_PER_PRODUCT: '3',
 };
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ env: LIMITS });
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useServer({ env: LIMITS });
 
 const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { token user { id } } }';
 const login = (ip: string, email: string, password: string, url = server.url) => postFrom(url, { query: LOGIN, variables: { input: { email, password } } }, { localAddress: ip });
@@ -41,7 +47,7 @@ function expectRateLimited(res: GraphQLResponse<unknown>, maxSeconds: number): v
 /** The stored count of an account's password attempts (the bucket names a hash of the email). */
 async function passwordAttemptsOf(email: string): Promise<number> {
   const bucket = `password:account:${createHash('sha256').update(email).digest('hex').slice(0, 40)}`;
-  const rows = await server.app.orm.em.fork().execute<{ hits: number }[]>('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket]);
+  const rows = await server.em().execute<{ hits: number }[]>('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket]);
   return Number(rows[0]?.hits ?? 0);
 }
 
@@ -101,7 +107,7 @@ describe('login brute force', () => {
     expectRateLimited(res, 900);
     // The password did not change.
     expect(codes(await login('127.0.0.43', user.email, 'a brand new one'))).toEqual(['RATE_LIMITED']);
-    const row = await server.app.orm.em.fork().execute<{ token_version: number }[]>('SELECT token_version FROM users WHERE id = ?', [user.id]);
+    const row = await server.em().execute<{ token_version: number }[]>('SELECT token_version FROM users WHERE id = ?', [user.id]);
     expect(Number(row[0].token_version)).toBe(0);
   });
 });
@@ -112,12 +118,12 @@ describe('one-time code brute force', () => {
   const totp = () => server.app.services.totp;
 
   /** A user whose TOTP secret is pending (setupTotp done), or already enabled. */
-  async function userWithSecret(enabled: boolean): Promise<Shopper & { secret: string }> {
+  async function userWithSecret(enabled: boolean): Promise<TestUser & { secret: string }> {
     const user = await createUser(server);
     const secret = totp().generateSecret();
     const column = enabled ? 'totp_secret_enc' : 'totp_pending_enc';
-    await server.app.orm.em
-      .fork()
+    await server
+      .em()
       .execute(`UPDATE users SET ${column} = ?, totp_enabled = ? WHERE id = ?`, [totp().encrypt(secret), enabled, user.id], 'run');
     return { ...user, secret };
   }
@@ -165,8 +171,7 @@ describe('one-time code brute force', () => {
 
 describe('the window', () => {
   it('opens again once the window has run out', async () => {
-    const short = await startTestServer({ env: { ...LIMITS, AUTH_RATE_LIMIT_PER_ACCOUNT: '2', AUTH_RATE_LIMIT_WINDOW_SECONDS: '1' } });
-    try {
+    await withServer({ env: { ...LIMITS, AUTH_RATE_LIMIT_PER_ACCOUNT: '2', AUTH_RATE_LIMIT_WINDOW_SECONDS: '1' } }, async (short) => {
       const user = await createUser(short);
       const attempt = (password: string) => short.client.request(LoginDocument, { input: { email: user.email, password } });
       expect(errorCode(await attempt('wrong password 1'))).toBe('INVALID_CREDENTIALS');
@@ -176,9 +181,7 @@ describe('the window', () => {
       expect(refused.errors![0].extensions?.retryAfter).toBe(1);
       await sleep(1100);
       expect(expectData(await attempt(FIXTURE_PASSWORD)).login.user.id).toBe(String(user.id));
-    } finally {
-      await short.stop();
-    }
+    });
   });
 });
 
@@ -262,7 +265,7 @@ describe('MAX_HOLD_PER_PRODUCT', () => {
 
 describe('the counters table', () => {
   it('is swept of counters whose window ended; live ones stay', async () => {
-    const em = server.app.orm.em.fork();
+    const em = server.em();
     const now = Date.now();
     await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', ['sweep:old', now - 901_000, 'sweep:live', now - 1000], 'run');
     expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(1);
@@ -273,36 +276,26 @@ describe('the counters table', () => {
 
 (TEST_DB === 'mysql' ? describe : describe.skip)('across server processes (MySQL)', () => {
   it('attempts split between two processes share one budget, also when they race', async () => {
-    const other = await spawnServerProcess(server.env);
-    try {
-      const user = await createUser(server);
-      const urls = [server.url, other.url];
-      for (let i = 0; i < 3; i += 1) expect(codes(await login('127.0.0.61', user.email, `wrong ${i} password`, urls[i % 2]))).toEqual(['INVALID_CREDENTIALS']);
-      expectRateLimited(await login('127.0.0.61', user.email, FIXTURE_PASSWORD, urls[1]), 900);
-      expectRateLimited(await login('127.0.0.62', user.email, FIXTURE_PASSWORD, urls[0]), 900);
+    const other = await server.spawn(); // stopped with the server
+    const user = await createUser(server);
+    const urls = [server.url, other.url];
+    for (let i = 0; i < 3; i += 1) expect(codes(await login('127.0.0.61', user.email, `wrong ${i} password`, urls[i % 2]))).toEqual(['INVALID_CREDENTIALS']);
+    expectRateLimited(await login('127.0.0.61', user.email, FIXTURE_PASSWORD, urls[1]), 900);
+    expectRateLimited(await login('127.0.0.62', user.email, FIXTURE_PASSWORD, urls[0]), 900);
 
-      // 12 simultaneous attempts with the right password, half on each process: exactly 3 get in.
-      const racer = await createUser(server);
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => login(`127.0.0.${70 + (i % 2)}`, racer.email, FIXTURE_PASSWORD, urls[i % 2])),
-      );
-      expect(results.filter((r) => !r.errors).length).toBe(3);
-      expect(results.filter((r) => codes(r)[0] === 'RATE_LIMITED').length).toBe(9);
-    } finally {
-      await other.stop();
-    }
+    // 12 simultaneous attempts with the right password, half on each process: exactly 3 get in.
+    const racer = await createUser(server);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => login(`127.0.0.${70 + (i % 2)}`, racer.email, FIXTURE_PASSWORD, urls[i % 2])),
+    );
+    expect(results.filter((r) => !r.errors).length).toBe(3);
+    expect(results.filter((r) => codes(r)[0] === 'RATE_LIMITED').length).toBe(9);
   });
 });
 
 describe('registration flood', () => {
   const REGISTER = 'mutation($input: RegisterInput!) { register(input: $input) { token } }';
-  let limited: TestServer;
-  beforeAll(async () => {
-    limited = await startTestServer({ env: { REGISTER_RATE_LIMIT_PER_IP: '3', REGISTER_RATE_LIMIT_WINDOW_SECONDS: '3600' } });
-  });
-  afterAll(async () => {
-    await limited?.stop();
-  });
+  const limited = useServer({ env: { REGISTER_RATE_LIMIT_PER_IP: '3', REGISTER_RATE_LIMIT_WINDOW_SECONDS: '3600' } });
   const register = (ip: string, n: number) =>
     postFrom(limited.url, { query: REGISTER, variables: { input: { email: `flood${n}@example.com`, password: 'long enough pw', name: 'F' } } }, { localAddress: ip });
 

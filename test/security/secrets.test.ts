@@ -1,68 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { safeError, stripLiterals } from '../../src/common/safe-error';
 import { User } from '../../src/entities';
 import { TotpService } from '../../src/services/totp.service';
 import { RegisterDocument } from '../generated/auth';
-import { expectData, GraphQLClient } from '../helpers/client';
-import { startTestServer, TEST_SECRETS, type TestServer } from '../helpers/server';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-
-/** A server process (dist/src/main.js) at LOG_LEVEL=error whose whole stderr is kept. */
-async function startLoggingProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'dist', 'src', 'main.js')], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server process exited with ${child.exitCode}:\n${output}`);
-    const up = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`server process did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    child,
-    stderr: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { expectData, GraphQLClient, TEST_SECRETS, useServer, withServer } from '../kit';
 
 describe('logs never carry a password, hash, token or TOTP secret', () => {
   it('an unexpected database error during register, login and authentication is logged sanitized', async () => {
-    const server = await startTestServer();
-    const proc = await startLoggingProcess(server.env);
-    try {
+    await withServer({}, async (server) => {
+      // A server process at LOG_LEVEL=error whose whole output is kept.
+      const proc = await server.spawn({ logLevel: 'error' });
       const victim = { email: 'victim.secret@example.com', password: 'victim-password-Zq7!', name: 'Victim' };
       const registered = expectData(await new GraphQLClient(proc.url).request(RegisterDocument, { input: victim }));
       const token = registered.register.token;
       const hash = String(
-        (await server.app.orm.em.fork().execute<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE email = ?', [victim.email]))[0].password_hash,
+        (await server.em().execute<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE email = ?', [victim.email]))[0].password_hash,
       );
       expect(hash).toMatch(/^\$argon2id\$/);
 
@@ -70,7 +21,7 @@ describe('logs never carry a password, hash, token or TOTP secret', () => {
       // process, so the INSERT of the next registration fails inside the driver (its SQL carries the
       // new password's hash); then the table itself goes, so the login's SELECT (with the email) and
       // the token check fail too.
-      const db = server.app.orm.em.fork();
+      const db = server.em();
       const api = new GraphQLClient(proc.url);
       const fresh = { email: 'fresh.secret@example.com', password: 'fresh-password-Kx9#', name: 'Fresh' };
       await db.execute('ALTER TABLE users RENAME COLUMN name TO name_gone');
@@ -95,7 +46,7 @@ describe('logs never carry a password, hash, token or TOTP secret', () => {
       }
       await new Promise((r) => setTimeout(r, 200));
 
-      const log = proc.stderr();
+      const log = proc.output();
       const lines = log
         .split('\n')
         .filter(Boolean)
@@ -111,10 +62,7 @@ describe('logs never carry a password, hash, token or TOTP secret', () => {
       for (const secret of [victim.password, fresh.password, hash, hash.slice(0, 30), '$argon2', 'argon2id', token, token.split('.')[2], victim.email, fresh.email]) {
         expect(log).not.toContain(secret);
       }
-    } finally {
-      await proc.stop();
-      await server.stop();
-    }
+    });
   });
 
   it('the sanitizer keeps the SQL shape and the driver codes, and drops every literal', () => {
@@ -133,13 +81,7 @@ describe('logs never carry a password, hash, token or TOTP secret', () => {
 });
 
 describe('TOTP secrets at rest', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = useServer();
 
   it('are stored only as AES-GCM ciphertext under TOTP_ENCRYPTION_KEY, readable with no other key', async () => {
     const reg = expectData(await server.client.request(RegisterDocument, { input: { email: 'totp.rest@example.com', password: 'totp rest password', name: 'T' } }));
@@ -148,7 +90,7 @@ describe('TOTP secrets at rest', () => {
     const code = new TotpService(TEST_SECRETS.TOTP_ENCRYPTION_KEY).codeAt(secret);
     expectData(await api.raw({ query: `mutation { verifyTotp(code: "${code}") { id } }` }));
 
-    const [row] = await server.app.orm.em.fork().execute<Record<string, unknown>[]>('SELECT * FROM users WHERE email = ?', ['totp.rest@example.com']);
+    const [row] = await server.em().execute<Record<string, unknown>[]>('SELECT * FROM users WHERE email = ?', ['totp.rest@example.com']);
     const dump = JSON.stringify(row);
     expect(dump).not.toContain(secret);
     expect(dump).not.toContain(Buffer.from(secret).toString('base64'));
@@ -160,8 +102,7 @@ describe('TOTP secrets at rest', () => {
 
 describe('HTTP hardening', () => {
   it('sends the security headers on every kind of answer, refusals included', async () => {
-    const server = await startTestServer({ env: { MAX_BODY_BYTES: '2048' } });
-    try {
+    await withServer({ env: { MAX_BODY_BYTES: '2048' } }, async (server) => {
       const answers = [
         await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) }),
         await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ nope }' }) }),
@@ -178,14 +119,11 @@ describe('HTTP hardening', () => {
         expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
         expect(res.headers.get('access-control-allow-origin')).toBeNull();
       }
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('CORS: no Access-Control-Allow-Origin at all unless CORS_ORIGINS lists the origin', async () => {
-    const closed = await startTestServer();
-    try {
+    await withServer({}, async (closed) => {
       expect(closed.app.config.corsOrigins).toEqual([]);
       for (const origin of ['https://shop.example.com', 'null', 'http://localhost:3000']) {
         const preflight = await fetch(`${closed.url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
@@ -194,19 +132,14 @@ describe('HTTP hardening', () => {
         const post = await fetch(`${closed.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { id } }' }) });
         expect(post.headers.get('access-control-allow-origin')).toBeNull();
       }
-    } finally {
-      await closed.stop();
-    }
-    const open = await startTestServer({ env: { CORS_ORIGINS: 'https://shop.example.com' } });
-    try {
+    });
+    await withServer({ env: { CORS_ORIGINS: 'https://shop.example.com' } }, async (open) => {
       const ok = await fetch(`${open.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com' } });
       expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
       expect(ok.headers.get('vary')).toBe('Origin');
       expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
       const other = await fetch(`${open.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com.evil.test' } });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    } finally {
-      await open.stop();
-    }
+    });
   });
 });

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { GraphQLResponse } from '../helpers/client';
-import type { TestServer } from '../helpers/server';
+import type { GraphQLResponse, TestServer } from '../kit';
 
 /** Every table whose content a refused request must leave exactly as it was. */
 export const CHECKED_TABLES = ['users', 'products', 'warehouses', 'stocks', 'stock_movements', 'carts', 'cart_items', 'stock_holds', 'orders', 'order_lines'] as const;
@@ -16,7 +15,7 @@ export interface DbSnapshot {
 
 /** Row counts of every table and a checksum over every row of the stock, order, cart and user tables. */
 export async function dbSnapshot(server: TestServer): Promise<DbSnapshot> {
-  const em = server.app.orm.em.fork();
+  const em = server.em();
   const counts: Record<string, number> = {};
   const checksums: Record<string, string> = {};
   for (const table of CHECKED_TABLES) {

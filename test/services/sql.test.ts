@@ -1,27 +1,13 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { sqlFor } from '../../src/db/sql';
-import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
-import type { RequestContext } from '../../src/services/context';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { runUnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
+import { systemContext, useServer } from '../kit';
 
-/** The driver-level SQL session under every service (src/services/sql.ts), on both databases. */
-let server: TestServer;
+/** The driver-level SQL session under every service (src/db/sql.ts), on both databases. */
+const server = useServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const ctx = (): RequestContext => ({
-  em: server.app.orm.em.fork(),
-  viewer: null,
-  ip: 'test',
-  requestId: 'test',
-});
-const runUnitOfWork = <T>(c: RequestContext, work: (tx: UnitContext) => Promise<T>) => new UnitOfWork(server.app.config.retry).run(c, work);
+const ctx = () => systemContext(server.app);
 
 it("runs in the unit of work's transaction: a rolled-back unit leaves nothing, a committed one is seen", async () => {
   const bucket = `sql-test:${randomUUID()}`;
@@ -33,9 +19,9 @@ it("runs in the unit of work's transaction: a rolled-back unit leaves nothing, a
       throw new Error('roll back');
     }),
   ).rejects.toThrow('roll back');
-  expect(await sqlFor(server.app.orm.em.fork()).get('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket])).toBeUndefined();
+  expect(await sqlFor(server.em()).get('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket])).toBeUndefined();
   await runUnitOfWork(ctx(), insert);
-  expect(await sqlFor(server.app.orm.em.fork()).all('SELECT bucket FROM rate_limits WHERE bucket = ?', [bucket])).toHaveLength(1);
+  expect(await sqlFor(server.em()).all('SELECT bucket FROM rate_limits WHERE bucket = ?', [bucket])).toHaveLength(1);
 });
 
 it("refuses a statement after its transaction ended (the connection went back to the pool)", async () => {
@@ -45,7 +31,7 @@ it("refuses a statement after its transaction ended (the connection went back to
 
 it("reports driver errors as MikroORM's exceptions, so retries and error codes work as with the ORM", async () => {
   const bucket = `sql-test:${randomUUID()}`;
-  const sql = sqlFor(server.app.orm.em.fork());
+  const sql = sqlFor(server.em());
   await sql.run('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1)', [bucket, 1]);
   await expect(sql.run('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1)', [bucket, 1])).rejects.toBeInstanceOf(
     UniqueConstraintViolationException,

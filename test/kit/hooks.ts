@@ -1,0 +1,88 @@
+import { expectAuditClean } from './audit';
+import { registerUser, type TestUser } from './fixtures';
+import { startCluster, startServer, type ServerOptions, type TestCluster, type TestServer } from './server';
+
+export interface SuiteOptions extends ServerOptions {
+  /**
+   * When the stock audit (expectAuditClean) runs: after the suite (default), after every test, or
+   * not at all, for a suite that writes past the ledger on purpose or breaks the database.
+   */
+  audit?: 'afterAll' | 'afterEach' | false;
+}
+
+/**
+ * Registers the jest hooks of a suite (or of the describe block it is called in) that needs a
+ * server: beforeAll creates the database and starts the server; after the tests the stock audit
+ * runs, then the server (and every process it spawned) stops and the database is dropped. Returns
+ * the server, whose fields are filled in by that beforeAll.
+ */
+export function useServer(options: SuiteOptions = {}): TestServer {
+  return useStarted(options, () => startServer(options), (server) => server);
+}
+
+/**
+ * Like useServer, with a second server process on MySQL (see startCluster): the hooks start and
+ * stop both, and audit through the in-process one.
+ */
+export function useCluster(options: SuiteOptions = {}): TestCluster {
+  return useStarted(options, () => startCluster(options), (cluster) => cluster.server);
+}
+
+function useStarted<T extends { stop(): Promise<void> }>(options: SuiteOptions, start: () => Promise<T>, serverOf: (started: T) => TestServer): T {
+  const audit = options.audit ?? 'afterAll';
+  const handle = {} as T;
+  let started = false;
+  beforeAll(async () => {
+    Object.assign(handle, await start());
+    started = true;
+  });
+  if (audit === 'afterEach') {
+    afterEach(async () => {
+      if (started) await expectAuditClean(serverOf(handle));
+    });
+  }
+  afterAll(async () => {
+    if (!started) return;
+    try {
+      if (audit === 'afterAll') await expectAuditClean(serverOf(handle));
+    } finally {
+      await handle.stop();
+    }
+  });
+  return handle;
+}
+
+/**
+ * A server for one test: starts it, runs `use`, audits the stock (unless `audit: false`) and
+ * stops it, also when `use` fails.
+ */
+export async function withServer<T>(options: Omit<SuiteOptions, 'audit'> & { audit?: false }, use: (server: TestServer) => Promise<T>): Promise<T> {
+  const server = await startServer(options);
+  try {
+    const result = await use(server);
+    if (options.audit !== false) await expectAuditClean(server);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The address the server of useSellerStrangerAdmin makes an admin (ADMIN_EMAILS). */
+export const ADMIN_EMAIL = 'admin@example.com';
+
+/**
+ * useServer (with ADMIN_EMAILS listing ADMIN_EMAIL) plus three users registered through the API
+ * in beforeAll: a seller, a stranger (another customer) and an admin. The user handles, like the
+ * server's, are filled in by that beforeAll.
+ */
+export function useSellerStrangerAdmin(options: SuiteOptions = {}): { server: TestServer; seller: TestUser; stranger: TestUser; admin: TestUser } {
+  const server = useServer({ ...options, env: { ADMIN_EMAILS: ADMIN_EMAIL, ...options.env } });
+  const users = { seller: {} as TestUser, stranger: {} as TestUser, admin: {} as TestUser };
+  beforeAll(async () => {
+    const [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, ADMIN_EMAIL)]);
+    Object.assign(users.seller, seller);
+    Object.assign(users.stranger, stranger);
+    Object.assign(users.admin, admin);
+  });
+  return { server, ...users };
+}
