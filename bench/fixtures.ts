@@ -61,7 +61,7 @@ export class Fixtures {
     const password = randomBytes(12).toString('hex');
     const [seller] = await insertUsers(db, 1, { prefix: 'bench-seller', password });
     const users = await insertUsers(db, buyerCount, { prefix: 'bench-buyer', password });
-    const services = createServices(config);
+    const services = createServices(config, orm);
     const buyers = users.map((u) => ({ id: u.id, token: issueToken(services, u) }));
     return new Fixtures(orm, config, seller, buyers);
   }

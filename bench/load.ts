@@ -22,7 +22,7 @@ export interface LatencySummary {
 }
 
 /** Exact nearest-rank percentiles over all recorded samples (milliseconds). */
-export function summarize(samples: number[]): LatencySummary {
+function summarize(samples: number[]): LatencySummary {
   if (!samples.length) return { count: 0, p50: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN };
   const sorted = Float64Array.from(samples).sort();
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
@@ -76,7 +76,7 @@ export class Recorder {
 }
 
 /** What one iteration of a virtual user reports back. */
-export type StepResult = 'continue' | 'stop';
+type StepResult = 'continue' | 'stop';
 
 export interface LoadOptions {
   name: string;

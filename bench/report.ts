@@ -43,7 +43,7 @@ function baseline(rows: ResultRow[], row: ResultRow, strategy: string): ResultRo
 }
 
 /** Rate relative to a same-scenario, same-concurrency baseline, or null when there is none. */
-export function ratio(rows: ResultRow[], row: ResultRow, strategy: string): number | null {
+function ratio(rows: ResultRow[], row: ResultRow, strategy: string): number | null {
   if (row.scenario === 'A-soldout' && strategy === 'L4') return null;
   const base = baseline(rows, row, strategy);
   return base ? row.rate / base.rate : null;

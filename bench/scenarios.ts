@@ -20,7 +20,7 @@ export interface BenchContext {
 /** Sells one unit of `target` to buyer `vu`; records its requests and returns the unit's outcome. */
 export type Seller = (vu: number, iteration: number, target: SaleTarget, rec: Recorder) => Promise<string>;
 
-export type StrategyName = 'GraphQL' | 'L1' | 'L2' | 'L2-late' | 'P-raw' | 'naive' | 'L4';
+type StrategyName = 'GraphQL' | 'L1' | 'L2' | 'L2-late' | 'P-raw' | 'naive' | 'L4';
 
 /** Outcomes after which a virtual user stops: the bench is broken, not the server busy. */
 const FATAL = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_REQUEST']);

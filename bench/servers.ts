@@ -21,7 +21,7 @@ export interface ServerProcess {
   child: ChildProcess;
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -121,7 +121,7 @@ export async function stopServer(server: ServerProcess): Promise<void> {
 }
 
 /** Prometheus text → { 'name{labels}': value }. */
-export function parseMetrics(text: string): Record<string, number> {
+function parseMetrics(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;

@@ -16,7 +16,8 @@ import {
   useCluster,
 } from '../kit';
 import { BuyNowBatcher, buyNowBatchStats, type BuyNowRequest } from '../../src/services/buy-now-batcher';
-import { requestHash } from '../../src/services/order.service';
+import { requestHash } from '../../src/services/order-rules';
+import { UnitOfWork } from '../../src/db/unit-of-work';
 
 /**
  * buyNow group commit (src/services/buy-now-batch.ts): concurrent requests for one product share a
@@ -135,7 +136,7 @@ it('one batch of six (submitted together, on both databases): replay, reused key
   const earlierId = Number(earlier.data!.buyNow.id);
 
   const ctx = systemContext(server.app);
-  const batcher = new BuyNowBatcher();
+  const batcher = new BuyNowBatcher(server.app.orm, new UnitOfWork(server.app.config.retry), server.app.config.checkoutLocking);
   const before = { ...buyNowBatchStats };
   const settled = await Promise.allSettled([
     batcher.submit(ctx, request(0, 1)), // replay of the earlier order

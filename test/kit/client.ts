@@ -1,7 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 
-export interface GraphQLErrorShape {
+interface GraphQLErrorShape {
   message: string;
   path?: (string | number)[];
   extensions?: { code?: string; field?: string; [key: string]: unknown };

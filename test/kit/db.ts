@@ -11,7 +11,7 @@ export type TestDbKind = 'sqlite' | 'mysql';
 /** Which database this jest project runs against. */
 export const TEST_DB: TestDbKind = typeof __TEST_DB__ === 'string' ? __TEST_DB__ : 'sqlite';
 
-export function mysqlServerUrl(): string {
+function mysqlServerUrl(): string {
   const url = process.env.DATABASE_URL_MYSQL || process.env.TEST_MYSQL_URL;
   if (!url) throw new Error('DATABASE_URL_MYSQL (or TEST_MYSQL_URL) must be set for the mysql project');
   return url;

@@ -68,7 +68,7 @@ export async function withServer<T>(options: Omit<SuiteOptions, 'audit'> & { aud
 }
 
 /** The address the server of useSellerStrangerAdmin makes an admin (ADMIN_EMAILS). */
-export const ADMIN_EMAIL = 'admin@example.com';
+const ADMIN_EMAIL = 'admin@example.com';
 
 /**
  * useServer (with ADMIN_EMAILS listing ADMIN_EMAIL) plus three users registered through the API

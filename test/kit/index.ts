@@ -4,9 +4,9 @@
  * need no jest. Within the kit only ./internals imports src/.
  */
 export { expectAuditClean } from './audit';
-export { errorCode, expectData, GraphQLClient, type GraphQLErrorShape, type GraphQLResponse } from './client';
-export { createTestDatabase, TEST_DB, type TestDatabase } from './db';
+export { errorCode, expectData, GraphQLClient, type GraphQLResponse } from './client';
+export { createTestDatabase, TEST_DB } from './db';
 export * from './fixtures';
-export { ADMIN_EMAIL, useCluster, useSellerStrangerAdmin, useServer, withServer, type SuiteOptions } from './hooks';
+export { useCluster, useSellerStrangerAdmin, useServer, withServer } from './hooks';
 export { systemContext, type Em } from './internals';
-export { TEST_SECRETS, type ServerOptions, type ServerProcess, type SpawnOptions, type TestCluster, type TestServer } from './server';
+export { TEST_SECRETS, type TestCluster, type TestServer } from './server';

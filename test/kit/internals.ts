@@ -13,11 +13,11 @@ export { createApp, type App } from '../../src/app';
 export { loadConfig } from '../../src/config/env';
 export type { Orm } from '../../src/config/database';
 export type { Services } from '../../src/container';
-export { BACKGROUND_JOBS } from '../../src/jobs/index';
 export { Cart, CartItem, Order, OrderLine, OrderStatus, Product, StockMovementKind, User, UserRole, Warehouse } from '../../src/entities';
 export { hashPassword } from '../../src/services/password.service';
 export { auditStock } from '../../src/services/stock-audit.service';
-export { allocateStock, applyStockChange, ensureStockRow, insertHold, readStock } from '../../src/repositories/stock.repository';
+export { applyStockChange, ensureStockRow, insertHold, readStock } from '../../src/repositories/stock.repository';
+export { allocateStock } from '../../src/services/stock-allocation';
 export { sqlFor } from '../../src/db/sql';
 export type { Em, RequestContext } from '../../src/services/context';
 
@@ -32,6 +32,6 @@ export function issueToken(services: Services, user: Pick<User, 'id' | 'role' | 
 }
 
 /** A request context with no viewer, on a fresh EntityManager: what a background job runs with. */
-export function systemContext(app: Pick<App, 'orm' | 'config' | 'services'>): RequestContext {
-  return { em: forkEm(app.orm), viewer: null, config: app.config, services: app.services, ip: 'test', requestId: 'test' };
+export function systemContext(app: Pick<App, 'orm'>): RequestContext {
+  return { em: forkEm(app.orm), viewer: null, ip: 'test', requestId: 'test' };
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { GraphQLClient } from './client';
 import { createTestDatabase, TEST_DB, type TestDatabase } from './db';
-import { BACKGROUND_JOBS, createApp, forkEm, loadConfig, type App, type Em } from './internals';
+import { createApp, forkEm, loadConfig, type App, type Em } from './internals';
 
 /** Fixed test secrets (32+ bytes) so that separate server processes accept each other's tokens. */
 export const TEST_SECRETS = {
@@ -54,7 +54,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   let url: string;
   try {
     const { config } = loadConfig(env);
-    app = await createApp(config, { jobs: options.jobs ? BACKGROUND_JOBS : [] });
+    app = await createApp(config, { jobs: options.jobs });
     url = await app.listen(0, '127.0.0.1');
   } catch (error) {
     await db.drop();
@@ -116,14 +116,14 @@ export async function startCluster(options: ServerOptions = {}): Promise<TestClu
   };
 }
 
-export interface SpawnOptions {
+interface SpawnOptions {
   /** WORKERS=N: the primary forks N node:cluster workers on one port; resolves once all listen. */
   workers?: number;
   /** LOG_LEVEL of the process (default info; the workers are counted from its `listening` lines). */
   logLevel?: string;
 }
 
-export interface ServerProcess {
+interface ServerProcess {
   url: string;
   child: ChildProcess;
   /** The pid of every process that logged `listening` (one per worker). */
@@ -155,7 +155,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * given environment on a free loopback port, and resolves once it answers /healthz (and, with
  * `workers`, once every worker has logged `listening`). Prefer `server.spawn`, which stops it.
  */
-export async function spawnServerProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<ServerProcess> {
+async function spawnServerProcess(env: Record<string, string>, options: SpawnOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {

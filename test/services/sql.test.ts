@@ -1,13 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { sqlFor } from '../../src/db/sql';
-import { runUnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
+import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
 import { systemContext, useServer } from '../kit';
 
 /** The driver-level SQL session under every service (src/db/sql.ts), on both databases. */
 const server = useServer();
 
 const ctx = () => systemContext(server.app);
+const runUnitOfWork = <T>(c: ReturnType<typeof ctx>, work: (tx: UnitContext) => Promise<T>) => new UnitOfWork(server.app.config.retry).run(c, work);
 
 it("runs in the unit of work's transaction: a rolled-back unit leaves nothing, a committed one is seen", async () => {
   const bucket = `sql-test:${randomUUID()}`;
