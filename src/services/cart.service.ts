@@ -2,7 +2,6 @@ import { BadUserInputError, NotFoundError, RetryableConflict } from '../common/e
 import { MAX_LINE_QUANTITY } from '../common/limits';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
-import { loadBatched } from '../db/request-batch';
 import { sqlFor } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { Product, StockMovementKind } from '../entities';
@@ -166,12 +165,20 @@ export class CartService {
   }
 
   /**
-   * The cart's contents as committed now, read in one statement. The lookups of one request in
-   * one turn of the event loop (its items, total and expiresAt fields) share that read.
+   * The cart's contents as committed now, read in one statement, once per CartRef: the fields of
+   * one answer (items, total, expiresAt) share the read, and every mutation returns a new CartRef,
+   * so a later mutation in the same request reads afresh.
    */
   contentsOf(ctx: RequestContext, cart: CartRef): Promise<CartContents> {
-    return loadBatched(ctx, this.fetchContents, cart.id) as Promise<CartContents>;
+    let contents = this.contentsByRef.get(cart);
+    if (!contents) {
+      contents = this.readContents(ctx, cart.id);
+      this.contentsByRef.set(cart, contents);
+    }
+    return contents;
   }
+
+  private readonly contentsByRef = new WeakMap<CartRef, Promise<CartContents>>();
 
   /**
    * Makes the line's holds add up to `wanted`, all expiring at now + TTL. Order of writes: the
@@ -233,12 +240,6 @@ export class CartService {
       }
     }
   }
-
-  private readonly fetchContents = async (ctx: DbContext, cartIds: number[]): Promise<Map<number, CartContents>> => {
-    const out = new Map<number, CartContents>();
-    for (const cartId of cartIds) out.set(cartId, await this.readContents(ctx, cartId));
-    return out;
-  };
 
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
     const rows = await findCartLines(sqlFor(ctx.em), cartId);
