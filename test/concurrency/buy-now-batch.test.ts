@@ -20,7 +20,7 @@ import { requestHash } from '../../src/services/order-rules';
 import { UnitOfWork } from '../../src/db/unit-of-work';
 
 /**
- * buyNow group commit (src/services/buy-now-batch.ts): concurrent requests for one product share a
+ * buyNow group commit (src/services/buy-now-batcher.ts): concurrent requests for one product share a
  * transaction per process. Each must still get exactly the answer it would get alone, and the
  * books must close as if the orders had been placed one by one.
  */

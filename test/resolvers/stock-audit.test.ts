@@ -16,7 +16,7 @@ beforeAll(async () => {
   await holdStock(server, { userId: stocked.ownerId, productId: stocked.productId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
 });
 
-it('is clean for rows written through stock-store', async () => {
+it('is clean for rows written through the stock repository', async () => {
   await expect(expectAuditClean(server)).resolves.toEqual({ stocksChecked: 1 });
 });
 
