@@ -16,7 +16,7 @@ import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
 import { createBackgroundJobs } from './jobs';
-import { seedDemoDataIfEmpty } from './services/seed.service';
+import { createBootstrapAdminIfNone, seedDemoDataIfEmpty } from './services/seed.service';
 
 export interface App {
   config: AppConfig;
@@ -37,6 +37,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   const orm = options.orm ?? (await openDatabase(config));
   const services = createServices(config, orm);
   if (options.seed ?? config.seedDemoData) await seedDemoDataIfEmpty(orm);
+  if (config.bootstrapAdmin) await createBootstrapAdminIfNone(orm, config.bootstrapAdmin);
 
   const schema = await buildAppSchema(services);
   const armor = createQueryArmor(config);

@@ -42,7 +42,7 @@ export function createServices(config: AppConfig, orm: Orm): Services {
     tokens,
     totp,
     rateLimits,
-    auth: new AuthService(tokens, totp, rateLimits, config.adminEmails),
+    auth: new AuthService(tokens, totp, rateLimits),
     products: new ProductService(uow),
     warehouses: new WarehouseService(uow),
     stock: new StockService(uow),

@@ -29,7 +29,7 @@ describe('loadConfig defaults', () => {
       reservationTtlSeconds: 900,
       holdSweepIntervalMs: 5000,
       retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 200 },
-      adminEmails: [],
+      bootstrapAdmin: null,
       seedDemoData: true,
       debugErrors: false,
       introspection: true,
@@ -70,7 +70,10 @@ describe('loadConfig defaults', () => {
       JWT_EXPIRES_IN_SECONDS: '600',
       JWT_ISSUER: 'iss',
       JWT_AUDIENCE: 'aud',
-      ADMIN_EMAILS: ' Boss@Example.com, ,ops@example.com ',
+      BOOTSTRAP_ADMIN_EMAIL: ' Boss@Example.com ',
+      BOOTSTRAP_ADMIN_PASSWORD: 'the first admin password',
+      AUTH_RATE_LIMIT_PER_ACCOUNT: '5',
+      AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '40',
       SEED_DEMO_DATA: 'no',
       DEBUG_ERRORS: '1',
       GRAPHQL_INTROSPECTION: '0',
@@ -88,7 +91,8 @@ describe('loadConfig defaults', () => {
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 50 },
       jwt: { secret: STRONG, issuer: 'iss', audience: 'aud', expiresInSeconds: 600 },
       totpEncryptionKey: OTHER_STRONG,
-      adminEmails: ['boss@example.com', 'ops@example.com'],
+      bootstrapAdmin: { email: 'boss@example.com', password: 'the first admin password' },
+      rateLimits: { authPerAccount: 5, authPerAccountCeiling: 40 },
       seedDemoData: false,
       debugErrors: true,
       introspection: false,
@@ -97,6 +101,41 @@ describe('loadConfig defaults', () => {
       checkoutLocking: 'pessimistic',
     });
     expect(loadConfig({}).config.checkoutLocking).toBe('optimistic');
+  });
+});
+
+describe('admin accounts', () => {
+  it('defaults to a per-account × IP sign-in limit of 10 and a per-account ceiling of 100', () => {
+    expect(loadConfig({}).config.rateLimits).toMatchObject({ authPerAccount: 10, authPerAccountCeiling: 100, authPerIp: 50, authWindowSeconds: 900 });
+  });
+
+  it.each([['boss@example.com'], ['a@b.co,c@d.co']])('refuses to start with ADMIN_EMAILS set (%j), saying what replaced it', (value) => {
+    const error = configError({ ADMIN_EMAILS: value });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^ADMIN_EMAILS is no longer supported/);
+    expect(error.problems[0]).toContain('npm run make-admin -- <email>');
+    expect(error.problems[0]).toContain('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD');
+    // Set but empty (as a compose file passes an unset variable) is no list: accepted.
+    expect(loadConfig({ ADMIN_EMAILS: ' ' }).config.bootstrapAdmin).toBeNull();
+  });
+
+  it('reports every BOOTSTRAP_ADMIN_* problem at once, never echoing the password', () => {
+    expect(configError({ BOOTSTRAP_ADMIN_EMAIL: 'boss@example.com' }).problems).toEqual([
+      'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together (or neither)',
+    ]);
+    expect(configError({ BOOTSTRAP_ADMIN_PASSWORD: 'a long enough password' }).problems).toEqual([
+      'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together (or neither)',
+    ]);
+    const error = configError({ BOOTSTRAP_ADMIN_EMAIL: 'not-an-email', BOOTSTRAP_ADMIN_PASSWORD: 'short7!', ADMIN_EMAILS: 'x@example.com' });
+    expect(error.problems).toEqual([
+      'BOOTSTRAP_ADMIN_EMAIL must be a valid email address (got "not-an-email")',
+      'BOOTSTRAP_ADMIN_PASSWORD must be 8 to 128 characters',
+      expect.stringMatching(/^ADMIN_EMAILS is no longer supported/),
+    ]);
+    expect(error.message).not.toContain('short7!');
+    expect(configError({ BOOTSTRAP_ADMIN_EMAIL: 'a@b.co', BOOTSTRAP_ADMIN_PASSWORD: 'p'.repeat(129) }).problems).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD must be 8 to 128 characters',
+    ]);
   });
 });
 

@@ -20,3 +20,10 @@ export const WAREHOUSE_NAME_MAX = 200;
 export const WAREHOUSE_LOCATION_MAX = 200;
 export const USER_NAME_MAX = 100;
 export const STOCK_REASON_MAX = 500;
+
+/** Password lengths (the longest is refused before hashing, so a huge body cannot burn CPU). */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 128;
+
+/** Longest email address (RFC 5321): registration refuses a longer one, so no account has one. */
+export const EMAIL_MAX = 254;

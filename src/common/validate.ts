@@ -1,4 +1,5 @@
 import { BadUserInputError } from './errors';
+import { EMAIL_MAX } from './limits';
 import { isMoneyString, normalizeMoney } from './money';
 
 /** Input checks shared by every service; each failure names the offending field. */
@@ -37,7 +38,7 @@ export function requireId(field: string, value: unknown): number {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function requireEmail(field: string, value: unknown): string {
-  const email = requireText(field, value, { max: 254 }).toLowerCase();
+  const email = requireText(field, value, { max: EMAIL_MAX }).toLowerCase();
   if (!EMAIL.test(email)) throw new BadUserInputError(field, `${field} must be a valid email address`);
   return email;
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../common/limits';
+import { requireEmail } from '../common/validate';
 
 type DatabaseKind = 'mysql' | 'sqlite';
 
@@ -15,7 +17,11 @@ export interface AppConfig {
   holdSweepIntervalMs: number;
   stockWatchIntervalMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-  adminEmails: string[];
+  /**
+   * An ADMIN created at start when no admin exists yet (BOOTSTRAP_ADMIN_EMAIL and
+   * BOOTSTRAP_ADMIN_PASSWORD), or null. The only other way to ADMIN is `npm run make-admin`.
+   */
+  bootstrapAdmin: { email: string; password: string } | null;
   seedDemoData: boolean;
   debugErrors: boolean;
   introspection: boolean;
@@ -29,8 +35,14 @@ export interface AppConfig {
    * A limit of 0 turns that limit off.
    */
   rateLimits: {
-    /** login (per email) and the password check of changePassword; verifyTotp/disableTotp (per user). */
+    /**
+     * Password checks (login, changePassword, setupTotp, disableTotp) per account AND client IP,
+     * so a stranger elsewhere cannot spend the owner's budget; verifyTotp/disableTotp codes per
+     * account (they need the account's token).
+     */
     authPerAccount: number;
+    /** Password checks per account over all IPs: the ceiling a distributed guesser hits. */
+    authPerAccountCeiling: number;
     /** The same operations per client IP (IPv6: per /64). */
     authPerIp: number;
     authWindowSeconds: number;
@@ -87,6 +99,27 @@ function listFrom(env: Env, name: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function parseBootstrapAdmin(env: Env, problems: string[]): AppConfig['bootstrapAdmin'] {
+  const email = (env.BOOTSTRAP_ADMIN_EMAIL ?? '').trim();
+  const password = env.BOOTSTRAP_ADMIN_PASSWORD ?? '';
+  if (!email && !password) return null;
+  if (!email || !password) {
+    problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together (or neither)');
+    return null;
+  }
+  let normalised = '';
+  try {
+    normalised = requireEmail('BOOTSTRAP_ADMIN_EMAIL', email);
+  } catch {
+    problems.push(`BOOTSTRAP_ADMIN_EMAIL must be a valid email address (got "${email}")`);
+  }
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    // The password itself is never echoed.
+    problems.push(`BOOTSTRAP_ADMIN_PASSWORD must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  return normalised ? { email: normalised, password } : null;
 }
 
 function parseDatabase(env: Env, problems: string[]): AppConfig['database'] {
@@ -158,7 +191,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       baseDelayMs: intFrom(env, 'RETRY_BASE_DELAY_MS', 5, problems, 0, 10_000),
       maxDelayMs: intFrom(env, 'RETRY_MAX_DELAY_MS', 200, problems, 0, 60_000),
     },
-    adminEmails: listFrom(env, 'ADMIN_EMAILS').map((e) => e.toLowerCase()),
+    bootstrapAdmin: parseBootstrapAdmin(env, problems),
     seedDemoData: boolFrom(env, 'SEED_DEMO_DATA', database.kind === 'sqlite', problems),
     debugErrors: env.DEBUG_ERRORS === '1',
     introspection: production ? env.GRAPHQL_INTROSPECTION === '1' : env.GRAPHQL_INTROSPECTION !== '0',
@@ -174,6 +207,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     },
     rateLimits: {
       authPerAccount: intFrom(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, problems, 0, 1_000_000),
+      authPerAccountCeiling: intFrom(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING', 100, problems, 0, 1_000_000),
       authPerIp: intFrom(env, 'AUTH_RATE_LIMIT_PER_IP', 50, problems, 0, 1_000_000),
       authWindowSeconds: intFrom(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 900, problems, 1, 60 * 60 * 24),
       writesPerUser: intFrom(env, 'WRITE_RATE_LIMIT_PER_USER', 120, problems, 0, 1_000_000),
@@ -186,6 +220,12 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
   };
   if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
     problems.push(`CHECKOUT_LOCKING must be optimistic or pessimistic (got "${env.CHECKOUT_LOCKING}")`);
+  }
+  if ((env.ADMIN_EMAILS ?? '').trim() !== '') {
+    // Registration is not verified: listing an address handed ADMIN to whoever registered it first.
+    problems.push(
+      'ADMIN_EMAILS is no longer supported (self-registration never grants a role): promote an account with `npm run make-admin -- <email>`, or set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to create the first admin at start',
+    );
   }
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');

@@ -26,21 +26,25 @@ export class AuthResolver {
   }
 
   @Authorized()
-  @Mutation(() => TotpSetupType)
-  setupTotp(@Ctx() ctx: GraphQLContext) {
-    return this.auth.setupTotp(ctx);
+  @Mutation(() => TotpSetupType, { description: 'Starts 2FA enrolment; needs the account password (INVALID_CREDENTIALS without it)' })
+  setupTotp(@Arg('password', () => String, { nullable: true }) password: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.auth.setupTotp(ctx, password);
   }
 
   @Authorized()
-  @Mutation(() => UserType)
+  @Mutation(() => UserType, { description: 'Enables 2FA and revokes every earlier token, this one included: sign in again with a code' })
   verifyTotp(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
     return this.auth.verifyTotp(ctx, code);
   }
 
   @Authorized()
-  @Mutation(() => UserType)
-  disableTotp(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
-    return this.auth.disableTotp(ctx, code);
+  @Mutation(() => UserType, { description: 'Needs the account password and a code; revokes every earlier token, this one included: sign in again' })
+  disableTotp(
+    @Arg('code', () => String) code: string,
+    @Arg('password', () => String, { nullable: true }) password: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return this.auth.disableTotp(ctx, code, password);
   }
 
   @Authorized()

@@ -11,7 +11,8 @@ import { sqlFor } from '../db/sql';
 import { User, UserRole } from '../entities';
 import { findTokenOwner, recordTotpStep } from '../repositories/user.repository';
 import type { Em, RequestContext, Viewer } from './context';
-import { burnPasswordCheck, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password.service';
+import { EMAIL_MAX, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../common/limits';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.service';
 import type { RateLimitService } from './rate-limit.service';
 import type { TokenService } from './token.service';
 import type { TotpService } from './totp.service';
@@ -42,17 +43,18 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly totp: TotpService,
     private readonly rateLimits: RateLimitService,
-    private readonly adminEmails: readonly string[],
   ) {}
 
-  /** Creates an account (input checked at the boundary). A duplicate email is refused by the unique key even when two arrive at once. */
+  /**
+   * Creates a CUSTOMER account (input checked at the boundary): registration is not verified, so it
+   * never grants a role. A duplicate email is refused by the unique key even when two arrive at once.
+   */
   async register(ctx: RequestContext, input: { email: string; password: string; name: string }): Promise<AuthResult> {
     const { email, password, name } = input;
-    const role = this.adminEmails.includes(email) ? UserRole.ADMIN : UserRole.CUSTOMER;
     await this.rateLimits.consumeRegistration(ctx);
     const em = ctx.em.fork();
     if (await em.count(User, { email })) throw new BadUserInputError('email', 'An account with this email already exists');
-    const user = em.create(User, { email, name, role, passwordHash: await hashPassword(password) });
+    const user = em.create(User, { email, name, role: UserRole.CUSTOMER, passwordHash: await hashPassword(password) });
     try {
       await em.flush();
     } catch (error) {
@@ -72,14 +74,16 @@ export class AuthService {
    */
   async login(ctx: RequestContext, input: { email: unknown; password: unknown; totp?: unknown }): Promise<AuthResult> {
     const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
-    // Every attempt counts (per email and per IP), before any check: over the limit even the right
-    // password is refused, and a refused attempt costs no password hash.
-    await this.rateLimits.consumePasswordAttempt(ctx, email);
+    // The account as the database finds it: on MySQL the column's collation matches other
+    // spellings (case, accents) of an address, and they must all spend that account's budget.
+    const user = email && email.length <= EMAIL_MAX ? await ctx.em.findOne(User, { email }) : null;
+    // Every attempt counts, before any check: over the limit even the right password is refused,
+    // and a refused attempt costs no password hash.
+    await this.rateLimits.consumePasswordAttempt(ctx, user ? { userId: user.id } : { email });
     if (typeof input.password === 'string' && input.password.length > MAX_PASSWORD_LENGTH) {
       throw new BadUserInputError('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
     }
     const password = typeof input.password === 'string' ? input.password : '';
-    const user = email ? await ctx.em.findOne(User, { email }) : null;
     if (!user) {
       await burnPasswordCheck(password);
       throw new InvalidCredentialsError();
@@ -127,11 +131,15 @@ export class AuthService {
     return user;
   }
 
-  /** Starts (or restarts) 2FA enrolment: the secret stays pending until verifyTotp sees a valid code. */
-  async setupTotp(ctx: RequestContext): Promise<{ secret: string; otpauthUri: string }> {
+  /**
+   * Starts (or restarts) 2FA enrolment after re-checking the password (a stolen token alone cannot
+   * enrol the thief's authenticator): the secret stays pending until verifyTotp sees a valid code.
+   */
+  async setupTotp(ctx: RequestContext, password: unknown): Promise<{ secret: string; otpauthUri: string }> {
     const viewer = requireViewer(ctx);
     const em = ctx.em.fork();
     const user = await this.findUserOrThrow({ em }, viewer.id);
+    await this.checkPasswordOrThrow(ctx, user, password);
     if (user.totpEnabled) throw new BadUserInputError('totp', 'Two-factor authentication is already enabled: disable it first');
     const secret = this.totp.generateSecret();
     user.totpPendingEnc = this.totp.encrypt(secret);
@@ -139,7 +147,10 @@ export class AuthService {
     return { secret, otpauthUri: this.totp.otpauthUri(user.email, secret) };
   }
 
-  /** Activates the pending secret with its first valid code. */
+  /**
+   * Activates the pending secret with its first valid code and revokes every token issued before,
+   * the caller's included: the caller signs in again (password and a code).
+   */
   async verifyTotp(ctx: RequestContext, code: string): Promise<User> {
     const viewer = requireViewer(ctx);
     await this.rateLimits.consumeTotpAttempt(ctx, viewer.id);
@@ -152,16 +163,21 @@ export class AuthService {
     user.totpSecretEnc = pending;
     user.totpPendingEnc = null;
     user.totpEnabled = true;
+    user.tokenVersion += 1;
     await em.flush();
     return user;
   }
 
-  /** Turns 2FA off with a valid code and revokes every token issued before. */
-  async disableTotp(ctx: RequestContext, code: string): Promise<User> {
+  /**
+   * Turns 2FA off with the password and a valid code, and revokes every token issued before (the
+   * caller's included: sign in again).
+   */
+  async disableTotp(ctx: RequestContext, code: string, password: unknown): Promise<User> {
     const viewer = requireViewer(ctx);
     await this.rateLimits.consumeTotpAttempt(ctx, viewer.id);
     const em = ctx.em.fork();
     const user = await this.findUserOrThrow({ em }, viewer.id);
+    await this.checkPasswordOrThrow(ctx, user, password);
     if (!user.totpEnabled) throw new BadUserInputError('code', 'Two-factor authentication is not enabled');
     await this.consumeCode(ctx, user, code, user.totpSecretEnc);
     user.totpEnabled = false;
@@ -178,19 +194,25 @@ export class AuthService {
     const viewer = requireViewer(ctx);
     const em = ctx.em.fork();
     const user = await this.findUserOrThrow({ em }, viewer.id);
-    // A stolen token must not become a password oracle: same budget as login for this account.
-    await this.rateLimits.consumePasswordAttempt(ctx, user.email);
-    const current = input.currentPassword;
-    // No password is longer than MAX_PASSWORD_LENGTH: a longer one is wrong without hashing it.
-    if (typeof current !== 'string' || current.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(user.passwordHash, current))) {
-      throw new InvalidCredentialsError();
-    }
+    await this.checkPasswordOrThrow(ctx, user, input.currentPassword);
     const password = requirePassword('newPassword', input.newPassword);
     user.passwordHash = await hashPassword(password);
     user.tokenVersion += 1;
     await em.flush();
     markSignedIn(ctx, user.id);
     return { token: this.tokens.issue(user), user };
+  }
+
+  /**
+   * Re-authentication of a signed-in user: a missing or wrong password is INVALID_CREDENTIALS. A
+   * stolen token must not become a password oracle, so it spends the same budget as login.
+   */
+  private async checkPasswordOrThrow(ctx: RequestContext, user: User, password: unknown): Promise<void> {
+    await this.rateLimits.consumePasswordAttempt(ctx, { userId: user.id });
+    // No password is longer than MAX_PASSWORD_LENGTH: a longer one is wrong without hashing it.
+    if (typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(user.passwordHash, password))) {
+      throw new InvalidCredentialsError();
+    }
   }
 
   private async consumeCode(ctx: RequestContext, user: User, code: string, secretEnc: string | null | undefined): Promise<void> {

@@ -1,9 +1,5 @@
 import { hash, verify, type Options } from '@node-rs/argon2';
 
-/** Longest password accepted: refused before hashing so a huge body cannot burn CPU. */
-export const MAX_PASSWORD_LENGTH = 128;
-export const MIN_PASSWORD_LENGTH = 8;
-
 /** argon2id at the OWASP minimum: m = 19 MiB, t = 2, p = 1 (2 = Algorithm.Argon2id, a const enum). */
 const ARGON2ID: Options = { algorithm: 2 as Options['algorithm'], memoryCost: 19456, timeCost: 2, parallelism: 1 };
 

@@ -16,11 +16,21 @@ export interface RateRule {
 }
 
 
+/** Whom a password attempt is against: an account found by its email, or an email with no account. */
+export type PasswordTarget = { userId: number } | { email: string };
+
 /** Attempts at counting one request when the database reports a deadlock (then nothing was counted). */
 const MAX_ATTEMPTS = 5;
 
 /** Emails are hashed: bounded bucket names, and no attacker-chosen text stored verbatim. */
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 40);
+
+/**
+ * An email as a case- and accent-insensitive collation (utf8mb4_unicode_ci / general_ci) compares
+ * it: canonical decomposition, combining marks dropped, lower case. Used only for emails that match
+ * no account; a found account is counted by its id.
+ */
+const foldEmail = (email: string) => email.trim().normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
 /**
  * The client part of an address: IPv4 as it is, IPv6 by its /64 (one subscriber usually holds a
@@ -46,16 +56,29 @@ function ipBucket(ip: string): string {
 export class RateLimitService {
   constructor(private readonly config: AppConfig['rateLimits']) {}
 
-  /** login (per email) and changePassword's password check: the same per-account and per-IP budget. */
-  async consumePasswordAttempt(ctx: RequestContext, email: string): Promise<void> {
-    const { authPerAccount, authPerIp, authWindowSeconds } = this.config;
+  /**
+   * A password check (login, changePassword, setupTotp, disableTotp) against `target`: the account
+   * the database found (its id), or, for an email with no account, the email folded the way the
+   * users.email collation compares it (case and accents ignored), so every spelling the database
+   * treats as one address shares one count. Three budgets: per account AND client IP (the tight
+   * one: a stranger elsewhere cannot spend the owner's), per account over all IPs (the ceiling a
+   * distributed guesser hits), and per IP.
+   */
+  async consumePasswordAttempt(ctx: RequestContext, target: PasswordTarget): Promise<void> {
+    const { authPerAccount, authPerAccountCeiling, authPerIp, authWindowSeconds } = this.config;
+    const account = 'userId' in target ? `user:${target.userId}` : `email:${digest(foldEmail(target.email))}`;
+    const ip = ipBucket(ctx.ip);
     await this.consumeOrThrow(ctx, [
-      { bucket: `password:account:${digest(email.trim().toLowerCase())}`, limit: authPerAccount, windowSeconds: authWindowSeconds },
-      { bucket: `password:ip:${ipBucket(ctx.ip)}`, limit: authPerIp, windowSeconds: authWindowSeconds },
+      { bucket: `password:account-ip:${digest(`${account}|${ip}`)}`, limit: authPerAccount, windowSeconds: authWindowSeconds },
+      { bucket: `password:account:${account}`, limit: authPerAccountCeiling, windowSeconds: authWindowSeconds },
+      { bucket: `password:ip:${ip}`, limit: authPerIp, windowSeconds: authWindowSeconds },
     ]);
   }
 
-  /** verifyTotp and disableTotp: one-time code guesses, per account and per IP. */
+  /**
+   * verifyTotp and disableTotp: one-time code guesses, per account (only the account's token can
+   * make them, so a stranger cannot spend this budget) and per IP.
+   */
   async consumeTotpAttempt(ctx: RequestContext, userId: number): Promise<void> {
     const { authPerAccount, authPerIp, authWindowSeconds } = this.config;
     await this.consumeOrThrow(ctx, [

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Orm } from '../config/database';
 import { logger } from '../config/logger';
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entities';
@@ -64,4 +65,34 @@ export async function seedDemoDataIfEmpty(orm: Orm): Promise<boolean> {
   }
   logger.info('seeded demo data', { users: DEMO_USERS.map((u) => u.email) });
   return true;
+}
+
+/**
+ * Creates the operator's first ADMIN (BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD) when the
+ * database has no admin yet; otherwise does nothing, so it runs on every start. Several processes
+ * starting at once are safe: the unique email key lets one insert win and the others find its row.
+ * An address already held by an account that is not an admin is never promoted (registration is
+ * not verified: that would hand ADMIN to whoever registered it first); that is logged as an error
+ * and no admin is created. The password is never logged.
+ */
+export async function createBootstrapAdminIfNone(orm: Orm, admin: { email: string; password: string }): Promise<'created' | 'admin-exists' | 'refused'> {
+  const em = orm.em.fork();
+  if ((await em.count(User, { role: UserRole.ADMIN })) > 0) return 'admin-exists';
+  if (!(await em.findOne(User, { email: admin.email }))) {
+    em.create(User, { email: admin.email, name: 'Admin', role: UserRole.ADMIN, passwordHash: await hashPassword(admin.password) });
+    try {
+      await em.flush();
+      logger.info('created the bootstrap admin', { email: admin.email });
+      return 'created';
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    }
+  }
+  // The address is taken: by another process's bootstrap admin (fine) or by someone else's account.
+  const holder = await orm.em.fork().findOne(User, { email: admin.email });
+  if (holder?.role === UserRole.ADMIN) return 'admin-exists';
+  logger.error('BOOTSTRAP_ADMIN_EMAIL belongs to an account that is not an admin: not promoted, no admin created (if the account is yours: npm run make-admin -- <email>)', {
+    email: admin.email,
+  });
+  return 'refused';
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RegisterDocument } from '../generated/auth';
+import { LoginDocument, RegisterDocument } from '../generated/auth';
 import { CreateProductDocument, CreateWarehouseDocument, SetStockDocument } from '../generated/catalog';
 import { expectData, type GraphQLClient } from './client';
 import {
@@ -93,10 +93,16 @@ export async function createUser(server: TestServer, options: { role?: UserRole;
   return (await createUsers(server, 1, options))[0];
 }
 
-/** Registers a user through the API (one argon2 hash each: fine for a handful of users). ADMIN_EMAILS decides the role. */
+/** Registers a user through the API (one argon2 hash each: fine for a handful of users); always a CUSTOMER. */
 export async function registerUser(server: TestServer, email = `u-${randomUUID()}@example.com`): Promise<TestUser> {
   const res = expectData(await server.client.request(RegisterDocument, { input: { email, password: 'correct horse battery', name: email.split('@')[0] } }));
   return { id: Number(res.register.user.id), email, token: res.register.token, client: server.client.withToken(res.register.token) };
+}
+
+/** Signs an existing account in through the API (login). */
+export async function signIn(server: TestServer, email: string, password: string): Promise<TestUser> {
+  const res = expectData(await server.client.request(LoginDocument, { input: { email, password } }));
+  return { id: Number(res.login.user.id), email, token: res.login.token, client: server.client.withToken(res.login.token) };
 }
 
 export async function createProduct(

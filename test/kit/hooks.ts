@@ -1,5 +1,5 @@
 import { expectAuditClean } from './audit';
-import { registerUser, type TestUser } from './fixtures';
+import { registerUser, signIn, type TestUser } from './fixtures';
 import { startCluster, startServer, type ServerOptions, type TestCluster, type TestServer } from './server';
 
 export interface SuiteOptions extends ServerOptions {
@@ -67,19 +67,29 @@ export async function withServer<T>(options: Omit<SuiteOptions, 'audit'> & { aud
   }
 }
 
-/** The address the server of useSellerStrangerAdmin makes an admin (ADMIN_EMAILS). */
-const ADMIN_EMAIL = 'admin@example.com';
+/**
+ * The admin of useSellerStrangerAdmin: the server creates it at start from BOOTSTRAP_ADMIN_*, the
+ * supported way (registration never grants a role).
+ */
+const BOOTSTRAP_ADMIN = { email: 'admin@example.com', password: 'correct horse battery' };
 
 /**
- * useServer (with ADMIN_EMAILS listing ADMIN_EMAIL) plus three users registered through the API
- * in beforeAll: a seller, a stranger (another customer) and an admin. The user handles, like the
- * server's, are filled in by that beforeAll.
+ * useServer (with a bootstrap admin) plus three users in beforeAll: a seller and a stranger
+ * (another customer) registered through the API, and the bootstrap admin, signed in. The user
+ * handles, like the server's, are filled in by that beforeAll.
  */
 export function useSellerStrangerAdmin(options: SuiteOptions = {}): { server: TestServer; seller: TestUser; stranger: TestUser; admin: TestUser } {
-  const server = useServer({ ...options, env: { ADMIN_EMAILS: ADMIN_EMAIL, ...options.env } });
+  const server = useServer({
+    ...options,
+    env: { BOOTSTRAP_ADMIN_EMAIL: BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: BOOTSTRAP_ADMIN.password, ...options.env },
+  });
   const users = { seller: {} as TestUser, stranger: {} as TestUser, admin: {} as TestUser };
   beforeAll(async () => {
-    const [seller, stranger, admin] = await Promise.all([registerUser(server), registerUser(server), registerUser(server, ADMIN_EMAIL)]);
+    const [seller, stranger, admin] = await Promise.all([
+      registerUser(server),
+      registerUser(server),
+      signIn(server, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password),
+    ]);
     Object.assign(users.seller, seller);
     Object.assign(users.stranger, stranger);
     Object.assign(users.admin, admin);

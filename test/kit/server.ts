@@ -121,6 +121,8 @@ interface SpawnOptions {
   workers?: number;
   /** LOG_LEVEL of the process (default info; the workers are counted from its `listening` lines). */
   logLevel?: string;
+  /** Extra configuration for this process only (on top of the server's). */
+  env?: Record<string, string>;
 }
 
 interface ServerProcess {
@@ -161,6 +163,7 @@ async function spawnServerProcess(env: Record<string, string>, options: SpawnOpt
     env: {
       ...process.env,
       ...env,
+      ...options.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: options.logLevel ?? 'info',

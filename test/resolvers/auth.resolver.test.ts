@@ -11,10 +11,14 @@ import {
   SetupTotpDocument,
   VerifyTotpDocument,
 } from '../generated/auth';
-import { errorCode, expectData, type GraphQLResponse, TEST_SECRETS, useServer, withServer } from '../kit';
+import { errorCode, expectData, GraphQLClient, type GraphQLResponse, TEST_DB, TEST_SECRETS, useServer, withServer } from '../kit';
+import { createBootstrapAdminIfNone } from '../../src/services/seed.service';
 import { TotpService } from '../../src/services/totp.service';
 
-const server = useServer();
+// Every request of this suite comes from 127.0.0.1, and setupTotp/disableTotp spend password
+// attempts too: budgets above what one test spends (the limits have their own suite,
+// test/security/rate-limits.test.ts).
+const server = useServer({ env: { AUTH_RATE_LIMIT_PER_IP: '1000', AUTH_RATE_LIMIT_PER_ACCOUNT: '20' } });
 
 const PASSWORD = 'correct horse battery';
 let seq = 0;
@@ -25,6 +29,8 @@ async function registerUser(tag = 'user', password = PASSWORD) {
   const data = expectData(await server.client.request(RegisterDocument, { input: { email, password, name: tag } }));
   return { email, password, token: data.register.token, id: data.register.user.id };
 }
+
+const postLogin = (url: string, email: string, password: string) => new GraphQLClient(url).request(LoginDocument, { input: { email, password } });
 
 async function userRow(id: string): Promise<Record<string, unknown>> {
   const rows = await server.em().getConnection().execute<Record<string, unknown>[]>('SELECT * FROM users WHERE id = ?', [Number(id)]);
@@ -59,7 +65,7 @@ async function stableStep(secret: string, marginMs = 10_000) {
 /** A user with TOTP enabled (verified with the code of the previous step). */
 async function userWithTotp(tag: string) {
   const user = await registerUser(tag);
-  const setup = expectData(await server.client.withToken(user.token).request(SetupTotpDocument)).setupTotp;
+  const setup = expectData(await server.client.withToken(user.token).request(SetupTotpDocument, { password: PASSWORD })).setupTotp;
   const codes = await stableStep(setup.secret);
   expectData(await server.client.withToken(user.token).request(VerifyTotpDocument, { code: codes.previous }));
   return { ...user, secret: setup.secret, codes };
@@ -152,16 +158,57 @@ describe('register', () => {
   });
 });
 
-describe('ADMIN_EMAILS', () => {
-  const admins = useServer({ env: { ADMIN_EMAILS: ' Boss@Example.com , other@example.com' } });
+describe('no privilege by sign-up', () => {
+  const BOOTSTRAP = { email: 'boss@example.com', password: 'bootstrap admin password' };
+  const boot = useServer({ env: { BOOTSTRAP_ADMIN_EMAIL: ' Boss@Example.com ', BOOTSTRAP_ADMIN_PASSWORD: BOOTSTRAP.password } });
+  const adminRows = async (target = boot) =>
+    (await target.em().getConnection().execute<{ email: string }[]>("SELECT email FROM users WHERE role = 'ADMIN' ORDER BY id")).map((r) => r.email);
 
-  it('gives the ADMIN role at registration to a listed email (any case), CUSTOMER to others', async () => {
-    const boss = expectData(await admins.client.request(RegisterDocument, { input: { email: 'BOSS@example.COM', password: PASSWORD, name: 'Boss' } }));
-    expect(boss.register.user.role).toBe('ADMIN');
-    const me = expectData(await admins.client.withToken(boss.register.token).request(MeDocument));
-    expect(me.me?.role).toBe('ADMIN');
-    const plain = expectData(await admins.client.request(RegisterDocument, { input: { email: 'boss2@example.com', password: PASSWORD, name: 'Not boss' } }));
+  it('creates the bootstrap admin at first start from BOOTSTRAP_ADMIN_*; registering its address is refused', async () => {
+    const admin = expectData(await boot.client.request(LoginDocument, { input: { email: BOOTSTRAP.email, password: BOOTSTRAP.password } }));
+    expect(admin.login.user.role).toBe('ADMIN');
+    expect(expectData(await boot.client.withToken(admin.login.token).request(MeDocument)).me?.role).toBe('ADMIN');
+    expect(await adminRows()).toEqual([BOOTSTRAP.email]);
+    const taken = await boot.client.request(RegisterDocument, { input: { email: 'BOSS@example.COM', password: PASSWORD, name: 'Boss' } });
+    expectFailure(taken, 'BAD_USER_INPUT', 'email');
+    const plain = expectData(await boot.client.request(RegisterDocument, { input: { email: 'boss2@example.com', password: PASSWORD, name: 'Not boss' } }));
     expect(plain.register.user.role).toBe('CUSTOMER');
+  });
+
+  it('creates exactly one admin when several starts race on a database without one, and none once one exists', async () => {
+    const credentials = { email: 'first-admin@example.com', password: 'another admin password' };
+    const results = await Promise.all([0, 1, 2, 3].map(() => createBootstrapAdminIfNone(server.app.orm, credentials)));
+    expect(results.sort()).toEqual(['admin-exists', 'admin-exists', 'admin-exists', 'created']);
+    expect(await adminRows(server)).toEqual([credentials.email]);
+    // Another address later: an admin exists, so nothing is created.
+    expect(await createBootstrapAdminIfNone(server.app.orm, { email: 'second-admin@example.com', password: 'yet another password' })).toBe('admin-exists');
+    expect(await adminRows(server)).toEqual([credentials.email]);
+    const login = expectData(await server.client.request(LoginDocument, { input: credentials }));
+    expect(login.login.user.role).toBe('ADMIN');
+  });
+
+  it('never promotes an account someone registered with the bootstrap address first', async () => {
+    await withServer({}, async (fresh) => {
+        const stranger = expectData(await fresh.client.request(RegisterDocument, { input: { email: 'ops@example.com', password: PASSWORD, name: 'Stranger' } }));
+      expect(stranger.register.user.role).toBe('CUSTOMER');
+      expect(await createBootstrapAdminIfNone(fresh.app.orm, { email: 'ops@example.com', password: 'operator password' })).toBe('refused');
+      expect(await adminRows(fresh)).toEqual([]);
+      const again = expectData(await fresh.client.request(LoginDocument, { input: { email: 'ops@example.com', password: PASSWORD } }));
+      expect(again.login.user.role).toBe('CUSTOMER');
+      expectFailure(await fresh.client.request(LoginDocument, { input: { email: 'ops@example.com', password: 'operator password' } }), 'INVALID_CREDENTIALS');
+    });
+  });
+
+  (TEST_DB === 'mysql' ? it : it.skip)('two server processes starting together on an empty database make one admin, and never log its password', async () => {
+    await withServer({}, async (fresh) => {
+      const env = { BOOTSTRAP_ADMIN_EMAIL: 'proc-admin@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'process admin password' };
+      const procs = await Promise.all([fresh.spawn({ env, logLevel: 'debug' }), fresh.spawn({ env, logLevel: 'debug' })]);
+      expect(await adminRows(fresh)).toEqual(['proc-admin@example.com']);
+      const login = await postLogin(procs[1].url, 'proc-admin@example.com', 'process admin password');
+      expect(login.data?.login.user.role).toBe('ADMIN');
+      for (const proc of procs) expect(proc.output()).not.toContain('process admin password');
+      expect(procs.map((p) => p.output()).join('').match(/created the bootstrap admin/g)).toHaveLength(1);
+    });
   });
 });
 
@@ -256,14 +303,14 @@ describe('me and bearer tokens', () => {
 
 describe('two-factor authentication (TOTP)', () => {
   it('needs a signed-in user', async () => {
-    expectFailure(await server.client.request(SetupTotpDocument), 'UNAUTHENTICATED');
+    expectFailure(await server.client.request(SetupTotpDocument, {}), 'UNAUTHENTICATED');
     expectFailure(await server.client.request(VerifyTotpDocument, { code: '123456' }), 'UNAUTHENTICATED');
     expectFailure(await server.client.request(DisableTotpDocument, { code: '123456' }), 'UNAUTHENTICATED');
   });
 
   it('setupTotp returns a secret and an otpauth URI, stays pending, and stores the secret encrypted', async () => {
     const user = await registerUser('setup');
-    const setup = expectData(await server.client.withToken(user.token).request(SetupTotpDocument)).setupTotp;
+    const setup = expectData(await server.client.withToken(user.token).request(SetupTotpDocument, { password: PASSWORD })).setupTotp;
     expect(setup.secret).toMatch(/^[A-Z2-7]{32}$/);
     const uri = new URL(setup.otpauthUri);
     expect(uri.protocol).toBe('otpauth:');
@@ -286,7 +333,7 @@ describe('two-factor authentication (TOTP)', () => {
   it('verifyTotp refuses a wrong code, then enables 2FA with a code of the previous step (±1 window)', async () => {
     const user = await registerUser('verify');
     const api = server.client.withToken(user.token);
-    const { secret } = expectData(await api.request(SetupTotpDocument)).setupTotp;
+    const { secret } = expectData(await api.request(SetupTotpDocument, { password: PASSWORD })).setupTotp;
     const codes = await stableStep(secret);
     expectFailure(await api.request(VerifyTotpDocument, { code: codes.wrong }), 'TOTP_INVALID');
     expectFailure(await api.request(VerifyTotpDocument, { code: 'abcdef' }), 'TOTP_INVALID');
@@ -302,15 +349,19 @@ describe('two-factor authentication (TOTP)', () => {
     expect(row.totp_secret_enc).not.toContain(secret);
     expect(row.totp_secret_enc).not.toContain(Buffer.from(secret).toString('base64'));
 
-    expectFailure(await api.request(SetupTotpDocument), 'BAD_USER_INPUT');
-    expectFailure(await api.request(VerifyTotpDocument, { code: codes.current }), 'BAD_USER_INPUT', 'code');
+    // Enabling revoked every earlier token, the caller's too: sign in again, with a code now.
+    expectFailure(await api.request(MeDocument), 'UNAUTHENTICATED');
+    const again = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD, totp: codes.current } })).login.token;
+    const fresh = server.client.withToken(again);
+    expectFailure(await fresh.request(SetupTotpDocument, { password: PASSWORD }), 'BAD_USER_INPUT');
+    expectFailure(await fresh.request(VerifyTotpDocument, { code: codes.next }), 'BAD_USER_INPUT', 'code');
   });
 
   it('a second setupTotp replaces the pending secret: codes of the first no longer verify', async () => {
     const user = await registerUser('resetup');
     const api = server.client.withToken(user.token);
-    const first = expectData(await api.request(SetupTotpDocument)).setupTotp.secret;
-    const second = expectData(await api.request(SetupTotpDocument)).setupTotp.secret;
+    const first = expectData(await api.request(SetupTotpDocument, { password: PASSWORD })).setupTotp.secret;
+    const second = expectData(await api.request(SetupTotpDocument, { password: PASSWORD })).setupTotp.secret;
     expect(second).not.toBe(first);
     await stableStep(first);
     const firstCode = codeAt(first, Date.now());
@@ -372,11 +423,11 @@ describe('two-factor authentication (TOTP)', () => {
     const token = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD, totp: codes.current } })).login
       .token;
     const api = server.client.withToken(token);
-    expectFailure(await api.request(DisableTotpDocument, { code: codes.wrong }), 'TOTP_INVALID');
-    expectFailure(await api.request(DisableTotpDocument, { code: codes.current }), 'TOTP_INVALID'); // replay
+    expectFailure(await api.request(DisableTotpDocument, { code: codes.wrong, password: PASSWORD }), 'TOTP_INVALID');
+    expectFailure(await api.request(DisableTotpDocument, { code: codes.current, password: PASSWORD }), 'TOTP_INVALID'); // replay
     expect(expectData(await api.request(MeDocument)).me?.totpEnabled).toBe(true);
 
-    const disabled = expectData(await api.request(DisableTotpDocument, { code: codes.next })).disableTotp;
+    const disabled = expectData(await api.request(DisableTotpDocument, { code: codes.next, password: PASSWORD })).disableTotp;
     expect(disabled).toMatchObject({ id: user.id, totpEnabled: false });
     expectFailure(await api.request(MeDocument), 'UNAUTHENTICATED');
     expectFailure(await server.client.withToken(user.token).request(MeDocument), 'UNAUTHENTICATED');
@@ -385,7 +436,45 @@ describe('two-factor authentication (TOTP)', () => {
     expect(row.totp_secret_enc).toBeNull();
     const again = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD } }));
     expect(again.login.user.totpEnabled).toBe(false);
-    expectFailure(await server.client.withToken(again.login.token).request(DisableTotpDocument, { code: codes.next }), 'BAD_USER_INPUT', 'code');
+    expectFailure(await server.client.withToken(again.login.token).request(DisableTotpDocument, { code: codes.next, password: PASSWORD }), 'BAD_USER_INPUT', 'code');
+  });
+
+  it('a stolen token alone (no password, or a wrong one) cannot enrol 2FA: INVALID_CREDENTIALS, nothing stored', async () => {
+    const user = await registerUser('stolen-setup');
+    const thief = server.client.withToken(user.token);
+    expectFailure(await thief.request(SetupTotpDocument, {}), 'INVALID_CREDENTIALS');
+    expectFailure(await thief.request(SetupTotpDocument, { password: null }), 'INVALID_CREDENTIALS');
+    expectFailure(await thief.request(SetupTotpDocument, { password: 'wrong password!' }), 'INVALID_CREDENTIALS');
+    expectFailure(await thief.request(SetupTotpDocument, { password: 'p'.repeat(10_000) }), 'INVALID_CREDENTIALS');
+    const row = await userRow(user.id);
+    expect([row.totp_pending_enc, row.totp_secret_enc, Number(row.totp_enabled)]).toEqual([null, null, 0]);
+    expect(expectData(await thief.request(MeDocument)).me?.totpEnabled).toBe(false);
+  });
+
+  it('a stolen token with a valid code but no password cannot disable 2FA: INVALID_CREDENTIALS, the code is not spent', async () => {
+    const user = await userWithTotp('stolen-disable');
+    const { codes } = user;
+    const token = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD, totp: codes.current } })).login.token;
+    const thief = server.client.withToken(token);
+    expectFailure(await thief.request(DisableTotpDocument, { code: codes.next }), 'INVALID_CREDENTIALS');
+    expectFailure(await thief.request(DisableTotpDocument, { code: codes.next, password: 'wrong password!' }), 'INVALID_CREDENTIALS');
+    expect(expectData(await thief.request(MeDocument)).me?.totpEnabled).toBe(true);
+    expect(Number((await userRow(user.id)).totp_enabled)).toBe(1);
+    // The owner, with the password, still can (the code was not spent by the refusals).
+    expect(expectData(await thief.request(DisableTotpDocument, { code: codes.next, password: PASSWORD })).disableTotp.totpEnabled).toBe(false);
+  });
+
+  it('verifyTotp revokes every earlier token, the caller\'s included: they are UNAUTHENTICATED, a new sign-in works', async () => {
+    const user = await registerUser('verify-revokes');
+    const other = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD } })).login.token;
+    const api = server.client.withToken(user.token);
+    const { secret } = expectData(await api.request(SetupTotpDocument, { password: PASSWORD })).setupTotp;
+    const codes = await stableStep(secret);
+    expect(expectData(await api.request(VerifyTotpDocument, { code: codes.previous })).verifyTotp.totpEnabled).toBe(true);
+    expectFailure(await api.request(MeDocument), 'UNAUTHENTICATED');
+    expectFailure(await server.client.withToken(other).request(MeDocument), 'UNAUTHENTICATED');
+    const again = expectData(await server.client.request(LoginDocument, { input: { email: user.email, password: PASSWORD, totp: codes.current } })).login;
+    expect(expectData(await server.client.withToken(again.token).request(MeDocument)).me).toMatchObject({ id: user.id, totpEnabled: true });
   });
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isObjectType } from 'graphql';
 import { UserRole } from '../../src/entities';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { createStockedProduct, createUser, expectData, GraphQLClient, type TestUser, useServer } from '../kit';
+import { createStockedProduct, createUser, expectData, FIXTURE_PASSWORD, GraphQLClient, type TestUser, useServer } from '../kit';
 import { dbSnapshot, type DbSnapshot } from './support';
 
 /**
@@ -16,7 +16,7 @@ const NEAR_LIMIT = 'x'.repeat(900_000); // a body still under MAX_BODY_BYTES
 const ONE_MB = 'x'.repeat(1024 * 1024); // a body over it
 
 const server = useServer({
-  env: { MAX_BODY_BYTES: String(MAX_BODY_BYTES), AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', WRITE_RATE_LIMIT_PER_USER: '0' },
+  env: { MAX_BODY_BYTES: String(MAX_BODY_BYTES), AUTH_RATE_LIMIT_PER_IP: '0', AUTH_RATE_LIMIT_PER_ACCOUNT: '0', AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '0', WRITE_RATE_LIMIT_PER_USER: '0' },
 });
 let seller: TestUser;
 let admin: TestUser;
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const order = expectData(await api.raw({ query: `mutation { buyNow(input: { productId: "${productId}", quantity: 1, idempotencyKey: "${randomUUID()}" }) { id } }` }));
   orderId = order.buyNow.id;
   // A pending TOTP secret, so that verifyTotp reaches the code check.
-  expectData(await api.raw({ query: 'mutation { setupTotp { secret } }' }));
+  expectData(await api.raw({ query: `mutation { setupTotp(password: "${FIXTURE_PASSWORD}") { secret } }` }));
 });
 
 type Who = 'anonymous' | 'seller' | 'admin';
@@ -96,7 +96,8 @@ add('changePassword', 'seller', CHANGE, [
 
 cases.push({ mutation: 'setupTotp', label: 'an argument it does not take', who: 'seller', body: () => ({ query: 'mutation { setupTotp(secret: "x") { secret } }' }), expected: { code: GV } });
 for (const name of ['verifyTotp', 'disableTotp']) {
-  const q = `mutation($c: String!) { ${name}(code: $c) { id } }`;
+  // disableTotp with the right password, so that the code is what is checked.
+  const q = name === 'disableTotp' ? `mutation($c: String!) { disableTotp(code: $c, password: "${FIXTURE_PASSWORD}") { id } }` : `mutation($c: String!) { ${name}(code: $c) { id } }`;
   const notEnabled = name === 'disableTotp' ? V : 'TOTP_INVALID';
   add(name, 'seller', q, [
     ['a code of the wrong type', () => ({ c: 123456 }), V],

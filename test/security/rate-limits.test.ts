@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { LoginDocument, MeDocument } from '../generated/auth';
 import {
   countRows,
   createStockedProduct,
   createUser,
   errorCode,
+  insertUsers,
   expectData,
   FIXTURE_PASSWORD,
   GraphQLClient,
@@ -23,7 +23,12 @@ import { codes, dbSnapshot, postFrom } from './support';
  * loopback address (127.0.0.x: Linux routes all of 127/8 to lo) to keep the per-IP counts apart.
  */
 const LIMITS = {
+  // Per account × IP for password checks (per account for one-time codes) ...
   AUTH_RATE_LIMIT_PER_ACCOUNT: '3',
+  // ... and per account over all IPs: equal here, so the tests below that switch addresses check
+  // that every process and address shares the account's budget ("an attacker cannot lock the
+  // owner out" raises it above the per-IP one).
+  AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '3',
   AUTH_RATE_LIMIT_PER_IP: '6',
   AUTH_RATE_LIMIT_WINDOW_SECONDS: '900',
   WRITE_RATE_LIMIT_PER_USER: '5',
@@ -44,30 +49,36 @@ function expectRateLimited(res: GraphQLResponse<unknown>, maxSeconds: number): v
   expect(retryAfter).toBeLessThanOrEqual(maxSeconds);
 }
 
-/** The stored count of an account's password attempts (the bucket names a hash of the email). */
-async function passwordAttemptsOf(email: string): Promise<number> {
-  const bucket = `password:account:${createHash('sha256').update(email).digest('hex').slice(0, 40)}`;
+/** The stored count of an account's password attempts over all IPs (the bucket names the user id). */
+async function passwordAttemptsOf(userId: number): Promise<number> {
+  const bucket = `password:account:user:${userId}`;
   const rows = await server.em().execute<{ hits: number }[]>('SELECT hits FROM rate_limits WHERE bucket = ?', [bucket]);
   return Number(rows[0]?.hits ?? 0);
 }
 
 describe('login brute force', () => {
-  it('refuses the 4th attempt on one account with RATE_LIMITED, even with the right password, from any IP', async () => {
-    const user = await createUser(server);
-    const ip = '127.0.0.11';
-    expect(codes(await login(ip, user.email, 'wrong password 1'))).toEqual(['INVALID_CREDENTIALS']);
-    // Refused input counts too: every attempt does.
-    expect(codes(await login(ip, user.email, 'p'.repeat(129)))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await login(ip, ` ${user.email.toUpperCase()} `, 'wrong password 2'))).toEqual(['INVALID_CREDENTIALS']);
+  it('refuses the 4th attempt on one account from one IP with RATE_LIMITED, even with the right password; the owner still signs in from another IP, up to the per-account ceiling', async () => {
+    await withServer({ env: { ...LIMITS, AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '6' } }, async (ceiling) => {
+      const user = await createUser(ceiling);
+      const from = (ip: string, password: string, email = user.email) => login(ip, email, password, ceiling.url);
+      const attacker = '127.0.0.11';
+      expect(codes(await from(attacker, 'wrong password 1'))).toEqual(['INVALID_CREDENTIALS']);
+      // Refused input counts too: every attempt does.
+      expect(codes(await from(attacker, 'p'.repeat(129)))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await from(attacker, 'wrong password 2', ` ${user.email.toUpperCase()} `))).toEqual(['INVALID_CREDENTIALS']);
+      const right = await from(attacker, FIXTURE_PASSWORD);
+      expectRateLimited(right, 900);
+      expect(right.data).toBeNull();
 
-    const right = await login(ip, user.email, FIXTURE_PASSWORD);
-    expectRateLimited(right, 900);
-    expect(right.data).toBeNull();
-    // The limit belongs to the account: another address gets the same answer.
-    expectRateLimited(await login('127.0.0.12', user.email, FIXTURE_PASSWORD), 900);
-    // And another account from the first address is still fine (that IP has used 4 of 6).
-    const other = await createUser(server);
-    expect(expectData(await login(ip, other.email, FIXTURE_PASSWORD)).login.user.id).toBe(String(other.id));
+      // The tight limit is per account AND address: the owner, elsewhere, is not locked out ...
+      expect(expectData(await from('127.0.0.12', FIXTURE_PASSWORD)).login.user.id).toBe(String(user.id));
+      expect(codes(await from('127.0.0.13', 'wrong password 3'))).toEqual(['INVALID_CREDENTIALS']);
+      // ... until the account's ceiling over all addresses (6): the 7th attempt is refused anywhere.
+      expectRateLimited(await from('127.0.0.14', FIXTURE_PASSWORD), 900);
+      // And another account from the first address is still fine (that IP has used 4 of 6).
+      const other = await createUser(ceiling);
+      expect(expectData(await from(attacker, FIXTURE_PASSWORD, other.email)).login.user.id).toBe(String(other.id));
+    });
   });
 
   it('refuses the 7th attempt from one IP whatever the accounts, and only from that IP', async () => {
@@ -92,7 +103,7 @@ describe('login brute force', () => {
     // (on a non-null field) ended the operation before the 5th.
     expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['a4', 'RATE_LIMITED']]);
     expect(res.data).toBeNull();
-    expect(await passwordAttemptsOf(user.email)).toBe(4);
+    expect(await passwordAttemptsOf(user.id)).toBe(4);
     expectRateLimited(await login('127.0.0.32', user.email, FIXTURE_PASSWORD), 900);
   });
 
@@ -112,9 +123,57 @@ describe('login brute force', () => {
   });
 });
 
+describe('one account, every spelling the database matches', () => {
+  it('counts accented and cased spellings of an address against the account the database finds', async () => {
+    const [row] = await insertUsers(server, 1, { prefix: 'buyer' });
+    const email = row.email; // buyer-…@example.com
+    const spellings = [email.replace('u', 'ù'), email.replace('u', 'ü'), email.replace('u', 'Ú')];
+    const ip = '127.0.0.81';
+    const answers = [];
+    for (const spelling of spellings) answers.push(await login(ip, spelling, FIXTURE_PASSWORD));
+    if (TEST_DB === 'mysql') {
+      // utf8mb4_unicode_ci finds the account under every spelling (they sign in as it), so every
+      // spelling spent that account's budget: the 4th attempt is refused whatever its spelling.
+      expect(answers.map((r) => expectData(r).login.user.id)).toEqual([String(row.id), String(row.id), String(row.id)]);
+      expect(await passwordAttemptsOf(row.id)).toBe(3);
+      expectRateLimited(await login(ip, email, FIXTURE_PASSWORD), 900);
+      expectRateLimited(await login(ip, email.replace('u', 'û'), FIXTURE_PASSWORD), 900);
+    } else {
+      // SQLite compares emails exactly: the spellings name no account and spend none of its budget.
+      expect(answers.map(codes)).toEqual([['INVALID_CREDENTIALS'], ['INVALID_CREDENTIALS'], ['INVALID_CREDENTIALS']]);
+      expect(await passwordAttemptsOf(row.id)).toBe(0);
+      expect(expectData(await login(ip, email, FIXTURE_PASSWORD)).login.user.id).toBe(String(row.id));
+    }
+  });
+
+  it('counts spellings of an address with no account as one address (folded like the column compares it)', async () => {
+    const ip = '127.0.0.83';
+    for (const spelling of ['nöbody-x@example.com', 'NÒBODY-x@example.com', 'nobódy-x@example.com']) {
+      expect(codes(await login(ip, spelling, 'whatever password'))).toEqual(['INVALID_CREDENTIALS']);
+    }
+    expectRateLimited(await login(ip, 'nobody-x@example.com', 'whatever password'), 900);
+  });
+});
+
+describe('re-authentication of setupTotp and disableTotp', () => {
+  it('counts their password checks in the sign-in budget of the account', async () => {
+    const user = await createUser(server);
+    const ip = '127.0.0.84';
+    const setup = (password: string) =>
+      postFrom(server.url, { query: 'mutation($p: String) { setupTotp(password: $p) { secret } }', variables: { p: password } }, { localAddress: ip, token: user.token });
+    expect(codes(await setup('wrong password 1'))).toEqual(['INVALID_CREDENTIALS']);
+    expect(codes(await setup('wrong password 2'))).toEqual(['INVALID_CREDENTIALS']);
+    expect(codes(await login(ip, user.email, 'wrong password 3'))).toEqual(['INVALID_CREDENTIALS']);
+    expectRateLimited(await setup(FIXTURE_PASSWORD), 900);
+    expectRateLimited(await login(ip, user.email, FIXTURE_PASSWORD), 900);
+    const row = await server.em().execute<{ totp_pending_enc: string | null }[]>('SELECT totp_pending_enc FROM users WHERE id = ?', [user.id]);
+    expect(row[0].totp_pending_enc).toBeNull();
+  });
+});
+
 describe('one-time code brute force', () => {
   const VERIFY = 'mutation($code: String!) { verifyTotp(code: $code) { id totpEnabled } }';
-  const DISABLE = 'mutation($code: String!) { disableTotp(code: $code) { id totpEnabled } }';
+  const DISABLE = `mutation($code: String!) { disableTotp(code: $code, password: "${FIXTURE_PASSWORD}") { id totpEnabled } }`;
   const totp = () => server.app.services.totp;
 
   /** A user whose TOTP secret is pending (setupTotp done), or already enabled. */

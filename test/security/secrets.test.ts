@@ -86,7 +86,7 @@ describe('TOTP secrets at rest', () => {
   it('are stored only as AES-GCM ciphertext under TOTP_ENCRYPTION_KEY, readable with no other key', async () => {
     const reg = expectData(await server.client.request(RegisterDocument, { input: { email: 'totp.rest@example.com', password: 'totp rest password', name: 'T' } }));
     const api = server.client.withToken(reg.register.token);
-    const secret = (expectData(await api.raw({ query: 'mutation { setupTotp { secret } }' })) as { setupTotp: { secret: string } }).setupTotp.secret;
+    const secret = (expectData(await api.raw({ query: 'mutation { setupTotp(password: "totp rest password") { secret } }' })) as { setupTotp: { secret: string } }).setupTotp.secret;
     const code = new TotpService(TEST_SECRETS.TOTP_ENCRYPTION_KEY).codeAt(secret);
     expectData(await api.raw({ query: `mutation { verifyTotp(code: "${code}") { id } }` }));
 
