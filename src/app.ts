@@ -12,6 +12,7 @@ import { apolloLogger, logger } from './config/logger';
 import { buildContext, type GraphQLContext } from './graphql/context';
 import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter } from './graphql/errors';
+import { capResultSize, resultTooLargeAnswer } from './graphql/result-cap';
 import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
@@ -39,8 +40,8 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   if (options.seed ?? config.seedDemoData) await seedDemoDataIfEmpty(orm);
   if (config.bootstrapAdmin) await createBootstrapAdminIfNone(orm, config.bootstrapAdmin);
 
-  const schema = await buildAppSchema(services);
-  const armor = createQueryArmor(config);
+  const schema = capResultSize(await buildAppSchema(services), config.graphqlLimits.maxResultNodes);
+  const armor = createQueryArmor(config, schema);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     validationRules: armor.validationRules,
@@ -50,7 +51,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin],
   });
   await apollo.start();
 
@@ -75,7 +76,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
       schema,
       // The same document limits as over HTTP (and no introspection when it is off there).
       onSubscribe: (_ctx, _id, payload) => {
-        const checked = armor.parseAndValidate(schema, payload.query);
+        const checked = armor.parseAndValidate(payload.query, payload.variables, payload.operationName);
         if ('errors' in checked) return checked.errors;
         return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
       },
@@ -88,8 +89,11 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
         );
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        'errors' in result && result.errors ? { ...result, errors: format(result.errors) as never } : undefined,
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const tooLarge = resultTooLargeAnswer(args.contextValue);
+        if (tooLarge) return { errors: [tooLarge] as never };
+        return 'errors' in result && result.errors ? { ...result, errors: format(result.errors) as never } : undefined;
+      },
     },
     wss,
   );

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID_STATUS_TRANSITION'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'RESULT_TOO_LARGE';
 
 export class AppError extends Error {
   constructor(
@@ -120,5 +121,12 @@ export class RetryableConflict extends Error {
   constructor(message = 'optimistic conflict') {
     super(message);
     this.name = 'RetryableConflict';
+  }
+}
+
+/** An answer that grew past GRAPHQL_MAX_RESULT_NODES: the whole answer is replaced by this one error. */
+export class ResultTooLargeError extends AppError {
+  constructor(limit: number) {
+    super('RESULT_TOO_LARGE', `The result exceeds the limit of ${limit} fields: ask for smaller pages or fewer fields`, { limit });
   }
 }

@@ -12,6 +12,15 @@ export const MAX_BULK_ITEMS = 500;
 /** Largest version a compare-and-set may name (the column is a signed 32-bit integer). */
 export const MAX_VERSION = 2_147_483_647;
 
+/** Largest `first` of any paginated field; the query cost (src/graphql/cost.ts) prices by the same bounds. */
+export const MAX_PAGE_SIZE = 100;
+
+/** `first` of a connection when omitted. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** `first` of a list nested in an object (`Warehouse.stocks`, `Product.stocks`) when omitted. */
+export const DEFAULT_NESTED_PAGE_SIZE = 100;
+
 /** Text lengths of the catalog. */
 export const PRODUCT_NAME_MAX = 200;
 export const PRODUCT_DESCRIPTION_MAX = 5000;

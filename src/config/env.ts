@@ -28,8 +28,11 @@ export interface AppConfig {
   workers: number;
   maxBodyBytes: number;
   corsOrigins: string[];
-  /** Document limits checked before anything runs (graphql-armor); a refusal runs no resolver. */
-  graphqlLimits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  /**
+   * Document limits checked before anything runs (graphql-armor; the cost in src/graphql/cost.ts);
+   * a refusal runs no resolver. maxResultNodes caps the fields one operation may resolve.
+   */
+  graphqlLimits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number; maxResultNodes: number };
   /**
    * Attempts per window, counted in the database so that every server process shares them.
    * A limit of 0 turns that limit off.
@@ -204,6 +207,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       maxDirectives: intFrom(env, 'GRAPHQL_MAX_DIRECTIVES', 20, problems, 0, 1000),
       maxTokens: intFrom(env, 'GRAPHQL_MAX_TOKENS', 1000, problems, 100, 100_000),
       maxCost: intFrom(env, 'GRAPHQL_MAX_COST', 5000, problems, 100, 10_000_000),
+      maxResultNodes: intFrom(env, 'GRAPHQL_MAX_RESULT_NODES', 20_000, problems, 100, 10_000_000),
     },
     rateLimits: {
       authPerAccount: intFrom(env, 'AUTH_RATE_LIMIT_PER_ACCOUNT', 10, problems, 0, 1_000_000),

@@ -1,19 +1,32 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { AppConfig } from '../config/env';
+import { checkEveryListSized, queryCostError } from './cost';
+import { resultTooLargeAnswer } from './result-cap';
 
 export interface QueryArmor {
-  /** Depth, aliases, directives and cost (graphql-armor): run with the standard validation rules. */
+  /** Depth, aliases and directives (graphql-armor): run with the standard validation rules. */
   validationRules: ValidationRule[];
+  /**
+   * For Apollo: the query cost, checked once the operation is known and with its variables, before
+   * anything runs (a 400 GRAPHQL_VALIDATION_FAILED), and the answer of an operation that went over
+   * the result cap replaced by its one RESULT_TOO_LARGE error (HTTP 400).
+   */
+  plugin: ApolloServerPlugin;
   /**
    * The refusal message when the document has more tokens than allowed, else null. Checked before
    * Apollo parses anything, so that the refusal is a clean 400 GRAPHQL_VALIDATION_FAILED (armor's
    * own Apollo plugin throws from a parsing hook, which Apollo turns into a 500).
    */
   tokenLimitError(query: string): string | null;
-  /** Parse and validate for the WebSocket transport, with the same limits as HTTP. */
-  parseAndValidate(schema: GraphQLSchema, query: string): { document: DocumentNode } | { errors: GraphQLError[] };
+  /** Parse and validate for the WebSocket transport, with the same limits (cost included) as HTTP. */
+  parseAndValidate(
+    query: string,
+    variables?: Record<string, unknown> | null,
+    operationName?: string | null,
+  ): { document: DocumentNode } | { errors: GraphQLError[] };
 }
 
 /**
@@ -22,13 +35,15 @@ export interface QueryArmor {
  * error formatter removes every "Did you mean …" (graphql-armor's plugin covers only Apollo's
  * validation errors, not variable coercion or WebSocket errors).
  */
-export function createQueryArmor(config: AppConfig): QueryArmor {
+export function createQueryArmor(config: AppConfig, schema: GraphQLSchema): QueryArmor {
   const limits = config.graphqlLimits;
+  checkEveryListSized(schema);
   const { validationRules } = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true },
     maxAliases: { n: limits.maxAliases },
     maxDirectives: { n: limits.maxDirectives },
-    costLimit: { maxCost: limits.maxCost, flattenFragments: true },
+    // The cost is ours (src/graphql/cost.ts): armor's counts `first` only when it is a literal.
+    costLimit: { enabled: false },
     maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   }).protect();
@@ -47,10 +62,26 @@ export function createQueryArmor(config: AppConfig): QueryArmor {
   const refused = (message: string, code: string, from?: GraphQLError) =>
     new GraphQLError(message, { nodes: from?.nodes, source: from?.source, positions: from?.positions, extensions: { code } });
 
+  const plugin: ApolloServerPlugin = {
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ document, request }) => {
+        const tooCostly = queryCostError(schema, document, request.variables, request.operationName, limits.maxCost);
+        if (tooCostly) throw tooCostly;
+      },
+      willSendResponse: async ({ contextValue, response }) => {
+        const tooLarge = resultTooLargeAnswer(contextValue);
+        if (!tooLarge || response.body.kind !== 'single') return;
+        response.body.singleResult = { errors: [tooLarge] };
+        response.http.status = 400;
+      },
+    }),
+  };
+
   return {
     validationRules,
+    plugin,
     tokenLimitError,
-    parseAndValidate(schema, query) {
+    parseAndValidate(query, variables, operationName) {
       const tooLong = tokenLimitError(query);
       if (tooLong) return { errors: [refused(tooLong, 'GRAPHQL_VALIDATION_FAILED')] };
       let document: DocumentNode;
@@ -62,6 +93,8 @@ export function createQueryArmor(config: AppConfig): QueryArmor {
       }
       const errors = validate(schema, document, wsRules);
       if (errors.length) return { errors: errors.map((e) => refused(e.message, 'GRAPHQL_VALIDATION_FAILED', e)) };
+      const tooCostly = queryCostError(schema, document, variables, operationName, limits.maxCost);
+      if (tooCostly) return { errors: [refused(tooCostly.message, 'GRAPHQL_VALIDATION_FAILED')] };
       return { document };
     },
   };

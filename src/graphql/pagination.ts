@@ -1,9 +1,8 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import { BadUserInputError } from '../common/errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/limits';
 import type { Page, PageRequest } from '../db/pagination';
 
-const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
 
 /** `first` / `after` of every paginated list, declared once. */
 @ArgsType()
@@ -15,7 +14,20 @@ export class PageArgs {
   after?: string | null;
 }
 
-function encodeCursor(id: number): string {
+/**
+ * `first` / `after` of a plain list nested in an object (a warehouse's or a product's stocks): no
+ * connection around it, but never an unbounded list either.
+ */
+@ArgsType()
+export class NestedPageArgs {
+  @Field(() => Int, { nullable: true, description: 'At most 100; 100 when omitted' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The cursor of the last item of the previous page' })
+  after?: string | null;
+}
+
+export function encodeCursor(id: number): string {
   return Buffer.from(`id:${id}`, 'utf8').toString('base64url');
 }
 
@@ -27,9 +39,9 @@ function decodeCursor(cursor: string): number {
 }
 
 /** The page a client asked for, checked: `first` within 1..100 (20 by default), `after` a cursor of ours. */
-export function parsePageArgs(args: PageArgs): PageRequest {
+export function parsePageArgs(args: PageArgs | NestedPageArgs, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
   const { first, after } = args;
-  let size = DEFAULT_PAGE_SIZE;
+  let size = defaultSize;
   if (first !== undefined && first !== null) {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new BadUserInputError('first', `first must be between 1 and ${MAX_PAGE_SIZE}`);
     size = first;

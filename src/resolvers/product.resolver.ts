@@ -1,9 +1,10 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { DEFAULT_NESTED_PAGE_SIZE } from '../common/limits';
 import { requireId } from '../common/validate';
 import type { Product } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
 import { CreateProductInput, parseCreateProduct, parseProductFilter, parseUpdateProduct, ProductFilter, UpdateProductInput } from '../graphql/inputs/catalog.input';
-import { PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
+import { NestedPageArgs, PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
 import { ProductConnection, ProductType, StockType } from '../graphql/types/catalog.type';
 import { UserType } from '../graphql/types/user.type';
 import type { ProductService } from '../services/product.service';
@@ -56,8 +57,10 @@ export class ProductResolver {
     return this.productService.totalOrderedOf(ctx, product);
   }
 
-  @FieldResolver(() => [StockType], { description: 'Stock per live warehouse; empty unless you own the product or are an admin' })
-  stocks(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
-    return this.productService.stocksOf(ctx, product);
+  @FieldResolver(() => [StockType], {
+    description: 'Stock per live warehouse, in id order, a page at a time (after: the cursor of the last one); empty unless you own the product or are an admin',
+  })
+  stocks(@Root() product: Product, @Args(() => NestedPageArgs) page: NestedPageArgs, @Ctx() ctx: GraphQLContext) {
+    return this.productService.stocksOf(ctx, product, parsePageArgs(page, DEFAULT_NESTED_PAGE_SIZE));
   }
 }

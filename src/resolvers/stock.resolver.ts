@@ -3,7 +3,7 @@ import { requireId } from '../common/validate';
 import { StockMovementKind, type Stock, type StockMovement } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
 import { AdjustStockInput, parseAdjustStock, parseSetStock, parseSetStocks, SetStockInput } from '../graphql/inputs/catalog.input';
-import { PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
+import { encodeCursor, PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
 import { ProductType, StockMovementConnection, StockMovementType, StockResultType, StockType, WarehouseType } from '../graphql/types/catalog.type';
 import { UserType } from '../graphql/types/user.type';
 import type { StockService } from '../services/stock.service';
@@ -37,6 +37,11 @@ export class StockResolver {
   async stockMovements(@Arg('productId', () => ID) productId: string, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext) {
     const id = requireId('productId', productId);
     return toConnection(await this.stockService.listMovements(ctx, id, parsePageArgs(page)));
+  }
+
+  @FieldResolver(() => String, { description: 'Pass as after to Warehouse.stocks or Product.stocks for the next page' })
+  cursor(@Root() stock: Stock) {
+    return encodeCursor(stock.id);
   }
 
   @FieldResolver(() => WarehouseType)

@@ -1,8 +1,10 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { DEFAULT_NESTED_PAGE_SIZE } from '../common/limits';
 import { requireId } from '../common/validate';
 import type { Warehouse } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
 import { CreateWarehouseInput, parseCreateWarehouse, parseUpdateWarehouse, UpdateWarehouseInput } from '../graphql/inputs/catalog.input';
+import { NestedPageArgs, parsePageArgs } from '../graphql/pagination';
 import { StockType, WarehouseType } from '../graphql/types/catalog.type';
 import type { WarehouseService } from '../services/warehouse.service';
 
@@ -42,8 +44,8 @@ export class WarehouseResolver {
     return this.warehouseService.findWarehouse(ctx, requireId('id', id));
   }
 
-  @FieldResolver(() => [StockType])
-  stocks(@Root() warehouse: Warehouse, @Ctx() ctx: GraphQLContext) {
-    return this.warehouseService.stocksOf(ctx, warehouse);
+  @FieldResolver(() => [StockType], { description: 'Its stock rows in id order, a page at a time (after: the cursor of the last one)' })
+  stocks(@Root() warehouse: Warehouse, @Args(() => NestedPageArgs) page: NestedPageArgs, @Ctx() ctx: GraphQLContext) {
+    return this.warehouseService.stocksOf(ctx, warehouse, parsePageArgs(page, DEFAULT_NESTED_PAGE_SIZE));
   }
 }

@@ -113,10 +113,10 @@ export class ProductService {
     return (await loadBatched(ctx, fetchTotalOrdered, product.id)) ?? 0;
   }
 
-  /** The product's stock rows in live warehouses, for its owner and admins; empty for anyone else. */
-  async stocksOf(ctx: RequestContext, product: Product): Promise<Stock[]> {
+  /** One page of the product's stock rows in live warehouses, in id order (never more than page.first), for its owner and admins; empty for anyone else. */
+  async stocksOf(ctx: RequestContext, product: Product, page: PageRequest): Promise<Stock[]> {
     if (!this.canManage(ctx, product)) return [];
-    return ctx.em.find(Stock, { product: product.id, warehouse: { archivedAt: null } }, { orderBy: { id: 'asc' } });
+    return ctx.em.find(Stock, { product: product.id, warehouse: { archivedAt: null }, id: { $gt: page.afterId } }, { orderBy: { id: 'asc' }, limit: page.first });
   }
 
   /** A live product the caller owns: NOT_FOUND when missing or archived, FORBIDDEN when someone else's. */

@@ -1,5 +1,6 @@
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../common/errors';
 import type { UnitOfWork } from '../db/unit-of-work';
+import type { PageRequest } from '../db/pagination';
 import { Stock, StockMovementKind, Warehouse } from '../entities';
 import { activeHeldInWarehouse, applyStockChangeOrRetry, findStockIdsOfWarehouse, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
 import { archiveWarehouseRow, countOpenOrdersFrom, deleteWarehouseRow, lockWarehouse } from '../repositories/warehouse.repository';
@@ -95,10 +96,10 @@ export class WarehouseService {
     return this.findVisibleOrThrow(ctx, id);
   }
 
-  /** The warehouse's stock rows, in id order. Only reachable through a warehouse the caller may see. */
-  async stocksOf(ctx: RequestContext, warehouse: Warehouse): Promise<Stock[]> {
+  /** One page of the warehouse's stock rows, in id order (never more than page.first). Only reachable through a warehouse the caller may see. */
+  async stocksOf(ctx: RequestContext, warehouse: Warehouse, page: PageRequest): Promise<Stock[]> {
     if (!ctx.viewer || (warehouse.owner.id !== ctx.viewer.id && !isAdmin(ctx))) return [];
-    return ctx.em.find(Stock, { warehouse: warehouse.id }, { orderBy: { id: 'asc' } });
+    return ctx.em.find(Stock, { warehouse: warehouse.id, id: { $gt: page.afterId } }, { orderBy: { id: 'asc' }, limit: page.first });
   }
 
   private async findVisibleOrThrow(ctx: RequestContext, id: number): Promise<Warehouse> {

@@ -3,14 +3,18 @@ import {
   CreateWarehouseDocument,
   DeleteWarehouseDocument,
   ProductDocument,
+  ProductStocksPageDocument,
   SetStockDocument,
   StockMovementsDocument,
   UpdateWarehouseDocument,
   WarehouseDocument,
   WarehousesDocument,
+  WarehouseStocksPageDocument,
 } from '../generated/catalog';
 import {
+  createProduct,
   createProductAs,
+  createWarehouse,
   createWarehouseAs,
   errorCode,
   expectData,
@@ -18,6 +22,7 @@ import {
   placeOrder,
   registerUser,
   setStockAs,
+  setStockLevels,
   useSellerStrangerAdmin,
 } from '../kit';
 
@@ -84,6 +89,55 @@ describe('warehouses / warehouse', () => {
     expect(errorCode(await seller.client.request(WarehouseDocument, { id: '999999' }))).toBe('NOT_FOUND');
     expect(errorCode(await server.client.request(WarehouseDocument, { id: w.id }))).toBe('UNAUTHENTICATED');
     expect(errorCode(await seller.client.request(WarehouseDocument, { id: '-1' }))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('Warehouse.stocks / Product.stocks pages', () => {
+  it('returns at most 100 stocks by default, and pages through the rest with first/after in id order', async () => {
+    const warehouseId = await createWarehouse(server, { ownerId: seller.id });
+    const products: number[] = [];
+    for (let i = 0; i < 105; i += 1) products.push(await createProduct(server, { ownerId: seller.id }));
+    const stockIds = await setStockLevels(server, products.map((productId, i) => ({ warehouseId, productId, onHand: i + 1 })));
+    const page = async (variables: { first?: number; after?: string }) =>
+      expectData(await seller.client.request(WarehouseStocksPageDocument, { id: String(warehouseId), ...variables })).warehouse!.stocks;
+
+    const all = await page({});
+    expect(all.map((s) => Number(s.id))).toEqual(stockIds.slice(0, 100));
+    const seen: number[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const stocks = await page({ first: 40, after });
+      seen.push(...stocks.map((s) => Number(s.id)));
+      if (stocks.length < 40) break;
+      after = stocks[stocks.length - 1].cursor;
+    }
+    expect(seen).toEqual(stockIds);
+    expect(await page({ first: 100, after: all[99].cursor })).toEqual(
+      stockIds.slice(100).map((id, i) => ({ id: String(id), cursor: expect.any(String), onHand: 101 + i })),
+    );
+
+    const invalid: [{ first?: number; after?: string }, string][] = [
+      [{ first: 0 }, 'first'],
+      [{ first: 101 }, 'first'],
+      [{ after: 'not-a-cursor' }, 'after'],
+    ];
+    for (const [variables, field] of invalid) {
+      const res = await seller.client.request(WarehouseStocksPageDocument, { id: String(warehouseId), ...variables });
+      expect(errorCode(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions?.field).toBe(field);
+    }
+  });
+
+  it('pages a product’s stocks the same way', async () => {
+    const p = await createProductAs(seller);
+    const a = await createWarehouseAs(seller, 'First');
+    const b = await createWarehouseAs(seller, 'Second');
+    await setStockAs(seller, a.id, p.id, 1);
+    await setStockAs(seller, b.id, p.id, 2);
+    const first = expectData(await seller.client.request(ProductStocksPageDocument, { id: p.id, first: 1 })).product!.stocks;
+    expect(first.map((s) => s.warehouse.id)).toEqual([a.id]);
+    const rest = expectData(await seller.client.request(ProductStocksPageDocument, { id: p.id, after: first[0].cursor })).product!.stocks;
+    expect(rest.map((s) => s.warehouse.id)).toEqual([b.id]);
   });
 });
 

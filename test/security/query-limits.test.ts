@@ -1,15 +1,46 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildSchema, Lexer, parse, print, separateOperations, Source, TokenKind, validate, type DocumentNode } from 'graphql';
+import {
+  buildSchema,
+  getOperationAST,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  Kind,
+  Lexer,
+  parse,
+  print,
+  separateOperations,
+  Source,
+  TokenKind,
+  typeFromAST,
+  validate,
+  type DocumentNode,
+  type GraphQLInputType,
+} from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/env';
 import { createQueryArmor } from '../../src/graphql/armor';
-import { createStockedProduct, createUser, expectData, type GraphQLResponse, TEST_SECRETS, type TestUser, useServer, withServer } from '../kit';
+import { queryCost } from '../../src/graphql/cost';
+import {
+  createProduct,
+  createStockedProduct,
+  createUser,
+  createWarehouse,
+  expectData,
+  type GraphQLResponse,
+  setStockLevels,
+  TEST_SECRETS,
+  type TestServer,
+  type TestUser,
+  useServer,
+  withServer,
+} from '../kit';
 import { codes, dbSnapshot } from './support';
 
 const root = path.join(__dirname, '..', '..');
@@ -25,13 +56,23 @@ beforeAll(async () => {
 });
 
 /** Sends one operation over the WebSocket transport and collects what comes back. */
-async function overWebSocket(url: string, query: string): Promise<{ data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const client = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+async function overWebSocket(
+  url: string,
+  query: string,
+  options: { variables?: Record<string, unknown>; token?: string } = {},
+): Promise<{ data?: unknown; errors?: { message: string; extensions?: { code?: string; limit?: number } }[] }> {
+  const client = createClient({
+    url: url.replace('http', 'ws') + '/graphql',
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: options.token ? { authorization: `Bearer ${options.token}` } : undefined,
+  });
   try {
     return await new Promise((resolve, reject) => {
       let result: { data?: unknown } = {};
       client.subscribe(
-        { query },
+        { query, variables: options.variables },
         {
           next: (value) => (result = value as { data?: unknown }),
           error: (errors) => (Array.isArray(errors) ? resolve({ errors }) : reject(errors)),
@@ -56,13 +97,25 @@ function expectRefused(res: GraphQLResponse<unknown>, message: RegExp): void {
 const nest = (levels: number) => {
   // product → stocks → warehouse → stocks → product → … : a real cycle of the schema.
   let inner = 'id';
-  for (let i = 0; i < levels; i += 1) inner = i % 2 === 0 ? `stocks { ${inner} }` : `warehouse { ${inner} }`;
+  // One stock per level: the depth is what is measured here, not the cost (see "the nested alias bomb").
+  for (let i = 0; i < levels; i += 1) inner = i % 2 === 0 ? `stocks(first: 1) { ${inner} }` : `warehouse { ${inner} }`;
   return inner;
 };
 
 const schema = buildSchema(fs.readFileSync(path.join(root, 'schema.graphql'), 'utf8'));
 
-/** Measures of a document as graphql-armor counts them, with the options the server uses. */
+/** A value of the given input type: required fields filled in, lists empty. */
+function placeholder(type: GraphQLInputType): unknown {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) return [];
+  if (isEnumType(inner)) return inner.getValues()[0].value;
+  if (isInputObjectType(inner)) {
+    return Object.fromEntries(Object.values(inner.getFields()).filter((f) => isNonNullType(f.type)).map((f) => [f.name, placeholder(f.type)]));
+  }
+  return { Int: 1, Boolean: false, Decimal: '1.00' }[inner.name] ?? '1';
+}
+
+/** Measures of a document as the server counts them: graphql-armor's depth, aliases and directives, our cost. */
 function measure(document: DocumentNode) {
   const out = { depth: 0, aliases: 0, directives: 0, cost: 0, tokens: 0 };
   const take = (key: keyof typeof out) => [(_ctx: unknown, details: { n: number }) => (out[key] = details.n)];
@@ -70,9 +123,14 @@ function measure(document: DocumentNode) {
     maxDepthRule({ n: 1e9, flattenFragments: true, onAccept: take('depth') }),
     maxAliasesRule({ n: 1e9, onAccept: take('aliases') }),
     maxDirectivesRule({ n: 1e9, onAccept: take('directives') }),
-    costLimitRule({ maxCost: 1e9, flattenFragments: true, onAccept: take('cost') }),
   ]);
   expect(errors).toEqual([]);
+  // Priced with placeholders for its required variables only, so an omitted `first` counts as its default.
+  const variables: Record<string, unknown> = {};
+  for (const def of getOperationAST(document)?.variableDefinitions ?? []) {
+    if (def.type.kind === Kind.NON_NULL_TYPE) variables[def.variable.name.value] = placeholder(typeFromAST(schema, def.type)!);
+  }
+  out.cost = queryCost(schema, document, variables);
   const lexer = new Lexer(new Source(print(document)));
   while (lexer.advance().kind !== TokenKind.EOF) out.tokens += 1;
   return out;
@@ -95,10 +153,10 @@ describe('the real operations (test/operations/*.graphql)', () => {
     expect(m.depth).toBeLessThanOrEqual(DEFAULTS.maxDepth / 1.5);
     expect(m.aliases).toBeLessThanOrEqual(DEFAULTS.maxAliases / 2);
     expect(m.directives).toBeLessThanOrEqual(DEFAULTS.maxDirectives / 2);
-    expect(m.cost).toBeLessThanOrEqual(DEFAULTS.maxCost / 10);
+    expect(m.cost).toBeLessThanOrEqual(DEFAULTS.maxCost / 5);
     expect(m.tokens).toBeLessThanOrEqual(DEFAULTS.maxTokens / 10);
     // And the server's own rules accept it.
-    const armor = createQueryArmor(loadConfig({}).config);
+    const armor = createQueryArmor(loadConfig({}).config, schema);
     expect(validate(schema, document, armor.validationRules)).toEqual([]);
     expect(armor.tokenLimitError(print(document))).toBeNull();
   });
@@ -135,10 +193,11 @@ describe('document limits (defaults)', () => {
   });
 
   it('a query costing more than GRAPHQL_MAX_COST (5000) is refused; the same page of 20 is fine', async () => {
+    // 100 products × 20 stocks each with their warehouse: 6601; the same with 20 products: 1321.
     const page = (first: number) =>
-      `{ products(first: ${first}) { edges { node { id name description price category available totalOrdered createdAt updatedAt owner { id name } } } } }`;
+      `{ products(first: ${first}) { edges { node { id name description price category available totalOrdered createdAt updatedAt owner { id name } stocks(first: 20) { id onHand warehouse { id name } } } } } }`;
     expect((await server.client.raw({ query: page(20) })).errors).toBeUndefined();
-    expectRefused(await server.client.raw({ query: page(100) }), /cost limit of 5000/i);
+    expectRefused(await server.client.raw({ query: page(100) }), /cost 6601 exceeds the cost limit of 5000/i);
   });
 
   it('a refused mutation runs no resolver: an aliased flood of writes changes nothing', async () => {
@@ -170,6 +229,127 @@ describe('document limits (defaults)', () => {
     expect(tokens.errors?.[0]?.message).toMatch(/token limit/i);
     const fine = await overWebSocket(server.url, `{ product(id: "${productId}") { id available } }`);
     expect(fine).toEqual({ data: { product: { id: String(productId), available: 10 } } });
+  });
+});
+
+describe('query cost: every list priced by its size, `first` literal or variable', () => {
+  const STOREFRONT = `query Storefront($n: Int) { products(first: $n) {
+    edges { node { id name description price category createdAt updatedAt available owner { id name } } }
+    pageInfo { hasNextPage endCursor } totalCount } }`;
+
+  it('a storefront page of 100 products with ten fields and the owner passes at the default cost limit', async () => {
+    const query = STOREFRONT.replace('$n: Int', '').replace('first: $n', 'first: 100').replace('query Storefront()', 'query Storefront');
+    expect(queryCost(schema, parse(query))).toBe(601);
+    for (const body of [{ query }, { query: STOREFRONT, variables: { n: 100 } }]) {
+      const res = await server.client.raw(body);
+      expect(res.errors).toBeUndefined();
+      const products = (res.data as { products: { edges: unknown[]; totalCount: number } }).products;
+      expect(products.edges).toHaveLength(Math.min(products.totalCount, 100));
+    }
+  });
+
+  it('`first` as a variable is priced like the same literal (and an omitted `first` as 20)', async () => {
+    const stocked = (first: string) =>
+      `query P${first === '$n' ? '($n: Int)' : ''} { products(first: ${first}) { edges { node { id stocks(first: 20) { id onHand warehouse { id name } } } } } }`;
+    const costs = (first: string, n?: number) => queryCost(schema, parse(stocked(first)), n === undefined ? {} : { n });
+    expect(costs('100')).toBe(costs('$n', 100));
+    expect(costs('20')).toBe(costs('$n', 20));
+    expect(costs('$n')).toBe(costs('20'));
+    expect(costs('100')).toBeGreaterThan(DEFAULTS.maxCost);
+    expect(costs('20')).toBeLessThan(DEFAULTS.maxCost);
+    expectRefused(await server.client.raw({ query: stocked('100') }), /cost limit of 5000/i);
+    expectRefused(await server.client.raw({ query: stocked('$n'), variables: { n: 100 } }), /cost limit of 5000/i);
+    expect((await server.client.raw({ query: stocked('$n'), variables: { n: 20 } })).errors).toBeUndefined();
+    expect((await server.client.raw({ query: stocked('$n') })).errors).toBeUndefined();
+    // Out of range, it is the resolver's BAD_USER_INPUT (priced as 100, the most it could be).
+    const tooMany = await server.client.raw({ query: 'query($n: Int) { products(first: $n) { totalCount } }', variables: { n: 101 } });
+    expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  describe('the nested alias bomb (15 aliases × warehouse { stocks { warehouse { stocks { warehouse { stocks } } } } })', () => {
+    let warehouseId: number;
+    beforeAll(async () => {
+      warehouseId = await createWarehouse(server, { ownerId: seller.id });
+      const products: number[] = [];
+      for (let i = 0; i < 5; i += 1) products.push(await createProduct(server, { ownerId: seller.id }));
+      await setStockLevels(server, products.map((productId) => ({ warehouseId, productId, onHand: 1 })));
+    });
+    const bomb = (first: string) => {
+      const stocks = (inner: string) => `stocks${first ? `(first: ${first})` : ''} { ${inner} }`;
+      const shape = `warehouse(id: $w) { ${stocks(`warehouse { ${stocks(`warehouse { ${stocks('id onHand')} }`)} }`)} }`;
+      return `query Bomb($w: ID!${first === '$n' ? ', $n: Int' : ''}) { ${Array.from({ length: 15 }, (_, i) => `a${i}: ${shape}`).join(' ')} }`;
+    };
+    const cases: [string, string, number | undefined][] = [
+      ['first omitted (100 by default)', '', undefined],
+      ['a literal first: 100', '100', undefined],
+      ['a variable first: $n = 100', '$n', 100],
+    ];
+
+    it.each(cases)('is refused over HTTP and WebSocket before any resolver runs, with %s', async (_label, first, n) => {
+      const variables = { w: String(warehouseId), ...(n === undefined ? {} : { n }) };
+      const findWarehouse = jest.spyOn(server.app.services.warehouses, 'findWarehouse');
+      const stocksOf = jest.spyOn(server.app.services.warehouses, 'stocksOf');
+      try {
+        const res = await seller.client.raw({ query: bomb(first), variables });
+        expectRefused(res, /Query cost \d+ exceeds the cost limit of 5000/);
+        const ws = await overWebSocket(server.url, bomb(first), { variables, token: seller.token });
+        expect(ws.data).toBeUndefined();
+        expect(ws.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+        expect(ws.errors?.[0]?.message).toMatch(/Query cost \d+ exceeds the cost limit of 5000/);
+        expect(findWarehouse).not.toHaveBeenCalled();
+        expect(stocksOf).not.toHaveBeenCalled();
+      } finally {
+        findWarehouse.mockRestore();
+        stocksOf.mockRestore();
+      }
+    });
+
+    it('the same shape with first: $n = 1 is cheap, and runs', async () => {
+      const res = await seller.client.raw({ query: bomb('$n'), variables: { w: String(warehouseId), n: 1 } });
+      expect(res.errors).toBeUndefined();
+      const a0 = (res.data as Record<string, { stocks: { warehouse: { stocks: { warehouse: { stocks: unknown[] } }[] } }[] }>).a0;
+      expect(a0.stocks[0].warehouse.stocks[0].warehouse.stocks).toEqual([{ id: expect.any(String), onHand: 1 }]);
+    });
+  });
+});
+
+describe('result cap: GRAPHQL_MAX_RESULT_NODES', () => {
+  const query = `query W($w: ID!, $n: Int) { warehouse(id: $w) { stocks(first: $n) { id onHand version updatedAt reserved available cursor product { id name } } } }`;
+
+  async function stockedWarehouse(target: TestServer): Promise<{ owner: TestUser; warehouseId: number }> {
+    const owner = await createUser(target);
+    const warehouseId = await createWarehouse(target, { ownerId: owner.id });
+    const products: number[] = [];
+    for (let i = 0; i < 12; i += 1) products.push(await createProduct(target, { ownerId: owner.id }));
+    await setStockLevels(target, products.map((productId) => ({ warehouseId, productId, onHand: 3 })));
+    return { owner, warehouseId };
+  }
+
+  it('is 20000 fields by default', () => {
+    expect(DEFAULTS.maxResultNodes).toBe(20_000);
+  });
+
+  it('an answer of more fields is replaced by one RESULT_TOO_LARGE error (HTTP 400 and WebSocket); a smaller page passes', async () => {
+    await withServer({ env: { GRAPHQL_MAX_RESULT_NODES: '100' } }, async (capped) => {
+      const { owner, warehouseId } = await stockedWarehouse(capped);
+      const api = capped.client.withToken(owner.token);
+      // 2 + 12 stocks × 10 fields = 122 fields; cost 402, within the cost limit.
+      const refused = await api.raw({ query, variables: { w: String(warehouseId) } });
+      const expected = [{ message: expect.stringMatching(/result exceeds the limit of 100 fields/i), extensions: { code: 'RESULT_TOO_LARGE', limit: 100 } }];
+      expect(refused.status).toBe(400);
+      expect(refused.data).toBeUndefined();
+      expect(refused.errors).toEqual(expected);
+      const ws = await overWebSocket(capped.url, query, { variables: { w: String(warehouseId) }, token: owner.token });
+      expect(ws).toEqual({ errors: expected });
+      // 2 + 5 × 10 = 52 fields.
+      const fine = await api.raw({ query, variables: { w: String(warehouseId), n: 5 } });
+      expect(fine.errors).toBeUndefined();
+      expect((fine.data as { warehouse: { stocks: unknown[] } }).warehouse.stocks).toHaveLength(5);
+    });
+  });
+
+  it('GRAPHQL_MAX_RESULT_NODES is validated', () => {
+    expect(() => loadConfig({ GRAPHQL_MAX_RESULT_NODES: '10' })).toThrow(/GRAPHQL_MAX_RESULT_NODES must be an integer between 100 and 10000000/);
   });
 });
 
