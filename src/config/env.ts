@@ -37,6 +37,9 @@ export interface AppConfig {
     /** addToCart, updateCartItem, removeFromCart, clearCart, checkout and buyNow, per user. */
     writesPerUser: number;
     writeWindowSeconds: number;
+    /** Stock writes per user, in items: setStock and adjustStock count 1, setStocks its items. */
+    stockWritesPerUser: number;
+    stockWriteWindowSeconds: number;
     /** register per client IP: each registration costs a password hash. */
     registrationsPerIp: number;
     registrationWindowSeconds: number;
@@ -178,6 +181,8 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       authWindowSeconds: intFrom(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 900, problems, 1, 60 * 60 * 24),
       writesPerUser: intFrom(env, 'WRITE_RATE_LIMIT_PER_USER', 120, problems, 0, 1_000_000),
       writeWindowSeconds: intFrom(env, 'WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
+      stockWritesPerUser: intFrom(env, 'STOCK_WRITE_RATE_LIMIT_PER_USER', 2000, problems, 0, 1_000_000),
+      stockWriteWindowSeconds: intFrom(env, 'STOCK_WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
       registrationsPerIp: intFrom(env, 'REGISTER_RATE_LIMIT_PER_IP', 100, problems, 0, 1_000_000),
       registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
     },

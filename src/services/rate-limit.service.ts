@@ -13,6 +13,8 @@ export interface RateRule {
   bucket: string;
   limit: number;
   windowSeconds: number;
+  /** Units this attempt counts (default 1; a bulk stock write counts its items). */
+  cost?: number;
 }
 
 
@@ -77,6 +79,17 @@ export class RateLimitService {
   }
 
   /**
+   * Stock writes (setStock, adjustStock, every item of setStocks), per user: `items` units of a
+   * budget of their own, so that a seller's bulk import does not spend the cart budget and a
+   * token cannot write unbounded ledger rows.
+   */
+  async consumeStockWrites(ctx: RequestContext, userId: number, items: number): Promise<void> {
+    const { stockWritesPerUser, stockWriteWindowSeconds } = this.config;
+    if (items <= 0) return;
+    await this.consumeOrThrow(ctx, [{ bucket: `stock:user:${userId}`, limit: stockWritesPerUser, windowSeconds: stockWriteWindowSeconds, cost: items }]);
+  }
+
+  /**
    * Counts one attempt in every rule's bucket (all of them, even when one is already over), then
    * throws RATE_LIMITED with the seconds until the latest refusing window ends.
    */
@@ -113,7 +126,7 @@ export class RateLimitService {
     for (const rule of rules) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          counts.set(rule.bucket, await countHit(sql, rule, nowMs));
+          counts.set(rule.bucket, await countHit(sql, rule, nowMs, rule.cost ?? 1));
           break;
         } catch (error) {
           const code = (error as { code?: unknown }).code;

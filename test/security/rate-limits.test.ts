@@ -29,6 +29,8 @@ const LIMITS = {
   WRITE_RATE_LIMIT_PER_USER: '5',
   WRITE_RATE_LIMIT_WINDOW_SECONDS: '60',
   MAX_HOLD_PER_PRODUCT: '3',
+  STOCK_WRITE_RATE_LIMIT_PER_USER: '10',
+  STOCK_WRITE_RATE_LIMIT_WINDOW_SECONDS: '60',
 };
 
 const server = useServer({ env: LIMITS });
@@ -223,6 +225,59 @@ describe('cart and checkout write limit', () => {
     expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['a5', 'RATE_LIMITED']]);
     const held = await Promise.all(products.map((p) => readStockRow(server, p.stockId)));
     expect(held.map((s) => s.reserved)).toEqual([1, 1, 1, 1, 1, 0, 0]);
+  });
+});
+
+describe('stock write limit', () => {
+  const SET = 'mutation($i: SetStockInput!) { setStock(input: $i) { onHand } }';
+  const ADJUST = 'mutation($i: AdjustStockInput!) { adjustStock(input: $i) { onHand } }';
+  const SETS = 'mutation($i: [SetStockInput!]!) { setStocks(input: $i) { ok } }';
+
+  it('counts setStock, adjustStock and every setStocks item in one budget of 10 a minute per seller, then RATE_LIMITED with nothing changed', async () => {
+    const seller = await createUser(server);
+    const { productId, warehouseId } = await createStockedProduct(server, { onHand: 1, ownerId: seller.id });
+    const api = new GraphQLClient(server.url, seller.token);
+    const ids = { warehouseId: String(warehouseId), productId: String(productId) };
+    const items = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ ...ids, onHand: from + i }));
+
+    expect(expectData(await api.raw({ query: SETS, variables: { i: items(8, 10) } }))).toEqual({ setStocks: Array(8).fill({ ok: true }) });
+    expect(expectData(await api.raw({ query: SET, variables: { i: { ...ids, onHand: 30 } } }))).toEqual({ setStock: { onHand: 30 } });
+    expect(expectData(await api.raw({ query: ADJUST, variables: { i: { ...ids, delta: 1 } } }))).toEqual({ adjustStock: { onHand: 31 } });
+
+    const before = await dbSnapshot(server);
+    expectRateLimited(await api.raw({ query: SET, variables: { i: { ...ids, onHand: 40 } } }), 60);
+    expectRateLimited(await api.raw({ query: ADJUST, variables: { i: { ...ids, delta: 1 } } }), 60);
+    expectRateLimited(await api.raw({ query: SETS, variables: { i: items(1, 50) } }), 60);
+    expect(await dbSnapshot(server)).toEqual(before);
+    // Its own budget: the seller's cart budget is untouched.
+    expectData(await api.raw({ query: `mutation { addToCart(input: { productId: "${productId}", quantity: 1 }) { id } }` }));
+  });
+
+  it('refuses a setStocks bigger than what is left of the budget as a whole: no item applied', async () => {
+    const seller = await createUser(server);
+    const { productId, warehouseId, stockId } = await createStockedProduct(server, { onHand: 1, ownerId: seller.id });
+    const api = new GraphQLClient(server.url, seller.token);
+    const i = Array.from({ length: 11 }, (_, n) => ({ warehouseId: String(warehouseId), productId: String(productId), onHand: n + 2 }));
+    expectRateLimited(await api.raw({ query: SETS, variables: { i } }), 60);
+    expect((await readStockRow(server, stockId)).onHand).toBe(1);
+  });
+
+  it('caps a request at 500 stock items over all its aliases: the field that would pass it is BAD_USER_INPUT on input', async () => {
+    await withServer({}, async (big) => {
+      const seller = await createUser(big);
+      const { productId, warehouseId, stockId } = await createStockedProduct(big, { onHand: 1, ownerId: seller.id });
+      const ids = { warehouseId: String(warehouseId), productId: String(productId) };
+      const items = (from: number) => Array.from({ length: 250 }, (_, n) => ({ ...ids, onHand: from + n }));
+      const query =
+        'mutation($a: [SetStockInput!]!, $b: [SetStockInput!]!, $c: SetStockInput!) { a: setStocks(input: $a) { ok } b: setStocks(input: $b) { ok } c: setStock(input: $c) { onHand } }';
+      const res = await new GraphQLClient(big.url, seller.token).raw({ query, variables: { a: items(1000), b: items(2000), c: { ...ids, onHand: 7 } } });
+      expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code, e.extensions?.field])).toEqual([['c', 'BAD_USER_INPUT', 'input']]);
+      expect(res.errors![0].message).toContain('at most 500 stock items per request');
+      // The first 500 items applied, the 501st did not.
+      expect((await readStockRow(big, stockId)).onHand).toBe(2249);
+      const ledger = await big.em().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM stock_movements WHERE stock_id = ?', [stockId]);
+      expect(Number(ledger[0].n)).toBe(1 + 500);
+    });
   });
 });
 
