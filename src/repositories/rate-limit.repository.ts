@@ -42,7 +42,21 @@ export async function countHit(
   return { hits, windowStartMs: row ? num(row.window_start_ms) : nowMs };
 }
 
-/** Deletes the counters whose window started before `beforeMs`; returns how many. */
-export async function deleteWindowsStartedBefore(sql: Sql, beforeMs: number): Promise<number> {
-  return (await sql.run('DELETE FROM rate_limits WHERE window_start_ms < ?', [beforeMs])).affectedRows;
+/**
+ * Deletes the counters whose window started before `beforeMs`, of the buckets that start with
+ * `prefix` or, with `exceptPrefixes`, of every other bucket; returns how many.
+ */
+export async function deleteWindowsStartedBefore(
+  sql: Sql,
+  beforeMs: number,
+  buckets: { prefix: string } | { exceptPrefixes: string[] },
+): Promise<number> {
+  // SUBSTR, not LIKE: the same on both databases, with no escaping of the prefix.
+  if ('prefix' in buckets) {
+    const { prefix } = buckets;
+    return (await sql.run('DELETE FROM rate_limits WHERE window_start_ms < ? AND SUBSTR(bucket, 1, ?) = ?', [beforeMs, prefix.length, prefix])).affectedRows;
+  }
+  const others = buckets.exceptPrefixes.flatMap((p) => [p.length, p]);
+  const where = buckets.exceptPrefixes.map(() => ' AND SUBSTR(bucket, 1, ?) <> ?').join('');
+  return (await sql.run(`DELETE FROM rate_limits WHERE window_start_ms < ?${where}`, [beforeMs, ...others])).affectedRows;
 }

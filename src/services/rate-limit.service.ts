@@ -106,10 +106,26 @@ export class RateLimitService {
     if (retryAfterMs > 0) throw new RateLimitedError(retryAfterMs / 1000);
   }
 
-  /** Drops counters whose window has run out (the background sweeper); returns how many. */
+  /**
+   * Drops counters whose window has run out (the background sweeper); returns how many. Each
+   * bucket prefix is swept by its own window (a counter dropped early resets its budget: the
+   * hourly registration budget once reset after 15 minutes); a bucket of no known prefix is kept
+   * for the longest window of all.
+   */
   async deleteExpired(ctx: DbContext, nowMs = Date.now()): Promise<number> {
-    const longest = Math.max(this.config.authWindowSeconds, this.config.writeWindowSeconds) * 1000;
-    return deleteWindowsStartedBefore(sqlFor(ctx.em), nowMs - longest);
+    const { authWindowSeconds, writeWindowSeconds, stockWriteWindowSeconds, registrationWindowSeconds } = this.config;
+    const windows: [string, number][] = [
+      ['password:', authWindowSeconds],
+      ['totp:', authWindowSeconds],
+      ['write:', writeWindowSeconds],
+      ['stock:', stockWriteWindowSeconds],
+      ['register:', registrationWindowSeconds],
+    ];
+    const sql = sqlFor(ctx.em);
+    let deleted = 0;
+    for (const [prefix, seconds] of windows) deleted += await deleteWindowsStartedBefore(sql, nowMs - seconds * 1000, { prefix });
+    const longest = Math.max(...windows.map(([, seconds]) => seconds)) * 1000;
+    return deleted + (await deleteWindowsStartedBefore(sql, nowMs - longest, { exceptPrefixes: windows.map(([prefix]) => prefix) }));
   }
 
   /**

@@ -322,10 +322,28 @@ describe('the counters table', () => {
   it('is swept of counters whose window ended; live ones stay', async () => {
     const em = server.em();
     const now = Date.now();
-    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', ['sweep:old', now - 901_000, 'sweep:live', now - 1000], 'run');
+    // Sign-in counters (a 15-minute window here): each bucket prefix is swept by its own window.
+    const [old, live] = ['password:account:sweep-old', 'password:account:sweep-live'];
+    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', [old, now - 901_000, live, now - 1000], 'run');
     expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(1);
-    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'sweep:%'");
-    expect(left.map((r) => r.bucket)).toEqual(['sweep:live']);
+    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'password:account:sweep-%'");
+    expect(left.map((r) => r.bucket)).toEqual([live]);
+  });
+
+  it('keeps a registration counter for its whole hour: the sweep does not reset the registration budget', async () => {
+    await withServer({ env: { REGISTER_RATE_LIMIT_PER_IP: '2', REGISTER_RATE_LIMIT_WINDOW_SECONDS: '3600' } }, async (hourly) => {
+      const register = (n: number) =>
+        postFrom(
+          hourly.url,
+          { query: 'mutation($input: RegisterInput!) { register(input: $input) { token } }', variables: { input: { email: `sweep${n}@example.com`, password: 'long enough pw', name: 'S' } } },
+          { localAddress: '127.0.0.79' },
+        );
+      for (let n = 1; n <= 2; n += 1) expect(codes(await register(n))).toEqual([]);
+      // 20 minutes later (past the 15-minute sign-in window, well inside the hour), the sweeper runs.
+      const em = hourly.em();
+      await hourly.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, Date.now() + 20 * 60_000);
+      expect(codes(await register(3))).toEqual(['RATE_LIMITED']);
+    });
   });
 });
 
