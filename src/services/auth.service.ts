@@ -79,7 +79,8 @@ export class AuthService {
       throw new BadUserInputError('password', `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
     }
     const password = typeof input.password === 'string' ? input.password : '';
-    const user = email ? await ctx.em.findOne(User, { email }) : null;
+    // No stored email holds a NUL (registration refuses it), and SQLite's ORM path fails on one.
+    const user = email && !email.includes('\u0000') ? await ctx.em.findOne(User, { email }) : null;
     if (!user) {
       await burnPasswordCheck(password);
       throw new InvalidCredentialsError();
