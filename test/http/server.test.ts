@@ -80,6 +80,12 @@ describe('HTTP server', () => {
         expect((await fetch(`${server.url}${path}`)).status).toBe(404);
       }
     });
+
+    it('answers 404 for IDE asset names that are properties of every object (/ide/constructor, /ide/toString, …)', async () => {
+      for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        expect([name, (await fetch(`${server.url}/ide/${name}`)).status]).toEqual([name, 404]);
+      }
+    });
   });
 
   describe('security headers', () => {
