@@ -76,6 +76,14 @@ async function describeSchema(database: string): Promise<Record<string, unknown[
   };
 }
 
+(TEST_DB === 'sqlite' ? describe : describe.skip)('embedded SQLite durability', () => {
+  it('runs WAL with synchronous = FULL: an acknowledged order survives a power loss', async () => {
+    // Through the app's own connection, the one every request uses.
+    expect(await server.em().execute('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    expect(await server.em().execute('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]); // 2 = FULL (NORMAL is 1)
+  });
+});
+
 (TEST_DB === 'mysql' ? describe : describe.skip)('MySQL migrations', () => {
   it('the committed migrations produce exactly the schema the entities describe', async () => {
     expect(await server.app.orm.getMigrator().getPendingMigrations()).toEqual([]);
