@@ -44,6 +44,11 @@ export interface AppConfig {
     registrationsPerIp: number;
     registrationWindowSeconds: number;
   };
+  /**
+   * Who may read /metrics: with a token, only `Authorization: Bearer <token>` (else 401); without
+   * one, everyone outside production, and in production no one (404) unless `public`.
+   */
+  metrics: { token: string | null; public: boolean };
   /** Most units of one product one user may hold in the cart or buy in one buyNow. */
   maxHoldPerProduct: number;
   /**
@@ -186,11 +191,15 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       registrationsPerIp: intFrom(env, 'REGISTER_RATE_LIMIT_PER_IP', 100, problems, 0, 1_000_000),
       registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
     },
+    metrics: { token: env.METRICS_TOKEN ? env.METRICS_TOKEN : null, public: boolFrom(env, 'METRICS_PUBLIC', false, problems) },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
     checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
   };
   if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
     problems.push(`CHECKOUT_LOCKING must be optimistic or pessimistic (got "${env.CHECKOUT_LOCKING}")`);
+  }
+  if (config.metrics.token !== null && Buffer.byteLength(config.metrics.token, 'utf8') < 16) {
+    problems.push('METRICS_TOKEN must be at least 16 bytes');
   }
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');
