@@ -13,6 +13,7 @@ import { buildContext, type GraphQLContext } from './graphql/context';
 import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter } from './graphql/errors';
 import { buildAppSchema } from './graphql/schema';
+import { createWebSocketLimits } from './graphql/ws-limits';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
 import { createBackgroundJobs } from './jobs';
@@ -69,11 +70,15 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   const formatError = createErrorFormatter(config.debugErrors);
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const wsLimits = createWebSocketLimits(config.webSocket);
+  wsLimits.limitConnections(wss);
   const wsServer = useServer(
     {
       schema,
       // The same document limits as over HTTP (and no introspection when it is off there).
       onSubscribe: (_ctx, _id, payload) => {
+        const tooMany = wsLimits.refuseSubscription(_ctx);
+        if (tooMany) return tooMany;
         const checked = armor.parseAndValidate(schema, payload.query);
         if ('errors' in checked) return checked.errors;
         return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };

@@ -49,6 +49,8 @@ export interface AppConfig {
    * one, everyone outside production, and in production no one (404) unless `public`.
    */
   metrics: { token: string | null; public: boolean };
+  /** graphql-ws: live operations per connection and open connections per client IP (0: no limit). */
+  webSocket: { maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
   /** Most units of one product one user may hold in the cart or buy in one buyNow. */
   maxHoldPerProduct: number;
   /**
@@ -192,6 +194,10 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
     },
     metrics: { token: env.METRICS_TOKEN ? env.METRICS_TOKEN : null, public: boolFrom(env, 'METRICS_PUBLIC', false, problems) },
+    webSocket: {
+      maxSubscriptionsPerConnection: intFrom(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 10, problems, 0, 10_000),
+      maxConnectionsPerIp: intFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 20, problems, 0, 1_000_000),
+    },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
     checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
   };
