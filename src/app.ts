@@ -14,6 +14,7 @@ import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter } from './graphql/errors';
 import { capResultSize, resultTooLargeAnswer } from './graphql/result-cap';
 import { buildAppSchema } from './graphql/schema';
+import { createWebSocketLimits } from './graphql/ws-limits';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
 import { createBackgroundJobs } from './jobs';
@@ -71,11 +72,15 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   const formatError = createErrorFormatter(config.debugErrors);
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const wsLimits = createWebSocketLimits(config.webSocket);
+  wsLimits.limitConnections(wss);
   const wsServer = useServer(
     {
       schema,
       // The same document limits as over HTTP (and no introspection when it is off there).
       onSubscribe: (_ctx, _id, payload) => {
+        const tooMany = wsLimits.refuseSubscription(_ctx);
+        if (tooMany) return tooMany;
         const checked = armor.parseAndValidate(payload.query, payload.variables, payload.operationName);
         if ('errors' in checked) return checked.errors;
         return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };

@@ -45,7 +45,7 @@ export function createServices(config: AppConfig, orm: Orm): Services {
     auth: new AuthService(tokens, totp, rateLimits),
     products: new ProductService(uow),
     warehouses: new WarehouseService(uow),
-    stock: new StockService(uow),
+    stock: new StockService(uow, rateLimits),
     carts: new CartService(uow, shopper, config.reservationTtlSeconds),
     orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking)),
     stockWatch: new StockWatchService(orm, config.stockWatchIntervalMs),

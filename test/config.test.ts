@@ -184,6 +184,20 @@ describe('DATABASE_URL', () => {
     expect(configError({ WORKERS: '4' }).problems).toEqual(['WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process']);
     expect(loadConfig({ WORKERS: '4', DATABASE_URL: 'mysql://root@localhost/shop' }).config.workers).toBe(4);
   });
+
+  it('reads the WebSocket limits (10 subscriptions per connection, 20 connections per IP; 0 turns one off)', () => {
+    expect(loadConfig({}).config.webSocket).toEqual({ maxSubscriptionsPerConnection: 10, maxConnectionsPerIp: 20 });
+    expect(loadConfig({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '0', WS_MAX_CONNECTIONS_PER_IP: '3' }).config.webSocket).toEqual({ maxSubscriptionsPerConnection: 0, maxConnectionsPerIp: 3 });
+    expect(configError({ WS_MAX_CONNECTIONS_PER_IP: '-1' }).problems).toEqual(['WS_MAX_CONNECTIONS_PER_IP must be an integer between 0 and 1000000 (got "-1")']);
+  });
+
+  it('reads METRICS_TOKEN (at least 16 bytes, never echoed) and METRICS_PUBLIC', () => {
+    expect(loadConfig({}).config.metrics).toEqual({ token: null, public: false });
+    expect(loadConfig({ METRICS_TOKEN: 'a-metrics-token-0123', METRICS_PUBLIC: '1' }).config.metrics).toEqual({ token: 'a-metrics-token-0123', public: true });
+    const error = configError({ METRICS_TOKEN: 'short-tok', METRICS_PUBLIC: 'maybe' });
+    expect(error.problems).toEqual(['METRICS_PUBLIC must be 1/true/yes/on or 0/false/no/off (got "maybe")', 'METRICS_TOKEN must be at least 16 bytes']);
+    expect(error.message).not.toContain('short-tok');
+  });
 });
 
 describe('bad values', () => {

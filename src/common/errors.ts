@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID_STATUS_TRANSITION'
   | 'RATE_LIMITED'
-  | 'RESULT_TOO_LARGE';
+  | 'RESULT_TOO_LARGE'
+  | 'TOO_MANY_SUBSCRIPTIONS';
 
 export class AppError extends Error {
   constructor(
@@ -110,6 +111,13 @@ export class InvalidStatusTransitionError extends AppError {
 export class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number) {
     super('RATE_LIMITED', 'Too many attempts: try again later', { retryAfter: Math.max(1, Math.ceil(retryAfterSeconds)) });
+  }
+}
+
+/** A WebSocket connection asked for more live subscriptions than it may hold at once. */
+export class TooManySubscriptionsError extends AppError {
+  constructor(limit: number) {
+    super('TOO_MANY_SUBSCRIPTIONS', `At most ${limit} subscriptions per WebSocket connection: complete one before starting another`, { limit });
   }
 }
 

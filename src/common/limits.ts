@@ -9,6 +9,9 @@ export const MAX_ON_HAND = 1_000_000_000;
 /** Most items of one bulk setStocks call. */
 export const MAX_BULK_ITEMS = 500;
 
+/** Most stock items (setStock, adjustStock, setStocks items) one request may write, across all its fields and aliases. */
+export const MAX_STOCK_ITEMS_PER_REQUEST = 500;
+
 /** Largest version a compare-and-set may name (the column is a signed 32-bit integer). */
 export const MAX_VERSION = 2_147_483_647;
 

@@ -6,6 +6,8 @@ import { isMoneyString, normalizeMoney } from './money';
 
 export function requireText(field: string, value: unknown, options: { min?: number; max: number; trim?: boolean }): string {
   if (typeof value !== 'string') throw new BadUserInputError(field, `${field} must be a string`);
+  // No text column holds a NUL (SQLite's driver path fails on one), and no real name contains it.
+  if (value.includes('\u0000')) throw new BadUserInputError(field, `${field} must not contain a NUL character`);
   const text = options.trim === false ? value : value.trim();
   const min = options.min ?? 1;
   if (text.length < min) throw new BadUserInputError(field, min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`);

@@ -15,9 +15,10 @@ export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 export async function openDatabase(config: AppConfig, options: { migrate?: boolean } = {}): Promise<Orm> {
   const orm = (await MikroORM.init(buildOrmOptions(config))) as unknown as Orm;
   if (config.database.kind === 'sqlite' && config.database.sqlitePath !== ':memory:') {
-    // WAL: readers don't block the writer, and one fsync per checkpoint instead of per commit.
+    // WAL: readers don't block the writer. synchronous = FULL syncs the WAL at every commit: with
+    // NORMAL a power loss could take back commits (orders) that were already acknowledged.
     await orm.em.getConnection().execute('pragma journal_mode = WAL');
-    await orm.em.getConnection().execute('pragma synchronous = NORMAL');
+    await orm.em.getConnection().execute('pragma synchronous = FULL');
   }
   if (options.migrate !== false) await migrateDatabase(orm, config);
   return orm;

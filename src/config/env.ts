@@ -52,10 +52,20 @@ export interface AppConfig {
     /** addToCart, updateCartItem, removeFromCart, clearCart, checkout and buyNow, per user. */
     writesPerUser: number;
     writeWindowSeconds: number;
+    /** Stock writes per user, in items: setStock and adjustStock count 1, setStocks its items. */
+    stockWritesPerUser: number;
+    stockWriteWindowSeconds: number;
     /** register per client IP: each registration costs a password hash. */
     registrationsPerIp: number;
     registrationWindowSeconds: number;
   };
+  /**
+   * Who may read /metrics: with a token, only `Authorization: Bearer <token>` (else 401); without
+   * one, everyone outside production, and in production no one (404) unless `public`.
+   */
+  metrics: { token: string | null; public: boolean };
+  /** graphql-ws: live operations per connection and open connections per client IP (0: no limit). */
+  webSocket: { maxSubscriptionsPerConnection: number; maxConnectionsPerIp: number };
   /** Most units of one product one user may hold in the cart or buy in one buyNow. */
   maxHoldPerProduct: number;
   /**
@@ -216,8 +226,15 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       authWindowSeconds: intFrom(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 900, problems, 1, 60 * 60 * 24),
       writesPerUser: intFrom(env, 'WRITE_RATE_LIMIT_PER_USER', 120, problems, 0, 1_000_000),
       writeWindowSeconds: intFrom(env, 'WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
+      stockWritesPerUser: intFrom(env, 'STOCK_WRITE_RATE_LIMIT_PER_USER', 2000, problems, 0, 1_000_000),
+      stockWriteWindowSeconds: intFrom(env, 'STOCK_WRITE_RATE_LIMIT_WINDOW_SECONDS', 60, problems, 1, 60 * 60 * 24),
       registrationsPerIp: intFrom(env, 'REGISTER_RATE_LIMIT_PER_IP', 100, problems, 0, 1_000_000),
       registrationWindowSeconds: intFrom(env, 'REGISTER_RATE_LIMIT_WINDOW_SECONDS', 3600, problems, 1, 60 * 60 * 24),
+    },
+    metrics: { token: env.METRICS_TOKEN ? env.METRICS_TOKEN : null, public: boolFrom(env, 'METRICS_PUBLIC', false, problems) },
+    webSocket: {
+      maxSubscriptionsPerConnection: intFrom(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 10, problems, 0, 10_000),
+      maxConnectionsPerIp: intFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 20, problems, 0, 1_000_000),
     },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
     checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
@@ -230,6 +247,9 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     problems.push(
       'ADMIN_EMAILS is no longer supported (self-registration never grants a role): promote an account with `npm run make-admin -- <email>`, or set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD to create the first admin at start',
     );
+  }
+  if (config.metrics.token !== null && Buffer.byteLength(config.metrics.token, 'utf8') < 16) {
+    problems.push('METRICS_TOKEN must be at least 16 bytes');
   }
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');

@@ -1,4 +1,4 @@
-import type { Options } from '@mikro-orm/core';
+import type { LoggerNamespace, Options } from '@mikro-orm/core';
 import { defineConfig as defineMysql } from '@mikro-orm/mysql';
 import { defineConfig as defineSqlite } from '@mikro-orm/better-sqlite';
 import { Migrator } from '@mikro-orm/migrations';
@@ -19,8 +19,11 @@ export function buildOrmOptions(config: AppConfig): Options {
   const common = {
     entities: ENTITIES,
     discovery: { warnWhenNoEntities: true },
-    // Debug SQL goes through our logger only when asked: query parameters can hold secrets.
-    debug: process.env.ORM_DEBUG === '1',
+    // Debug SQL goes through our logger only when asked, and only the statements: `debug: true`
+    // would enable the `query-params` namespace too, which inlines the values (password hashes,
+    // emails) into each logged statement.
+    debug: process.env.ORM_DEBUG === '1' ? (['query', 'info'] as LoggerNamespace[]) : false,
+    colors: false,
     logger: (msg: string) => logger.debug('orm', { sql: msg }),
     forceUtcTimezone: true,
     allowGlobalContext: false,

@@ -1,5 +1,6 @@
 import { Check, Entity, Enum, Index, ManyToOne, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
+import { CaseSensitiveKeyType } from './case-sensitive-key.type';
 import { MoneyType } from './money.type';
 import { Product } from './product.entity';
 import { Stock } from './stock.entity';
@@ -31,7 +32,8 @@ export class Order extends BaseEntity {
   @Property({ type: MoneyType })
   shippingCost!: string;
 
-  @Property({ type: 'string', length: 100 })
+  /** Compared case-sensitively on both databases (`Ab` and `ab` are two keys). */
+  @Property({ type: CaseSensitiveKeyType, length: 100 })
   idempotencyKey!: string;
 
   /** SHA-256 of the request that created the order: a replay with other input is refused. */

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../common/errors';
 import { safeError } from '../common/safe-error';
 import { logger } from '../config/logger';
@@ -32,7 +32,8 @@ function withoutSuggestions(message: string): string {
  */
 export function createErrorFormatter(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    // An AppError refused outside any resolver (no path: e.g. the WebSocket subscription cap) is still expected.
+    const original = error instanceof GraphQLError && error.originalError instanceof AppError ? error.originalError : unwrapResolverError(error);
     const base = { locations: formatted.locations, path: formatted.path };
     const debug = (e: unknown) => (debugErrors && e instanceof Error ? { stacktrace: e.stack?.split('\n') } : {});
 

@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orm } from '../config/database';
 import type { AppConfig } from '../config/env';
@@ -72,6 +73,20 @@ export interface HandlerDeps {
   buildContext: (req: { headers: IncomingMessage['headers']; ip: string }) => Promise<GraphQLContext>;
   /** The refusal message for a document over the token limit (checked before Apollo parses it). */
   tokenLimitError?: (query: string) => string | null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Whether this request may read /metrics (`config.metrics`): 'ok', or the status that refuses it
+ * (401 without the right bearer token, 404 in production when metrics are off).
+ */
+function metricsAccess(config: AppConfig, req: IncomingMessage): 'ok' | 401 | 404 {
+  const { token } = config.metrics;
+  if (token === null) return !config.production || config.metrics.public ? 'ok' : 404;
+  const match = /^Bearer\s+(\S+)$/i.exec((req.headers.authorization ?? '').trim());
+  // Hashes of equal length, so the comparison takes the same time whatever was sent.
+  return match && timingSafeEqual(sha256(match[1]), sha256(token)) ? 'ok' : 401;
 }
 
 /**
@@ -162,7 +177,10 @@ export function createRequestHandler(deps: HandlerDeps) {
         return;
       }
       if (url.pathname === '/metrics') {
-        send(res, 200, 'text/plain; version=0.0.4', renderMetrics());
+        const access = metricsAccess(config, req);
+        if (access === 404) send(res, 404, 'text/plain', 'Not found');
+        else if (access === 401) send(res, 401, 'text/plain', 'Unauthorized', { 'www-authenticate': 'Bearer realm="metrics"' });
+        else send(res, 200, 'text/plain; version=0.0.4', renderMetrics());
         return;
       }
       if (url.pathname.startsWith('/ide/') && method === 'GET') {

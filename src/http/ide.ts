@@ -5,12 +5,13 @@ import path from 'node:path';
  * The in-browser IDE (GraphiQL), served entirely from this process: its scripts and styles come
  * from node_modules, so it works on a machine with no internet access.
  */
-const ASSETS: Record<string, { file: string; type: string }> = {
+// A Map, not a plain object: `/ide/constructor` must not find Object.prototype's members.
+const ASSETS = new Map<string, { file: string; type: string }>(Object.entries({
   'react.js': { file: 'react/umd/react.production.min.js', type: 'text/javascript' },
   'react-dom.js': { file: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
   'graphiql.js': { file: 'graphiql/graphiql.min.js', type: 'text/javascript' },
   'graphiql.css': { file: 'graphiql/graphiql.min.css', type: 'text/css' },
-};
+}));
 
 const DEFAULT_QUERY = `# Flash-sale inventory API.
 # Sign in with a demo account (see the README):
@@ -65,7 +66,7 @@ const cache = new Map<string, Buffer>();
 /** Returns the asset for `/ide/<name>`, or null when there is no such asset. */
 export function ideAsset(name: string): { body: Buffer; type: string } | null {
   if (name === 'init.js') return { body: Buffer.from(INIT_SCRIPT), type: 'text/javascript' };
-  const asset = ASSETS[name];
+  const asset = ASSETS.get(name);
   if (!asset) return null;
   let body = cache.get(name);
   if (!body) {

@@ -23,12 +23,10 @@ export interface LineDraft {
 }
 
 /**
- * A user's idempotency key as the database compares it. Keys are visible ASCII, and MySQL's `_ci`
- * collation compares them without case: `Ab` and `ab` are one key there, so two such requests
- * must never share a buyNow batch (their inserts would collide and fail everyone's batch). On
- * SQLite (case-sensitive) this only makes such twins wait for the next batch.
+ * A user's idempotency key as the database compares it: byte for byte on both databases (a binary
+ * collation on MySQL), so `Ab` and `ab` are two keys and may share a buyNow batch.
  */
-export const orderKey = (userId: unknown, idempotencyKey: unknown): string => `${num(userId)}:${String(idempotencyKey).toLowerCase()}`;
+export const orderKey = (userId: unknown, idempotencyKey: unknown): string => `${num(userId)}:${String(idempotencyKey)}`;
 
 /** `(o.user_id = ? AND o.idempotency_key = ?) OR …` for `count` keys of table alias `alias` (an OR of unique-index lookups). */
 const keysMatch = (alias: string, count: number): string =>

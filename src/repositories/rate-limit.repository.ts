@@ -8,27 +8,32 @@ export interface WindowCount {
 }
 
 /**
- * Counts one attempt in a bucket with ONE atomic statement that starts a new window (the previous
+ * Counts one attempt (of `cost` units: a bulk write counts its items) in a bucket with ONE atomic statement that starts a new window (the previous
  * one ran out) or adds one, and returns the count it left (MySQL through LAST_INSERT_ID(expr),
  * SQLite through RETURNING): no two attempts can both see "under the limit" for the last slot.
  */
-export async function countHit(sql: Sql, rule: { bucket: string; limit: number; windowSeconds: number }, nowMs: number): Promise<WindowCount> {
+export async function countHit(
+  sql: Sql,
+  rule: { bucket: string; limit: number; windowSeconds: number },
+  nowMs: number,
+  cost = 1,
+): Promise<WindowCount> {
   const staleAt = nowMs - rule.windowSeconds * 1000;
   // `hits` is assigned first: MySQL evaluates the assignments left to right with the new values,
   // SQLite with the old ones, and so both see the window as it was.
   if (sql.kind === 'sqlite') {
     const row = await sql.get(
-      'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1) ON CONFLICT (bucket) DO UPDATE SET ' +
-        'hits = CASE WHEN window_start_ms <= ? THEN 1 ELSE hits + 1 END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
+      'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET ' +
+        'hits = CASE WHEN window_start_ms <= ? THEN ? ELSE hits + ? END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
         'RETURNING hits, window_start_ms',
-      [rule.bucket, nowMs, staleAt, staleAt, nowMs],
+      [rule.bucket, nowMs, cost, staleAt, cost, cost, staleAt, nowMs],
     );
     return { hits: num(row?.hits), windowStartMs: num(row?.window_start_ms) };
   }
   const result = await sql.run(
-    'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE ' +
-      'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, 1, hits + 1)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
-    [rule.bucket, nowMs, staleAt, staleAt, nowMs],
+    'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE ' +
+      'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, ?, hits + ?)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
+    [rule.bucket, nowMs, cost, staleAt, cost, cost, staleAt, nowMs],
   );
   const hits = num(result.insertId);
   // The window's start matters only to a refusal (its retryAfter): read it then, not on every attempt.
@@ -37,7 +42,21 @@ export async function countHit(sql: Sql, rule: { bucket: string; limit: number; 
   return { hits, windowStartMs: row ? num(row.window_start_ms) : nowMs };
 }
 
-/** Deletes the counters whose window started before `beforeMs`; returns how many. */
-export async function deleteWindowsStartedBefore(sql: Sql, beforeMs: number): Promise<number> {
-  return (await sql.run('DELETE FROM rate_limits WHERE window_start_ms < ?', [beforeMs])).affectedRows;
+/**
+ * Deletes the counters whose window started before `beforeMs`, of the buckets that start with
+ * `prefix` or, with `exceptPrefixes`, of every other bucket; returns how many.
+ */
+export async function deleteWindowsStartedBefore(
+  sql: Sql,
+  beforeMs: number,
+  buckets: { prefix: string } | { exceptPrefixes: string[] },
+): Promise<number> {
+  // SUBSTR, not LIKE: the same on both databases, with no escaping of the prefix.
+  if ('prefix' in buckets) {
+    const { prefix } = buckets;
+    return (await sql.run('DELETE FROM rate_limits WHERE window_start_ms < ? AND SUBSTR(bucket, 1, ?) = ?', [beforeMs, prefix.length, prefix])).affectedRows;
+  }
+  const others = buckets.exceptPrefixes.flatMap((p) => [p.length, p]);
+  const where = buckets.exceptPrefixes.map(() => ' AND SUBSTR(bucket, 1, ?) <> ?').join('');
+  return (await sql.run(`DELETE FROM rate_limits WHERE window_start_ms < ?${where}`, [beforeMs, ...others])).affectedRows;
 }

@@ -76,7 +76,8 @@ export class AuthService {
     const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
     // The account as the database finds it: on MySQL the column's collation matches other
     // spellings (case, accents) of an address, and they must all spend that account's budget.
-    const user = email && email.length <= EMAIL_MAX ? await ctx.em.findOne(User, { email }) : null;
+    // No stored email holds a NUL (registration refuses it), and SQLite's ORM path fails on one.
+    const user = email && email.length <= EMAIL_MAX && !email.includes('\u0000') ? await ctx.em.findOne(User, { email }) : null;
     // Every attempt counts, before any check: over the limit even the right password is refused,
     // and a refused attempt costs no password hash.
     await this.rateLimits.consumePasswordAttempt(ctx, user ? { userId: user.id } : { email });

@@ -13,6 +13,8 @@ export interface RateRule {
   bucket: string;
   limit: number;
   windowSeconds: number;
+  /** Units this attempt counts (default 1; a bulk stock write counts its items). */
+  cost?: number;
 }
 
 
@@ -100,6 +102,17 @@ export class RateLimitService {
   }
 
   /**
+   * Stock writes (setStock, adjustStock, every item of setStocks), per user: `items` units of a
+   * budget of their own, so that a seller's bulk import does not spend the cart budget and a
+   * token cannot write unbounded ledger rows.
+   */
+  async consumeStockWrites(ctx: RequestContext, userId: number, items: number): Promise<void> {
+    const { stockWritesPerUser, stockWriteWindowSeconds } = this.config;
+    if (items <= 0) return;
+    await this.consumeOrThrow(ctx, [{ bucket: `stock:user:${userId}`, limit: stockWritesPerUser, windowSeconds: stockWriteWindowSeconds, cost: items }]);
+  }
+
+  /**
    * Counts one attempt in every rule's bucket (all of them, even when one is already over), then
    * throws RATE_LIMITED with the seconds until the latest refusing window ends.
    */
@@ -116,10 +129,26 @@ export class RateLimitService {
     if (retryAfterMs > 0) throw new RateLimitedError(retryAfterMs / 1000);
   }
 
-  /** Drops counters whose window has run out (the background sweeper); returns how many. */
+  /**
+   * Drops counters whose window has run out (the background sweeper); returns how many. Each
+   * bucket prefix is swept by its own window (a counter dropped early resets its budget: the
+   * hourly registration budget once reset after 15 minutes); a bucket of no known prefix is kept
+   * for the longest window of all.
+   */
   async deleteExpired(ctx: DbContext, nowMs = Date.now()): Promise<number> {
-    const longest = Math.max(this.config.authWindowSeconds, this.config.writeWindowSeconds) * 1000;
-    return deleteWindowsStartedBefore(sqlFor(ctx.em), nowMs - longest);
+    const { authWindowSeconds, writeWindowSeconds, stockWriteWindowSeconds, registrationWindowSeconds } = this.config;
+    const windows: [string, number][] = [
+      ['password:', authWindowSeconds],
+      ['totp:', authWindowSeconds],
+      ['write:', writeWindowSeconds],
+      ['stock:', stockWriteWindowSeconds],
+      ['register:', registrationWindowSeconds],
+    ];
+    const sql = sqlFor(ctx.em);
+    let deleted = 0;
+    for (const [prefix, seconds] of windows) deleted += await deleteWindowsStartedBefore(sql, nowMs - seconds * 1000, { prefix });
+    const longest = Math.max(...windows.map(([, seconds]) => seconds)) * 1000;
+    return deleted + (await deleteWindowsStartedBefore(sql, nowMs - longest, { exceptPrefixes: windows.map(([prefix]) => prefix) }));
   }
 
   /**
@@ -136,7 +165,7 @@ export class RateLimitService {
     for (const rule of rules) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          counts.set(rule.bucket, await countHit(sql, rule, nowMs));
+          counts.set(rule.bucket, await countHit(sql, rule, nowMs, rule.cost ?? 1));
           break;
         } catch (error) {
           const code = (error as { code?: unknown }).code;

@@ -1,5 +1,5 @@
 import { AppError, BadUserInputError, ConflictError, ForbiddenError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
-import { MAX_ON_HAND } from '../common/limits';
+import { MAX_ON_HAND, MAX_STOCK_ITEMS_PER_REQUEST } from '../common/limits';
 import { logger } from '../config/logger';
 import type { DbContext } from '../db/context';
 import { paginate, type Page, type PageRequest } from '../db/pagination';
@@ -11,6 +11,7 @@ import { findLiveProductOwner } from '../repositories/product.repository';
 import { applyStockChange, ensureStockRow, lapsedHeldByStock, readStock, releaseLapsedHolds } from '../repositories/stock.repository';
 import { lockWarehouse } from '../repositories/warehouse.repository';
 import type { RequestContext, Viewer } from './context';
+import type { RateLimitService } from './rate-limit.service';
 import { isAdmin, requireViewer } from './viewer';
 
 const BULK_PARALLELISM = 8;
@@ -35,6 +36,9 @@ export interface StockResult {
   stock: Stock | null;
   error: { code: string; message: string } | null;
 }
+
+/** Stock items each request has written so far, over all its fields and aliases (ends with the request). */
+const stockItemsByRequest = new WeakMap<RequestContext, number>();
 
 const fetchLapsed = (ctx: DbContext, ids: number[]) => lapsedHeldByStock(sqlFor(ctx.em), ids);
 
@@ -64,7 +68,10 @@ function publicError(error: unknown): { code: string; message: string } {
  * and every change has its ledger row.
  */
 export class StockService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly rateLimits: RateLimitService,
+  ) {}
 
   /**
    * Sets the on-hand quantity of a warehouse × product (creating the row on first use). With
@@ -74,6 +81,7 @@ export class StockService {
    * quantity reserved by active holds (lapsed holds are released first).
    */
   async setStock(ctx: RequestContext, input: SetStockCommand): Promise<Stock> {
+    await this.admitStockWrites(ctx, requireViewer(ctx), 1);
     const stockId = await this.setStockCommitted(ctx, input);
     return ctx.em.findOneOrFail(Stock, stockId, { refresh: true });
   }
@@ -85,6 +93,7 @@ export class StockService {
    */
   async adjustStock(ctx: RequestContext, input: AdjustStockCommand): Promise<Stock> {
     const viewer = requireViewer(ctx);
+    await this.admitStockWrites(ctx, viewer, 1);
     const { warehouseId, productId, delta, reason } = input;
     const stockId = await this.uow.run(ctx, async (tx) => {
       await this.requireStockAccess(tx, viewer, warehouseId, productId);
@@ -107,7 +116,7 @@ export class StockService {
    * the last one wins deterministically. Each result's stock is read after the batch.
    */
   async setStocks(ctx: RequestContext, items: (SetStockCommand | AppError)[]): Promise<StockResult[]> {
-    requireViewer(ctx);
+    await this.admitStockWrites(ctx, requireViewer(ctx), items.length);
     const groups = new Map<string, number[]>();
     items.forEach((item, index) => {
       const key = item instanceof AppError ? `invalid|${index}` : `${item.warehouseId}|${item.productId}`;
@@ -167,6 +176,23 @@ export class StockService {
   async actorOf(ctx: RequestContext, movement: StockMovement): Promise<User | null> {
     if (!movement.actor) return null;
     return (await loadById(ctx, User, movement.actor.id)) ?? null;
+  }
+
+  /**
+   * The gate of every stock write, before any unit runs: at most MAX_STOCK_ITEMS_PER_REQUEST
+   * items per request over all its fields (aliases cannot multiply a bulk call), then the
+   * per-user stock-write budget, which counts every item.
+   */
+  private async admitStockWrites(ctx: RequestContext, viewer: Viewer, items: number): Promise<void> {
+    const used = stockItemsByRequest.get(ctx) ?? 0;
+    if (used + items > MAX_STOCK_ITEMS_PER_REQUEST) {
+      throw new BadUserInputError(
+        'input',
+        `at most ${MAX_STOCK_ITEMS_PER_REQUEST} stock items per request, over all its fields (this one would make ${used + items}): send the rest in another request`,
+      );
+    }
+    stockItemsByRequest.set(ctx, used + items);
+    await this.rateLimits.consumeStockWrites(ctx, viewer.id, items);
   }
 
   /** Runs one setStock unit and returns the stock id once committed. */

@@ -64,7 +64,7 @@ async function describeSchema(database: string): Promise<Record<string, unknown[
   const q = (sql: string) => em.execute<Record<string, unknown>[]>(sql, [database]);
   return {
     columns: await q(
-      'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> \'mikro_orm_migrations\' ORDER BY 1, 2',
+      'SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> \'mikro_orm_migrations\' ORDER BY 1, 2',
     ),
     indexes: await q(
       'SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> \'mikro_orm_migrations\' ORDER BY 1, 2, 3',
@@ -75,6 +75,14 @@ async function describeSchema(database: string): Promise<Record<string, unknown[
     ),
   };
 }
+
+(TEST_DB === 'sqlite' ? describe : describe.skip)('embedded SQLite durability', () => {
+  it('runs WAL with synchronous = FULL: an acknowledged order survives a power loss', async () => {
+    // Through the app's own connection, the one every request uses.
+    expect(await server.em().execute('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    expect(await server.em().execute('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]); // 2 = FULL (NORMAL is 1)
+  });
+});
 
 (TEST_DB === 'mysql' ? describe : describe.skip)('MySQL migrations', () => {
   it('the committed migrations produce exactly the schema the entities describe', async () => {

@@ -80,6 +80,12 @@ describe('HTTP server', () => {
         expect((await fetch(`${server.url}${path}`)).status).toBe(404);
       }
     });
+
+    it('answers 404 for IDE asset names that are properties of every object (/ide/constructor, /ide/toString, …)', async () => {
+      for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        expect([name, (await fetch(`${server.url}/ide/${name}`)).status]).toEqual([name, 404]);
+      }
+    });
   });
 
   describe('security headers', () => {
@@ -171,6 +177,38 @@ describe('HTTP server', () => {
       const okRes = await post(server, fits);
       expect(okRes.status).toBe(200);
       expect(await okRes.json()).toEqual({ data: { me: null } });
+    });
+  });
+});
+
+describe('/metrics access', () => {
+  const TOKEN = 'metrics-token-0123456789abcdef';
+  const scrape = (server: TestServer, authorization?: string) => fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
+
+  it('with METRICS_TOKEN: 401 without "Authorization: Bearer <token>" or with another one, 200 with it', async () => {
+    await withServer({ env: { METRICS_TOKEN: TOKEN } }, async (server) => {
+      for (const auth of [undefined, 'Bearer wrong-token-0123456789abcdef', `Bearer ${TOKEN}x`, TOKEN, `Basic ${TOKEN}`]) {
+        const res = await scrape(server, auth);
+        expect([auth, res.status]).toEqual([auth, 401]);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+        expect(await res.text()).not.toMatch(/http_requests_total/);
+      }
+      const ok = await scrape(server, `Bearer ${TOKEN}`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/^http_requests_total \d+$/m);
+    });
+  });
+
+  it('in production without a token /metrics is off (404) unless METRICS_PUBLIC=1; with a token it needs it', async () => {
+    await withServer({ env: { NODE_ENV: 'production' } }, async (server) => {
+      expect((await scrape(server)).status).toBe(404);
+    });
+    await withServer({ env: { NODE_ENV: 'production', METRICS_PUBLIC: '1' } }, async (server) => {
+      expect((await scrape(server)).status).toBe(200);
+    });
+    await withServer({ env: { NODE_ENV: 'production', METRICS_TOKEN: TOKEN } }, async (server) => {
+      expect((await scrape(server)).status).toBe(401);
+      expect((await scrape(server, `Bearer ${TOKEN}`)).status).toBe(200);
     });
   });
 });

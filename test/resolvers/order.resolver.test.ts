@@ -106,6 +106,25 @@ describe('checkout', () => {
     expect(theirs.id).not.toBe(first.id);
   });
 
+  it('compares idempotency keys case-sensitively on every database: "Ab" and "ab" are two orders (checkout and buyNow)', async () => {
+    const buyer = await shopper();
+    const p = await createStockedProduct(server, { onHand: 10 });
+    const base = newKey();
+    await add(buyer, p.productId, 1);
+    const upper = expectData(await buyer.client.request(CheckoutDocument, { input: { idempotencyKey: `Ab-${base}`, shippingCost: '1.00' } })).checkout;
+    await add(buyer, p.productId, 1);
+    // Another cart under the other spelling: a new order, not a replay (nor IDEMPOTENCY_KEY_REUSED).
+    const lower = expectData(await buyer.client.request(CheckoutDocument, { input: { idempotencyKey: `ab-${base}`, shippingCost: '1.00' } })).checkout;
+    expect(lower.id).not.toBe(upper.id);
+    const buy = (key: string) => buyer.client.request(BuyNowDocument, { input: { idempotencyKey: key, productId: String(p.productId), quantity: 1 } });
+    const bought = [expectData(await buy(`Cd-${base}`)).buyNow.id, expectData(await buy(`cD-${base}`)).buyNow.id, expectData(await buy(`Cd-${base}`)).buyNow.id];
+    expect(bought[1]).not.toBe(bought[0]);
+    expect(bought[2]).toBe(bought[0]);
+    const stored = await server.em().execute<{ k: string }[]>('SELECT idempotency_key AS k FROM orders WHERE user_id = ? ORDER BY id', [buyer.id]);
+    expect(stored.map((r) => r.k)).toEqual([`Ab-${base}`, `ab-${base}`, `Cd-${base}`, `cD-${base}`]);
+    expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 6, reserved: 0 });
+  });
+
   it('refuses an empty cart with BAD_USER_INPUT on "cart" and creates nothing', async () => {
     const buyer = await shopper();
     const orders = await countRows(server, 'orders');

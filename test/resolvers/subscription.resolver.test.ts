@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createStockedProduct, setStockLevel, useServer } from '../kit';
+import { createStockedProduct, setStockLevel, type TestServer, useServer, withServer } from '../kit';
 
 const server = useServer({ env: { STOCK_WATCH_INTERVAL_MS: '50' } });
 let client: Client;
@@ -57,5 +57,56 @@ describe('stockChanged subscription', () => {
       (errors) => ({ errors }),
     );
     expect(JSON.stringify(outcome)).toContain('NOT_FOUND');
+  });
+});
+
+describe('WebSocket limits', () => {
+  const wsClient = (target: TestServer) => createClient({ url: target.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  /** Subscribes and resolves with the first value, or the error (GraphQL errors or a close event). */
+  function first(c: Client, product: number): { value: Promise<{ value?: unknown; error?: unknown }>; cancel: () => void } {
+    let cancel = () => {};
+    const value = new Promise<{ value?: unknown; error?: unknown }>((resolve) => {
+      cancel = c.subscribe({ query: `subscription { stockChanged(productId: "${product}") { available } }` }, { next: (v) => resolve({ value: v }), error: (e) => resolve({ error: e }), complete: () => resolve({}) });
+    });
+    return { value, cancel: () => cancel() };
+  }
+
+  it('refuses a 4th live subscription on one connection with TOO_MANY_SUBSCRIPTIONS (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION=3); once one ends, another may start', async () => {
+    await withServer({ env: { STOCK_WATCH_INTERVAL_MS: '50', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3' } }, async (limited) => {
+      const { productId: id } = await createStockedProduct(limited, { onHand: 5 });
+      const c = wsClient(limited);
+      try {
+        const live = [first(c, id), first(c, id), first(c, id)];
+        for (const s of live) expect(await s.value).toEqual({ value: { data: { stockChanged: { available: 5 } } } });
+        const refused = await first(c, id).value;
+        expect(refused.error).toEqual([
+          expect.objectContaining({ message: 'At most 3 subscriptions per WebSocket connection: complete one before starting another', extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', limit: 3 } }),
+        ]);
+        live[0].cancel();
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await first(c, id).value).toEqual({ value: { data: { stockChanged: { available: 5 } } } });
+      } finally {
+        await c.dispose();
+      }
+    });
+  });
+
+  it('closes a 3rd connection from one address with 4429 (WS_MAX_CONNECTIONS_PER_IP=2); once one closes, another may connect', async () => {
+    await withServer({ env: { STOCK_WATCH_INTERVAL_MS: '50', WS_MAX_CONNECTIONS_PER_IP: '2' } }, async (limited) => {
+      const { productId: id } = await createStockedProduct(limited, { onHand: 5 });
+      const clients = [wsClient(limited), wsClient(limited), wsClient(limited)];
+      try {
+        for (const c of clients.slice(0, 2)) expect((await first(c, id).value).value).toBeDefined();
+        const refused = (await first(clients[2], id).value).error as { code: number; reason: string };
+        expect({ code: refused.code, reason: refused.reason }).toEqual({ code: 4429, reason: 'Too many WebSocket connections from this address (at most 2)' });
+        await clients[0].dispose();
+        await new Promise((r) => setTimeout(r, 100));
+        const again = wsClient(limited);
+        clients.push(again);
+        expect((await first(again, id).value).value).toEqual({ data: { stockChanged: { available: 5 } } });
+      } finally {
+        await Promise.all(clients.map((c) => c.dispose()));
+      }
+    });
   });
 });

@@ -247,6 +247,27 @@ add('updateOrderStatus', 'admin', STATUS, [
   ['a malformed order id', () => ({ i: { id: 'x', status: 'PROCESSED' } }), V, 'id'],
 ]);
 
+// A NUL character in any text that reaches the database (SQLite once failed on it with
+// INTERNAL_SERVER_ERROR): BAD_USER_INPUT naming the field; a login email with one is simply no account.
+const NUL = 'a\u0000b';
+add('register', 'anonymous', REGISTER, [
+  ['a NUL in the name', () => reg({ name: NUL }), V, 'name'],
+  ['a NUL in the email', () => reg({ email: `nul${NUL}@example.com` }), V, 'email'],
+]);
+add('login', 'anonymous', LOGIN, [['a NUL in the email', () => ({ i: { email: `b${NUL}@example.com`, password: 'whatever' } }), 'INVALID_CREDENTIALS']]);
+add('createProduct', 'seller', CREATE_P, [
+  ['a NUL in the name', () => prod({ name: NUL }), V, 'name'],
+  ['a NUL in the description', () => prod({ description: NUL }), V, 'description'],
+  ['a NUL in the category', () => prod({ category: NUL }), V, 'category'],
+]);
+add('updateProduct', 'seller', UPDATE_P, [['a NUL in the name', () => ({ id: productId, i: { name: NUL } }), V, 'name']]);
+add('createWarehouse', 'seller', CREATE_W, [
+  ['a NUL in the name', () => ({ i: { name: NUL } }), V, 'name'],
+  ['a NUL in the location', () => ({ i: { name: 'W', location: NUL } }), V, 'location'],
+]);
+add('updateWarehouse', 'seller', UPDATE_W, [['a NUL in the location', () => ({ id: warehouseId, i: { location: NUL } }), V, 'location']]);
+add('adjustStock', 'seller', ADJ, [['a NUL in the reason', () => adj({ reason: NUL }), V, 'reason']]);
+
 // Every mutation also refuses a body over MAX_BODY_BYTES (a 1 MB string) with 413, before anything runs.
 for (const c of [...new Map(cases.map((x) => [x.mutation, x])).values()]) {
   cases.push({
@@ -307,6 +328,13 @@ describe.each(cases.map((c) => [`${c.mutation}: ${c.label}`, c] as const))('%s',
     expect(errors[0].extensions?.code).toBe(c.expected.code);
     if (c.expected.field) expect(errors[0].extensions?.field).toBe(c.expected.field);
     expect(await dbSnapshot(server)).toEqual(before);
+  });
+});
+
+describe('a NUL character in a query filter', () => {
+  it.each(['name', 'category'])('products(filter: { %s }) → BAD_USER_INPUT on that filter field', async (field) => {
+    const res = await send('anonymous', { query: `query($v: String!) { products(first: 5, filter: { ${field}: $v }) { totalCount } }`, variables: { v: NUL } });
+    expect(res.json.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', `filter.${field}`]]);
   });
 });
 

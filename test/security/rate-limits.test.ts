@@ -34,6 +34,8 @@ const LIMITS = {
   WRITE_RATE_LIMIT_PER_USER: '5',
   WRITE_RATE_LIMIT_WINDOW_SECONDS: '60',
   MAX_HOLD_PER_PRODUCT: '3',
+  STOCK_WRITE_RATE_LIMIT_PER_USER: '10',
+  STOCK_WRITE_RATE_LIMIT_WINDOW_SECONDS: '60',
 };
 
 const server = useServer({ env: LIMITS });
@@ -285,6 +287,59 @@ describe('cart and checkout write limit', () => {
   });
 });
 
+describe('stock write limit', () => {
+  const SET = 'mutation($i: SetStockInput!) { setStock(input: $i) { onHand } }';
+  const ADJUST = 'mutation($i: AdjustStockInput!) { adjustStock(input: $i) { onHand } }';
+  const SETS = 'mutation($i: [SetStockInput!]!) { setStocks(input: $i) { ok } }';
+
+  it('counts setStock, adjustStock and every setStocks item in one budget of 10 a minute per seller, then RATE_LIMITED with nothing changed', async () => {
+    const seller = await createUser(server);
+    const { productId, warehouseId } = await createStockedProduct(server, { onHand: 1, ownerId: seller.id });
+    const api = new GraphQLClient(server.url, seller.token);
+    const ids = { warehouseId: String(warehouseId), productId: String(productId) };
+    const items = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ ...ids, onHand: from + i }));
+
+    expect(expectData(await api.raw({ query: SETS, variables: { i: items(8, 10) } }))).toEqual({ setStocks: Array(8).fill({ ok: true }) });
+    expect(expectData(await api.raw({ query: SET, variables: { i: { ...ids, onHand: 30 } } }))).toEqual({ setStock: { onHand: 30 } });
+    expect(expectData(await api.raw({ query: ADJUST, variables: { i: { ...ids, delta: 1 } } }))).toEqual({ adjustStock: { onHand: 31 } });
+
+    const before = await dbSnapshot(server);
+    expectRateLimited(await api.raw({ query: SET, variables: { i: { ...ids, onHand: 40 } } }), 60);
+    expectRateLimited(await api.raw({ query: ADJUST, variables: { i: { ...ids, delta: 1 } } }), 60);
+    expectRateLimited(await api.raw({ query: SETS, variables: { i: items(1, 50) } }), 60);
+    expect(await dbSnapshot(server)).toEqual(before);
+    // Its own budget: the seller's cart budget is untouched.
+    expectData(await api.raw({ query: `mutation { addToCart(input: { productId: "${productId}", quantity: 1 }) { id } }` }));
+  });
+
+  it('refuses a setStocks bigger than what is left of the budget as a whole: no item applied', async () => {
+    const seller = await createUser(server);
+    const { productId, warehouseId, stockId } = await createStockedProduct(server, { onHand: 1, ownerId: seller.id });
+    const api = new GraphQLClient(server.url, seller.token);
+    const i = Array.from({ length: 11 }, (_, n) => ({ warehouseId: String(warehouseId), productId: String(productId), onHand: n + 2 }));
+    expectRateLimited(await api.raw({ query: SETS, variables: { i } }), 60);
+    expect((await readStockRow(server, stockId)).onHand).toBe(1);
+  });
+
+  it('caps a request at 500 stock items over all its aliases: the field that would pass it is BAD_USER_INPUT on input', async () => {
+    await withServer({}, async (big) => {
+      const seller = await createUser(big);
+      const { productId, warehouseId, stockId } = await createStockedProduct(big, { onHand: 1, ownerId: seller.id });
+      const ids = { warehouseId: String(warehouseId), productId: String(productId) };
+      const items = (from: number) => Array.from({ length: 250 }, (_, n) => ({ ...ids, onHand: from + n }));
+      const query =
+        'mutation($a: [SetStockInput!]!, $b: [SetStockInput!]!, $c: SetStockInput!) { a: setStocks(input: $a) { ok } b: setStocks(input: $b) { ok } c: setStock(input: $c) { onHand } }';
+      const res = await new GraphQLClient(big.url, seller.token).raw({ query, variables: { a: items(1000), b: items(2000), c: { ...ids, onHand: 7 } } });
+      expect(res.errors?.map((e) => [e.path?.[0], e.extensions?.code, e.extensions?.field])).toEqual([['c', 'BAD_USER_INPUT', 'input']]);
+      expect(res.errors![0].message).toContain('at most 500 stock items per request');
+      // The first 500 items applied, the 501st did not.
+      expect((await readStockRow(big, stockId)).onHand).toBe(2249);
+      const ledger = await big.em().execute<{ n: number }[]>('SELECT COUNT(*) AS n FROM stock_movements WHERE stock_id = ?', [stockId]);
+      expect(Number(ledger[0].n)).toBe(1 + 500);
+    });
+  });
+});
+
 describe('MAX_HOLD_PER_PRODUCT', () => {
   it('caps a cart line and a buyNow at 3 units of one product: BAD_USER_INPUT on quantity naming the cap, nothing changed', async () => {
     const p = await createStockedProduct(server, { onHand: 20 });
@@ -326,10 +381,28 @@ describe('the counters table', () => {
   it('is swept of counters whose window ended; live ones stay', async () => {
     const em = server.em();
     const now = Date.now();
-    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', ['sweep:old', now - 901_000, 'sweep:live', now - 1000], 'run');
+    // Sign-in counters (a 15-minute window here): each bucket prefix is swept by its own window.
+    const [old, live] = ['password:account:sweep-old', 'password:account:sweep-live'];
+    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', [old, now - 901_000, live, now - 1000], 'run');
     expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(1);
-    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'sweep:%'");
-    expect(left.map((r) => r.bucket)).toEqual(['sweep:live']);
+    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'password:account:sweep-%'");
+    expect(left.map((r) => r.bucket)).toEqual([live]);
+  });
+
+  it('keeps a registration counter for its whole hour: the sweep does not reset the registration budget', async () => {
+    await withServer({ env: { REGISTER_RATE_LIMIT_PER_IP: '2', REGISTER_RATE_LIMIT_WINDOW_SECONDS: '3600' } }, async (hourly) => {
+      const register = (n: number) =>
+        postFrom(
+          hourly.url,
+          { query: 'mutation($input: RegisterInput!) { register(input: $input) { token } }', variables: { input: { email: `sweep${n}@example.com`, password: 'long enough pw', name: 'S' } } },
+          { localAddress: '127.0.0.79' },
+        );
+      for (let n = 1; n <= 2; n += 1) expect(codes(await register(n))).toEqual([]);
+      // 20 minutes later (past the 15-minute sign-in window, well inside the hour), the sweeper runs.
+      const em = hourly.em();
+      await hourly.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, Date.now() + 20 * 60_000);
+      expect(codes(await register(3))).toEqual(['RATE_LIMITED']);
+    });
   });
 });
 

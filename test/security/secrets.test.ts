@@ -5,6 +5,24 @@ import { RegisterDocument } from '../generated/auth';
 import { expectData, GraphQLClient, TEST_SECRETS, useServer, withServer } from '../kit';
 
 describe('logs never carry a password, hash, token or TOTP secret', () => {
+  it('ORM_DEBUG=1 logs the statements of a register and a login, never their values (no password, hash or email)', async () => {
+    await withServer({ env: { ORM_DEBUG: '1' } }, async (server) => {
+      const proc = await server.spawn({ logLevel: 'debug' });
+      const user = { email: 'debug.secret@example.com', password: 'debug-password-Wv3$', name: 'Debugged' };
+      const api = new GraphQLClient(proc.url);
+      expectData(await api.request(RegisterDocument, { input: user }));
+      expectData(await api.raw({ query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: user.email, password: user.password } } }));
+      const hash = String((await server.em().execute<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE email = ?', [user.email]))[0].password_hash);
+      await new Promise((r) => setTimeout(r, 200));
+      const log = proc.output();
+      // The statements are there (the test would prove nothing otherwise) ...
+      expect(log).toMatch(/insert into `users`/i);
+      expect(log).toMatch(/from `users`/i);
+      // ... and nothing they carried.
+      for (const secret of [user.password, hash, hash.slice(0, 30), '$argon2', 'argon2id', user.email, user.name]) expect(log).not.toContain(secret);
+    });
+  });
+
   it('an unexpected database error during register, login and authentication is logged sanitized', async () => {
     await withServer({}, async (server) => {
       // A server process at LOG_LEVEL=error whose whole output is kept.
