@@ -11,7 +11,7 @@ import { openDatabase, type Orm } from './config/database';
 import { apolloLogger, logger } from './config/logger';
 import { buildContext, type GraphQLContext } from './graphql/context';
 import { createQueryArmor } from './graphql/armor';
-import { createErrorFormatter } from './graphql/errors';
+import { createErrorFormatter, serviceUnavailableStatus } from './graphql/errors';
 import { buildAppSchema } from './graphql/schema';
 import { createRequestHandler } from './http/handler';
 import { createServices, type Services } from './container';
@@ -49,7 +49,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), serviceUnavailableStatus()],
   });
   await apollo.start();
 
