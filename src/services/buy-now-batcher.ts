@@ -47,9 +47,6 @@ export interface BuyNowQueueBounds {
   maxWaitMs: number;
 }
 
-/** Process-wide counts of requests refused by the bounds, for /metrics. */
-export const buyNowQueueStats = { refusedFull: 0, refusedWait: 0 };
-
 /**
  * Requests for one product queue here while a batch for it runs; when it ends, the next batch
  * takes everything waiting (up to MAX_BUY_NOW_BATCH, and, with `oneKeyPerBatch`, one request per
@@ -77,7 +74,6 @@ class ProductBatches<R> {
       }
       const { maxWaiting, maxWaitMs } = this.options.bounds;
       if (queue.running && queue.waiting.length >= maxWaiting) {
-        buyNowQueueStats.refusedFull += 1;
         reject(new ServiceUnavailableError('Too many requests are waiting for this product: try again shortly'));
         return;
       }
@@ -92,7 +88,6 @@ class ProductBatches<R> {
         const at = waiting.waiting.indexOf(pending);
         if (at < 0) return;
         waiting.waiting.splice(at, 1);
-        buyNowQueueStats.refusedWait += 1;
         reject(new ServiceUnavailableError('This product is busy: try again shortly'));
       }, maxWaitMs);
       pending.deadline.unref();

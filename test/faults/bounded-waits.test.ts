@@ -98,6 +98,9 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
       await sleep(500); // frozen for longer than every bound
       mariadb.thaw();
 
+      console.log(
+        `[bounded-waits] frozen: readyz ${ready.result} in ${ready.ms} ms; query ${query.ms}, addToCart ${add.ms}, checkout ${checkout.ms}, buyNow ${buys.map((b) => b.ms).join('/')} ms`,
+      );
       expect(ready.result).toBe(503);
       expect(ready.ms).toBeLessThan(2000);
       for (const answer of [query, add, checkout, ...buys]) {
