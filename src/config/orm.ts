@@ -50,7 +50,7 @@ function boundQueries(connection: Mysql2Connection, timeoutMs: number): void {
 }
 
 /**
- * The pool's `afterCreate`: the session's server-side statement limit, then the client-side one.
+ * The pool's `afterCreate`: the client-side statement limit, then the session's server-side one.
  * MariaDB limits every statement (`max_statement_time`, seconds); MySQL only reads
  * (`max_execution_time`, ms), so there the client-side timeout is what bounds writes. The server's
  * flavour is asked once, on the first connection.
@@ -60,6 +60,8 @@ function sessionSetup(timeouts: DatabaseTimeouts) {
   const run = (connection: Mysql2Connection, sql: string) =>
     new Promise<unknown>((resolve, reject) => connection.query(sql, [], (error: Error | null, rows: unknown) => (error ? reject(error) : resolve(rows))));
   return (connection: Mysql2Connection, done: (error: Error | null, connection: unknown) => void) => {
+    // Bounded first: the setup statements below must not hang on a database that froze after the handshake.
+    if (timeouts.queryMs > 0) boundQueries(connection, timeouts.queryMs);
     void (async () => {
       if (timeouts.statementMs > 0) {
         flavour ??= run(connection, 'SELECT VERSION() AS v').then((rows) => (/mariadb/i.test(String((rows as { v: unknown }[])[0]?.v)) ? 'mariadb' : 'mysql'));
@@ -67,7 +69,6 @@ function sessionSetup(timeouts: DatabaseTimeouts) {
         const kind = await flavour;
         await run(connection, kind === 'mariadb' ? `SET SESSION max_statement_time = ${timeouts.statementMs / 1000}` : `SET SESSION max_execution_time = ${timeouts.statementMs}`);
       }
-      if (timeouts.queryMs > 0) boundQueries(connection, timeouts.queryMs);
     })().then(
       () => done(null, connection),
       (error: Error) => done(error, connection),

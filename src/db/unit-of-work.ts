@@ -6,7 +6,7 @@ import {
 import { ConflictError, OutcomeUnknownError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
 import type { DbContext, Em } from './context';
-import { asServiceUnavailable, isDatabaseUnavailable } from './faults';
+import { asServiceUnavailable } from './faults';
 import { sqlFor, type Sql } from './sql';
 
 /** A caller's context inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
@@ -33,8 +33,8 @@ export interface UnitOfWorkOptions {
   /** Overrides the configured attempt bound. */
   maxAttempts?: number;
   /**
-   * The message of OUTCOME UNKNOWN (SERVICE_UNAVAILABLE, `outcome: 'UNKNOWN'`) when the database
-   * stops answering once the work is done, that is during flush or COMMIT.
+   * The message of OUTCOME UNKNOWN (SERVICE_UNAVAILABLE, `outcome: 'UNKNOWN'`): the COMMIT failed,
+   * so the unit may or may not have committed.
    */
   outcomeUnknownMessage?: string;
 }
@@ -72,11 +72,13 @@ export class UnitOfWork {
       try {
         return await fork.transactional(async (em) => {
           const result = await work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) });
+          // Flushed here, so that what can still fail after this line is the COMMIT alone.
+          await em.flush();
           committing = true;
           return result;
         });
       } catch (error) {
-        if (committing && isDatabaseUnavailable(error)) {
+        if (committing) {
           // The COMMIT may have reached the server: running the unit again could do it twice.
           logger.warn('unit of work outcome unknown', { error: error as Error, requestId: ctx.requestId });
           throw new OutcomeUnknownError(options.outcomeUnknownMessage);

@@ -34,8 +34,10 @@ function withoutSuggestions(message: string): string {
  */
 export function createErrorFormatter(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const raw = unwrapResolverError(error);
     // A database that did not answer is SERVICE_UNAVAILABLE (retryable), not an internal error.
-    const original = asServiceUnavailable(unwrapResolverError(error));
+    const original = asServiceUnavailable(raw);
+    if (original !== raw) logger.warn('database unavailable', { error: safeError(raw), path: formatted.path });
     const base = { locations: formatted.locations, path: formatted.path };
     const debug = (e: unknown) => (debugErrors && e instanceof Error ? { stacktrace: e.stack?.split('\n') } : {});
 

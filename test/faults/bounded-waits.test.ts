@@ -149,29 +149,6 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
     });
   });
 
-  /**
-   * Freezes the database just as the next COMMIT is sent (through knex, which sends every
-   * transaction's BEGIN/COMMIT): the client cannot know whether it committed.
-   */
-  function freezeAtNextCommit(server: TestServer): () => void {
-    const client = server.app.orm.em.getConnection().getKnex().client as object;
-    const proto = Object.getPrototypeOf(client) as { _query: (connection: unknown, obj: { sql?: string }) => Promise<unknown> };
-    const own = Object.prototype.hasOwnProperty.call(proto, '_query');
-    const original = proto._query;
-    let armed = true;
-    proto._query = function (connection, obj) {
-      if (armed && /^\s*commit/i.test(obj?.sql ?? '')) {
-        armed = false;
-        mariadb.freeze();
-      }
-      return original.call(this, connection, obj);
-    };
-    return () => {
-      if (own) proto._query = original;
-      else delete (proto as Partial<typeof proto>)._query;
-    };
-  }
-
   it.each(['buyNow', 'checkout'] as const)('a %s whose COMMIT went unanswered says the outcome is unknown; the replay returns exactly one order', async (operation) => {
     await onPrivate(async (server) => {
       const p = await createStockedProduct(server, { onHand: 10, price: '3.00' });
@@ -189,7 +166,7 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
             };
       if (operation === 'checkout') expectData(await buyer.client.request(AddToCartLiteDocument, { input: { productId: product, quantity: 2 } }));
 
-      const restore = freezeAtNextCommit(server);
+      const restore = mariadb.freezeAtNextCommit(server);
       let unknown: { result: { response: GraphQLResponse<unknown>; id: string | undefined }; ms: number };
       try {
         unknown = await timed(send);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createMysqlDatabase, type MysqlDatabase } from './db';
+import type { TestServer } from './server';
 
 const INSTALL_DB = process.env.MARIADB_INSTALL_DB || 'mariadb-install-db';
 const MARIADBD = process.env.MARIADBD || '/usr/sbin/mariadbd';
@@ -20,6 +21,11 @@ export interface PrivateMariadb {
   freeze(): void;
   /** SIGCONT. */
   thaw(): void;
+  /**
+   * Freezes the server just as `server` sends its next COMMIT (knex sends every transaction's
+   * BEGIN and COMMIT), so that the client cannot know whether it committed. Returns the undo.
+   */
+  freezeAtNextCommit(server: Pick<TestServer, 'app'>): () => void;
   /** Thaws, stops the server (SIGTERM, then SIGKILL) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -111,6 +117,30 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     createDatabase: () => createMysqlDatabase(url, { prefix: 'flashsale_private_' }),
     freeze: () => signal('SIGSTOP'),
     thaw: () => signal('SIGCONT'),
+    freezeAtNextCommit: (server) => hookNextCommit(server, () => signal('SIGSTOP')),
     stop,
+  };
+}
+
+type KnexQuery = (this: unknown, connection: unknown, obj: { sql?: string }) => Promise<unknown>;
+
+/** Runs `before` once, just before the next COMMIT that `server`'s knex client sends. */
+function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => void): () => void {
+  const client = server.app.orm.em.getConnection().getKnex().client as object;
+  // Transaction clients share the client's prototype: hook it there, and put it back after.
+  const proto = Object.getPrototypeOf(client) as { _query: KnexQuery };
+  const own = Object.prototype.hasOwnProperty.call(proto, '_query');
+  const original = proto._query;
+  let armed = true;
+  proto._query = function (connection, obj) {
+    if (armed && /^\s*commit/i.test(obj?.sql ?? '')) {
+      armed = false;
+      before();
+    }
+    return original.call(this, connection, obj);
+  };
+  return () => {
+    if (own) proto._query = original;
+    else delete (proto as Partial<typeof proto>)._query;
   };
 }
