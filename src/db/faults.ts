@@ -29,7 +29,7 @@ const UNAVAILABLE_ERRNOS = new Set([1040, 1053, 1317, 1927, 1969, 2002, 2003, 20
 /** Messages of failures that come with no code (knex's pool, mysql2 on a closed connection). */
 const UNAVAILABLE_MESSAGES = [/^Knex: Timeout acquiring a connection/, /Can't add new command when connection is in closed state/, /connection is in closed state/i];
 
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 3) return false;
   if (error instanceof ServiceUnavailableError) return true;
   const { code, errno, message, name, cause } = error as { code?: unknown; errno?: unknown; message?: unknown; name?: unknown; cause?: unknown };
