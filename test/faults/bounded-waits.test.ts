@@ -117,6 +117,20 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
     });
   });
 
+  /** Resolves once the first buyNow batch's stock write is running (waiting, behind the blocker's row lock). */
+  async function waitForLockWait(server: PrivateMariadb): Promise<void> {
+    const admin = await mysql.createConnection(server.url);
+    try {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(20)) {
+        const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE 'UPDATE stocks %'");
+        if (Number(rows[0].n) > 0) return;
+      }
+      throw new Error('the first buyNow batch never waited for the row lock');
+    } finally {
+      await admin.end();
+    }
+  }
+
   it('refuses fast with SERVICE_UNAVAILABLE when the buyNow queue of a product is full or waited too long', async () => {
     await onPrivate(async (server) => {
       const p = await createStockedProduct(server, { onHand: 50, price: '1.00' });
@@ -127,7 +141,7 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
         await blocker.query('BEGIN');
         await blocker.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [p.stockId]);
         const first = buyers[0].client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: 'q-0' } });
-        await sleep(300); // the first batch is now waiting for the row lock
+        await waitForLockWait(mariadb);
         const rest = buyers.slice(1).map((b, i) => timed(() => b.client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: `q-${i + 1}` } })));
         const answers = await Promise.all(rest);
         await blocker.query('ROLLBACK');
@@ -139,7 +153,7 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
         expect(full).toHaveLength(5);
         expect(busy).toHaveLength(2);
         for (const a of answers) expectUnavailable(a.result);
-        for (const a of full) expect(a.ms).toBeLessThan(500);
+        for (const a of full) expect(a.ms).toBeLessThan(650); // at once: not after the 700 ms wait bound
         for (const a of busy) expect(a.ms).toBeGreaterThanOrEqual(650);
       } finally {
         await blocker.end();
