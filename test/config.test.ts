@@ -261,7 +261,7 @@ describe('NODE_ENV=production', () => {
 describe('bounded waits (DATABASE_*_TIMEOUT_MS, READYZ_TIMEOUT_MS, BUY_NOW_QUEUE_*)', () => {
   it('has defaults, reads what it is given, and reports every bad value at once', () => {
     expect(loadConfig({}).config).toMatchObject({
-      databaseTimeouts: { statementMs: 10_000, queryMs: 12_000, acquireMs: 10_000, connectMs: 5000, readyMs: 1500 },
+      databaseTimeouts: { statementMs: 5000, queryMs: 8000, acquireMs: 8000, connectMs: 3000, readyMs: 1500 },
       buyNowQueue: { maxWaiting: 1000, maxWaitMs: 5000 },
     });
     const { config } = loadConfig({

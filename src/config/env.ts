@@ -108,10 +108,10 @@ function listFrom(env: Env, name: string): string[] {
 
 function parseTimeouts(env: Env, problems: string[]): DatabaseTimeouts {
   const timeouts = {
-    statementMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, problems, 0, 3_600_000),
-    queryMs: intFrom(env, 'DATABASE_QUERY_TIMEOUT_MS', 12_000, problems, 0, 3_600_000),
-    acquireMs: intFrom(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 10_000, problems, 100, 600_000),
-    connectMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, problems, 100, 600_000),
+    statementMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, problems, 0, 3_600_000),
+    queryMs: intFrom(env, 'DATABASE_QUERY_TIMEOUT_MS', 8000, problems, 0, 3_600_000),
+    acquireMs: intFrom(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 8000, problems, 100, 600_000),
+    connectMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, problems, 100, 600_000),
     readyMs: intFrom(env, 'READYZ_TIMEOUT_MS', 1500, problems, 100, 60_000),
   };
   if (timeouts.queryMs && timeouts.statementMs && timeouts.queryMs < timeouts.statementMs) {
