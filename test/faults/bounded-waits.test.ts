@@ -205,6 +205,33 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
     });
   });
 
+  it('answers SERVICE_UNAVAILABLE (not INTERNAL_SERVER_ERROR) while the database is down, and recovers when it is back', async () => {
+    await onPrivate(async (server) => {
+      const p = await createStockedProduct(server, { onHand: 5, price: '4.00' });
+      const [buyer] = await createUsers(server, 1, { prefix: 'down' });
+      const product = String(p.productId);
+      expectData(await server.client.request(ProductsDocument, { first: 1 }));
+      await mariadb.crash();
+      try {
+        const [query, buy, ready] = await Promise.all([
+          timed(() => server.client.request(ProductsDocument, { first: 1 })),
+          timed(() => buyer.client.request(BuyNowLiteDocument, { input: { productId: product, quantity: 1, idempotencyKey: 'down-1' } })),
+          timed(() => readyz(server)),
+        ]);
+        expect(ready.result).toBe(503);
+        for (const answer of [query, buy]) {
+          expectUnavailable(answer.result);
+          expect(answer.ms).toBeLessThan(BOUND_MS);
+        }
+      } finally {
+        await mariadb.restart();
+      }
+      expect(expectData(await buyer.client.request(BuyNowLiteDocument, { input: { productId: product, quantity: 1, idempotencyKey: 'down-1' } })).buyNow.totalPrice).toBe('4.00');
+      expect(await readyz(server)).toBe(200);
+      expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 4, reserved: 0 });
+    });
+  });
+
   it("writes knex's own messages (a dropped connection) as JSON lines of the logger, nothing else on stderr", async () => {
     await onPrivate(async (server) => {
       const [buyer] = await createUsers(server, 1, { prefix: 'log' });

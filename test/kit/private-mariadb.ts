@@ -14,7 +14,8 @@ const MARIADBD = process.env.MARIADBD || '/usr/sbin/mariadbd';
 export interface PrivateMariadb {
   /** mysql://root@127.0.0.1:<port>/ (no database: see createDatabase). */
   url: string;
-  pid: number;
+  /** The running mariadbd's pid (0 while it is down). */
+  readonly pid: number;
   /** A fresh database on it, for a server's DATABASE_URL. */
   createDatabase(): Promise<MysqlDatabase>;
   /** SIGSTOP: the server stops answering, connections stay open (a hung database). */
@@ -26,6 +27,10 @@ export interface PrivateMariadb {
    * BEGIN and COMMIT), so that the client cannot know whether it committed. Returns the undo.
    */
   freezeAtNextCommit(server: Pick<TestServer, 'app'>): () => void;
+  /** SIGKILL: the database is down (connections refused) until `restart`. */
+  crash(): Promise<void>;
+  /** Starts it again on the same data and port (after `crash`, or stopping it first). */
+  restart(): Promise<void>;
   /** Thaws, stops the server (SIGTERM, then SIGKILL) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -59,23 +64,14 @@ const answers = (port: number) =>
     socket.setTimeout(1000, () => done(false));
   });
 
-/**
- * Creates a data directory in a temp folder (mariadb-install-db), starts `mariadbd --no-defaults`
- * on it with a free loopback port and its own socket, and resolves once it answers. Started and
- * stopped by PID; `stop` always thaws first, so a frozen server never outlives the suite.
- */
-export async function startPrivateMariadb(): Promise<PrivateMariadb> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-mariadb-'));
-  const datadir = path.join(dir, 'data');
-  const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  await promisify(execFile)(INSTALL_DB, ['--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${datadir}`, '--skip-test-db', ...asRoot]);
-  const port = await freePort();
+/** One mariadbd process on `datadir` and `port`; resolves once it answers. */
+async function launch(dir: string, port: number, asRoot: string[]) {
   const child: ChildProcess = spawn(
     MARIADBD,
     [
       '--no-defaults',
       ...asRoot,
-      `--datadir=${datadir}`,
+      `--datadir=${path.join(dir, 'data')}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       `--socket=${path.join(dir, 'sock')}`,
@@ -89,37 +85,72 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid!;
   const signal = (name: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(pid, name);
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, name);
   };
-  const stop = async () => {
+  /** Thaws, then SIGTERM (or `how`), SIGKILL after 10 s; resolves once the process is gone. */
+  const end = async (how: NodeJS.Signals = 'SIGTERM') => {
     signal('SIGCONT');
-    signal('SIGTERM');
+    signal(how);
     const killer = setTimeout(() => signal('SIGKILL'), 10_000);
     await exited;
     clearTimeout(killer);
-    fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 30_000;
   while (!(await answers(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       const log = fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : '';
-      await stop();
+      await end();
       throw new Error(`private MariaDB did not start:\n${log.split('\n').slice(-15).join('\n')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const url = `mysql://root@127.0.0.1:${port}/`;
-  return {
-    url,
-    pid,
-    createDatabase: () => createMysqlDatabase(url, { prefix: 'flashsale_private_' }),
-    freeze: () => signal('SIGSTOP'),
-    thaw: () => signal('SIGCONT'),
-    freezeAtNextCommit: (server) => hookNextCommit(server, () => signal('SIGSTOP')),
-    stop,
-  };
+  return { pid: child.pid!, signal, end };
+}
+
+/**
+ * Creates a data directory in a temp folder (mariadb-install-db), starts `mariadbd --no-defaults`
+ * on it with a free loopback port and its own socket, and resolves once it answers. Started and
+ * stopped by PID; `stop` always thaws first, so a frozen server never outlives the suite.
+ */
+export async function startPrivateMariadb(): Promise<PrivateMariadb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-mariadb-'));
+  const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
+  let current: Awaited<ReturnType<typeof launch>> | undefined;
+  try {
+    await promisify(execFile)(INSTALL_DB, ['--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${path.join(dir, 'data')}`, '--skip-test-db', ...asRoot]);
+    const port = await freePort();
+    current = await launch(dir, port, asRoot);
+    const url = `mysql://root@127.0.0.1:${port}/`;
+    const running = () => current;
+    return {
+      url,
+      get pid() {
+        return running()?.pid ?? 0;
+      },
+      createDatabase: () => createMysqlDatabase(url, { prefix: 'flashsale_private_' }),
+      freeze: () => running()?.signal('SIGSTOP'),
+      thaw: () => running()?.signal('SIGCONT'),
+      freezeAtNextCommit: (server) => hookNextCommit(server, () => running()?.signal('SIGSTOP')),
+      async crash() {
+        await running()?.end('SIGKILL');
+        current = undefined;
+      },
+      async restart() {
+        await running()?.end();
+        current = await launch(dir, port, asRoot);
+      },
+      async stop() {
+        await running()?.end();
+        current = undefined;
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await current?.end();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 type KnexQuery = (this: unknown, connection: unknown, obj: { sql?: string }) => Promise<unknown>;
