@@ -47,7 +47,7 @@ export function createServices(config: AppConfig, orm: Orm): Services {
     warehouses: new WarehouseService(uow),
     stock: new StockService(uow, rateLimits),
     carts: new CartService(uow, shopper, config.reservationTtlSeconds),
-    orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking)),
+    orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking, config.buyNowQueue)),
     stockWatch: new StockWatchService(orm, config.stockWatchIntervalMs),
   };
 }

@@ -310,3 +310,36 @@ describe('NODE_ENV=production', () => {
     }
   });
 });
+
+describe('bounded waits (DATABASE_*_TIMEOUT_MS, READYZ_TIMEOUT_MS, BUY_NOW_QUEUE_*)', () => {
+  it('has defaults, reads what it is given, and reports every bad value at once', () => {
+    expect(loadConfig({}).config).toMatchObject({
+      databaseTimeouts: { statementMs: 5000, queryMs: 8000, acquireMs: 8000, connectMs: 3000, readyMs: 1500 },
+      buyNowQueue: { maxWaiting: 1000, maxWaitMs: 5000 },
+    });
+    const { config } = loadConfig({
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_QUERY_TIMEOUT_MS: '2000',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '1500',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      READYZ_TIMEOUT_MS: '500',
+      BUY_NOW_QUEUE_MAX_WAITING: '3',
+      BUY_NOW_QUEUE_MAX_WAIT_MS: '250',
+    });
+    expect(config.databaseTimeouts).toEqual({ statementMs: 0, queryMs: 2000, acquireMs: 1500, connectMs: 1000, readyMs: 500 });
+    expect(config.buyNowQueue).toEqual({ maxWaiting: 3, maxWaitMs: 250 });
+
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ DATABASE_ACQUIRE_TIMEOUT_MS: '10', READYZ_TIMEOUT_MS: 'soon', BUY_NOW_QUEUE_MAX_WAITING: '0', DATABASE_STATEMENT_TIMEOUT_MS: '5000', DATABASE_QUERY_TIMEOUT_MS: '1000' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      'DATABASE_ACQUIRE_TIMEOUT_MS must be an integer between 100 and 600000 (got "10")',
+      'READYZ_TIMEOUT_MS must be an integer between 100 and 60000 (got "soon")',
+      'DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS',
+      'BUY_NOW_QUEUE_MAX_WAITING must be an integer between 1 and 1000000 (got "0")',
+    ]);
+  });
+});

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'INVALID_STATUS_TRANSITION'
   | 'RATE_LIMITED'
   | 'RESULT_TOO_LARGE'
-  | 'TOO_MANY_SUBSCRIPTIONS';
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'SERVICE_UNAVAILABLE';
 
 export class AppError extends Error {
   constructor(
@@ -120,6 +121,30 @@ export class TooManySubscriptionsError extends AppError {
     super('TOO_MANY_SUBSCRIPTIONS', `At most ${limit} subscriptions per WebSocket connection: complete one before starting another`, { limit });
   }
 }
+
+/**
+ * The database did not answer in time (unreachable, a statement or the pool wait timed out) or a
+ * queue is full: nothing was done, and the same request may simply be sent again (HTTP 503).
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The service is unavailable: try again shortly', extensions: Record<string, unknown> = {}) {
+    super('SERVICE_UNAVAILABLE', message, { retryable: true, ...extensions });
+  }
+}
+
+/**
+ * The connection failed while (or after) the transaction committed: it may or may not have. Only
+ * a retry can tell, and for an idempotent operation it is safe: the same key returns the order
+ * if it was committed.
+ */
+export class OutcomeUnknownError extends ServiceUnavailableError {
+  constructor(message = 'The outcome is unknown: read the current state before retrying') {
+    super(message, { outcome: 'UNKNOWN' });
+  }
+}
+
+/** OutcomeUnknownError's message for an operation that takes an idempotency key. */
+export const RETRY_WITH_SAME_KEY = 'the outcome is unknown: retry with the same idempotency key';
 
 /**
  * Thrown inside a unit of work to ask the retry helper for a fresh attempt (a guarded write

@@ -11,6 +11,8 @@ export interface AppConfig {
   port: number;
   host: string;
   database: { kind: DatabaseKind; url: string; sqlitePath?: string; poolSize: number };
+  /** Bounds on every wait for the database (MySQL: SQLite is in-process). See docs/SECURITY.md. */
+  databaseTimeouts: DatabaseTimeouts;
   jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
   totpEncryptionKey: string;
   reservationTtlSeconds: number;
@@ -74,6 +76,21 @@ export interface AppConfig {
    * (`SELECT … FOR UPDATE`), for comparison in the benchmark (docs/BENCHMARKS.md).
    */
   checkoutLocking: 'optimistic' | 'pessimistic';
+  /** buyNow requests waiting for their product's batch: beyond either bound, SERVICE_UNAVAILABLE at once. */
+  buyNowQueue: { maxWaiting: number; maxWaitMs: number };
+}
+
+export interface DatabaseTimeouts {
+  /** Server-side limit per statement (MariaDB max_statement_time; MySQL MAX_EXECUTION_TIME, reads only). 0: off. */
+  statementMs: number;
+  /** Client-side limit per statement, waiting for the database's answer included (mysql2 `timeout`). 0: off. */
+  queryMs: number;
+  /** Longest wait for a pooled connection (knex acquireConnectionTimeout). */
+  acquireMs: number;
+  /** Longest wait for a new connection's handshake (mysql2 connectTimeout). */
+  connectMs: number;
+  /** /readyz answers 503 when the database has not answered `SELECT 1` within this. */
+  readyMs: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +152,21 @@ function parseBootstrapAdmin(env: Env, problems: string[]): AppConfig['bootstrap
   return normalised ? { email: normalised, password } : null;
 }
 
+function parseTimeouts(env: Env, problems: string[]): DatabaseTimeouts {
+  const timeouts = {
+    statementMs: intFrom(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, problems, 0, 3_600_000),
+    queryMs: intFrom(env, 'DATABASE_QUERY_TIMEOUT_MS', 8000, problems, 0, 3_600_000),
+    acquireMs: intFrom(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 8000, problems, 100, 600_000),
+    connectMs: intFrom(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, problems, 100, 600_000),
+    readyMs: intFrom(env, 'READYZ_TIMEOUT_MS', 1500, problems, 100, 60_000),
+  };
+  if (timeouts.queryMs && timeouts.statementMs && timeouts.queryMs < timeouts.statementMs) {
+    // The server's own limit should end a slow statement first, with its clean error, not the client's.
+    problems.push('DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS');
+  }
+  return timeouts;
+}
+
 function parseDatabase(env: Env, problems: string[]): AppConfig['database'] {
   const poolSize = intFrom(env, 'DATABASE_POOL_SIZE', 10, problems, 1, 500);
   const raw = (env.DATABASE_URL ?? '').trim();
@@ -189,6 +221,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     port: intFrom(env, 'PORT', 4000, problems, 0, 65535),
     host: env.HOST ?? '0.0.0.0',
     database,
+    databaseTimeouts: parseTimeouts(env, problems),
     jwt: {
       secret: secretFrom(env, 'JWT_SECRET', production, problems, warnings),
       issuer: env.JWT_ISSUER ?? 'flashsale-inventory',
@@ -238,6 +271,10 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     },
     maxHoldPerProduct: intFrom(env, 'MAX_HOLD_PER_PRODUCT', 10, problems, 1, 10_000),
     checkoutLocking: env.CHECKOUT_LOCKING === 'pessimistic' ? 'pessimistic' : 'optimistic',
+    buyNowQueue: {
+      maxWaiting: intFrom(env, 'BUY_NOW_QUEUE_MAX_WAITING', 1000, problems, 1, 1_000_000),
+      maxWaitMs: intFrom(env, 'BUY_NOW_QUEUE_MAX_WAIT_MS', 5000, problems, 10, 600_000),
+    },
   };
   if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
     problems.push(`CHECKOUT_LOCKING must be optimistic or pessimistic (got "${env.CHECKOUT_LOCKING}")`);

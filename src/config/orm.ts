@@ -5,7 +5,8 @@ import { Migrator } from '@mikro-orm/migrations';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ENTITIES } from '../entities';
-import type { AppConfig } from './env';
+import type { AppConfig, DatabaseTimeouts } from './env';
+import { stripLiterals } from '../common/safe-error';
 import { logger } from './logger';
 
 const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
@@ -13,6 +14,67 @@ const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 const REPO_ROOT = fs.existsSync(path.join(__dirname, '..', '..', 'package.json'))
   ? path.join(__dirname, '..', '..')
   : path.join(__dirname, '..', '..', '..');
+
+/** knex's own messages (plain strings such as "Connection Error: …"), as JSON lines of our logger. */
+const knexLog = {
+  debug: (message: unknown) => logger.debug('knex', { detail: stripLiterals(String(message)) }),
+  warn: (message: unknown) => logger.warn('knex', { detail: stripLiterals(String(message)) }),
+  error: (message: unknown) => logger.error('knex', { detail: stripLiterals(String(message)) }),
+  deprecate: (method: unknown, alternative: unknown) => logger.warn('knex deprecation', { detail: `${String(method)} is deprecated: use ${String(alternative)}` }),
+};
+
+type QueryCallback = (error: (Error & { code?: string }) | null, ...rest: unknown[]) => void;
+interface Mysql2Connection {
+  query(sql: unknown, values?: unknown, callback?: unknown): unknown;
+  destroy(): void;
+}
+
+/**
+ * Every statement on `connection` gets mysql2's client-side `timeout` (the caller's own, if it set
+ * one, wins), for knex's queries and ours (db/sql.ts) alike. A connection whose statement timed out
+ * is destroyed: the server may still be running that statement (or frozen), so the next user of the
+ * connection would queue behind it; the pool then opens a fresh one, and the server rolls back what
+ * the dead connection had not committed.
+ */
+function boundQueries(connection: Mysql2Connection, timeoutMs: number): void {
+  const query = connection.query.bind(connection);
+  connection.query = (sql: unknown, values?: unknown, callback?: unknown) => {
+    const options = typeof sql === 'string' ? { sql, timeout: timeoutMs } : { timeout: timeoutMs, ...(sql as object) };
+    const [params, done] = typeof values === 'function' ? [undefined, values as QueryCallback] : [values, callback as QueryCallback | undefined];
+    if (!done) return query(options, params);
+    return query(options, params, (error: (Error & { code?: string }) | null, ...rest: unknown[]) => {
+      if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      done(error, ...rest);
+    });
+  };
+}
+
+/**
+ * The pool's `afterCreate`: the client-side statement limit, then the session's server-side one.
+ * MariaDB limits every statement (`max_statement_time`, seconds); MySQL only reads
+ * (`max_execution_time`, ms), so there the client-side timeout is what bounds writes. The server's
+ * flavour is asked once, on the first connection.
+ */
+function sessionSetup(timeouts: DatabaseTimeouts) {
+  let flavour: Promise<'mariadb' | 'mysql'> | undefined;
+  const run = (connection: Mysql2Connection, sql: string) =>
+    new Promise<unknown>((resolve, reject) => connection.query(sql, [], (error: Error | null, rows: unknown) => (error ? reject(error) : resolve(rows))));
+  return (connection: Mysql2Connection, done: (error: Error | null, connection: unknown) => void) => {
+    // Bounded first: the setup statements below must not hang on a database that froze after the handshake.
+    if (timeouts.queryMs > 0) boundQueries(connection, timeouts.queryMs);
+    void (async () => {
+      if (timeouts.statementMs > 0) {
+        flavour ??= run(connection, 'SELECT VERSION() AS v').then((rows) => (/mariadb/i.test(String((rows as { v: unknown }[])[0]?.v)) ? 'mariadb' : 'mysql'));
+        flavour.catch(() => (flavour = undefined));
+        const kind = await flavour;
+        await run(connection, kind === 'mariadb' ? `SET SESSION max_statement_time = ${timeouts.statementMs / 1000}` : `SET SESSION max_execution_time = ${timeouts.statementMs}`);
+      }
+    })().then(
+      () => done(null, connection),
+      (error: Error) => done(error, connection),
+    );
+  };
+}
 
 /** MikroORM options for the configured database. The same entities serve MySQL and SQLite. */
 export function buildOrmOptions(config: AppConfig): Options {
@@ -29,6 +91,7 @@ export function buildOrmOptions(config: AppConfig): Options {
     allowGlobalContext: false,
     serialization: { forceObject: true },
   };
+  const timeouts = config.databaseTimeouts;
   if (config.database.kind === 'mysql') {
     // `?socketPath=/run/mysqld/mysqld.sock`: a database on the same host over its Unix socket, which
     // costs the server far less CPU per statement than TCP loopback (docs/BENCHMARKS.md).
@@ -36,8 +99,12 @@ export function buildOrmOptions(config: AppConfig): Options {
     return defineMysql({
       ...common,
       clientUrl: config.database.url,
-      ...(socketPath ? { driverOptions: { connection: { socketPath } } } : {}),
-      pool: { min: 0, max: config.database.poolSize },
+      driverOptions: {
+        connection: { connectTimeout: timeouts.connectMs, ...(socketPath ? { socketPath } : {}) },
+        acquireConnectionTimeout: timeouts.acquireMs,
+        log: knexLog,
+      },
+      pool: { min: 0, max: config.database.poolSize, afterCreate: sessionSetup(timeouts) },
       timezone: '+00:00',
       extensions: [Migrator],
       migrations: {
@@ -54,5 +121,5 @@ export function buildOrmOptions(config: AppConfig): Options {
   }
   const file = config.database.sqlitePath ?? ':memory:';
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  return defineSqlite({ ...common, dbName: file });
+  return defineSqlite({ ...common, dbName: file, driverOptions: { log: knexLog } });
 }

@@ -128,15 +128,17 @@ function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: un
   const platform = em.getPlatform();
   const execute: Execute = async (sql, params) => {
     if (DEBUG_SQL) logger.debug('sql', { sql });
-    const connection = await acquire();
+    let connection: unknown;
     try {
+      // A failed acquisition (connection refused, pool wait timed out) is a driver error like any other.
+      connection = await acquire();
       return kind === 'mysql'
         ? await mysqlExecute(connection as MysqlConnection, sql, params)
         : sqliteExecute(connection as SqliteDatabase, sql, params);
     } catch (error) {
       throw driver.convertException(error as Error);
     } finally {
-      await release(connection);
+      if (connection !== undefined) await release(connection);
     }
   };
   return new DriverSql(kind, execute, (value) => platform.processDateProperty(value));

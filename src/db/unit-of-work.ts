@@ -3,9 +3,10 @@ import {
   LockWaitTimeoutException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { ConflictError, RetryableConflict } from '../common/errors';
+import { ConflictError, OutcomeUnknownError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
 import type { DbContext, Em } from './context';
+import { asServiceUnavailable } from './faults';
 import { sqlFor, type Sql } from './sql';
 
 /** A caller's context inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
@@ -31,6 +32,11 @@ export interface UnitOfWorkOptions {
   retryOnUniqueViolation?: boolean;
   /** Overrides the configured attempt bound. */
   maxAttempts?: number;
+  /**
+   * The message of OUTCOME UNKNOWN (SERVICE_UNAVAILABLE, `outcome: 'UNKNOWN'`): the COMMIT failed,
+   * so the unit may or may not have committed.
+   */
+  outcomeUnknownMessage?: string;
 }
 
 function retryReason(error: unknown, options: UnitOfWorkOptions): string | null {
@@ -62,11 +68,23 @@ export class UnitOfWork {
     unitOfWorkStats.units += 1;
     for (let attempt = 1; ; attempt += 1) {
       const fork = ctx.em.fork({ clear: true });
+      let committing = false;
       try {
-        return await fork.transactional((em) => work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) }));
+        return await fork.transactional(async (em) => {
+          const result = await work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) });
+          // Flushed here, so that what can still fail after this line is the COMMIT alone.
+          await em.flush();
+          committing = true;
+          return result;
+        });
       } catch (error) {
+        if (committing) {
+          // The COMMIT may have reached the server: running the unit again could do it twice.
+          logger.warn('unit of work outcome unknown', { error: error as Error, requestId: ctx.requestId });
+          throw new OutcomeUnknownError(options.outcomeUnknownMessage);
+        }
         const reason = retryReason(error, options);
-        if (!reason) throw error;
+        if (!reason) throw asServiceUnavailable(error);
         if (attempt >= maxAttempts) {
           unitOfWorkStats.exhausted += 1;
           logger.warn('unit of work gave up after retries', { attempts: attempt, reason, requestId: ctx.requestId });

@@ -1,8 +1,10 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../common/errors';
 import { safeError } from '../common/safe-error';
 import { logger } from '../config/logger';
+import { asServiceUnavailable } from '../db/faults';
 
 /** Codes that graphql/Apollo themselves produce for a bad request; passed through as they are. */
 const REQUEST_ERROR_CODES = new Set([
@@ -33,7 +35,10 @@ function withoutSuggestions(message: string): string {
 export function createErrorFormatter(debugErrors: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     // An AppError refused outside any resolver (no path: e.g. the WebSocket subscription cap) is still expected.
-    const original = error instanceof GraphQLError && error.originalError instanceof AppError ? error.originalError : unwrapResolverError(error);
+    const raw = error instanceof GraphQLError && error.originalError instanceof AppError ? error.originalError : unwrapResolverError(error);
+    // A database that did not answer is SERVICE_UNAVAILABLE (retryable), not an internal error.
+    const original = asServiceUnavailable(raw);
+    if (original !== raw) logger.warn('database unavailable', { error: safeError(raw), path: formatted.path });
     const base = { locations: formatted.locations, path: formatted.path };
     const debug = (e: unknown) => (debugErrors && e instanceof Error ? { stacktrace: e.stack?.split('\n') } : {});
 
@@ -50,5 +55,24 @@ export function createErrorFormatter(debugErrors: boolean) {
     // The sanitized form only: the message of a database error carries the SQL with its values.
     logger.error('unexpected error', { error: safeError(original), path: formatted.path });
     return { ...base, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', ...debug(original) } };
+  };
+}
+
+/**
+ * HTTP 503 (with Retry-After) for a response that carries SERVICE_UNAVAILABLE: load balancers and
+ * clients then see at the HTTP level that the request may be sent again.
+ */
+export function serviceUnavailableStatus(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
+          if (!errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '1');
+        },
+      };
+    },
   };
 }

@@ -66,6 +66,29 @@ function clientIp(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
+/**
+ * Whether the database answers `SELECT 1` within `timeoutMs`: a frozen database must turn the
+ * probe to 503 at once, whatever the pool and statement timeouts are.
+ */
+async function databaseAnswers(orm: Orm, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = orm.em
+    .getConnection()
+    .execute('SELECT 1')
+    .then(
+      () => true,
+      () => false,
+    );
+  try {
+    return await Promise.race([probe, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface HandlerDeps {
   apollo: ApolloServer<GraphQLContext>;
   orm: Orm;
@@ -168,12 +191,9 @@ export function createRequestHandler(deps: HandlerDeps) {
         return;
       }
       if (url.pathname === '/readyz') {
-        try {
-          await orm.em.getConnection().execute('SELECT 1');
-          send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }));
-        } catch {
-          send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
-        }
+        const ready = await databaseAnswers(orm, config.databaseTimeouts.readyMs);
+        if (ready) send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }));
+        else send(res, 503, 'application/json', JSON.stringify({ status: 'database unreachable' }));
         return;
       }
       if (url.pathname === '/metrics') {

@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
+import { IdempotencyKeyReusedError, InsufficientStockError, NotFoundError, RETRY_WITH_SAME_KEY, RetryableConflict, ServiceUnavailableError } from '../common/errors';
 import { multiplyMoney } from '../common/money';
 import type { Orm } from '../config/database';
 import { logger } from '../config/logger';
@@ -37,6 +37,14 @@ interface Pending<R> {
   requestId: string;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
+  /** Refuses the request if no batch has taken it by then (BUY_NOW_QUEUE_MAX_WAIT_MS). */
+  deadline?: NodeJS.Timeout;
+}
+
+/** Bounds on the requests waiting for one product's next batch (BUY_NOW_QUEUE_*). */
+export interface BuyNowQueueBounds {
+  maxWaiting: number;
+  maxWaitMs: number;
 }
 
 /**
@@ -49,9 +57,14 @@ class ProductBatches<R> {
 
   constructor(
     private readonly runBatch: (requests: BuyNowRequest[], requestIds: string[]) => Promise<(R | Error)[]>,
-    private readonly options: { name: string; oneKeyPerBatch: boolean; onBatch: (size: number) => void },
+    private readonly options: { name: string; oneKeyPerBatch: boolean; bounds: BuyNowQueueBounds; onBatch: (size: number) => void },
   ) {}
 
+  /**
+   * Queues the request for its product's next batch. A full queue refuses at once, and a request
+   * that no batch took within the wait bound leaves the queue: both SERVICE_UNAVAILABLE, with
+   * nothing done (when the database hangs, requests fail fast instead of piling up behind it).
+   */
   submit(ctx: RequestContext, request: BuyNowRequest): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let queue = this.queues.get(request.productId);
@@ -59,8 +72,25 @@ class ProductBatches<R> {
         queue = { running: false, waiting: [] };
         this.queues.set(request.productId, queue);
       }
-      queue.waiting.push({ request, requestId: ctx.requestId, resolve, reject });
-      if (!queue.running) this.drain(request.productId, queue);
+      const { maxWaiting, maxWaitMs } = this.options.bounds;
+      if (queue.running && queue.waiting.length >= maxWaiting) {
+        reject(new ServiceUnavailableError('Too many requests are waiting for this product: try again shortly'));
+        return;
+      }
+      const pending: Pending<R> = { request, requestId: ctx.requestId, resolve, reject };
+      queue.waiting.push(pending);
+      if (!queue.running) {
+        this.drain(request.productId, queue);
+        return;
+      }
+      const waiting = queue;
+      pending.deadline = setTimeout(() => {
+        const at = waiting.waiting.indexOf(pending);
+        if (at < 0) return;
+        waiting.waiting.splice(at, 1);
+        reject(new ServiceUnavailableError('This product is busy: try again shortly'));
+      }, maxWaitMs);
+      pending.deadline.unref();
     });
   }
 
@@ -70,6 +100,7 @@ class ProductBatches<R> {
     const keys = new Set<string>();
     const later: Pending<R>[] = [];
     for (const pending of queue.waiting) {
+      clearTimeout(pending.deadline);
       const key = orderKey(pending.request.userId, pending.request.idempotencyKey);
       if (batch.length >= MAX_BUY_NOW_BATCH || (this.options.oneKeyPerBatch && keys.has(key))) later.push(pending);
       else {
@@ -126,34 +157,42 @@ export class BuyNowBatcher {
   /** Batches belong to no request: they run on a context of their own. */
   private readonly system: RequestContext;
 
+  private readonly sales: ProductBatches<BuyNowOutcome>;
+  private readonly probes: ProductBatches<void>;
+
   constructor(
     orm: Orm,
     private readonly uow: UnitOfWork,
     private readonly locking: 'optimistic' | 'pessimistic',
+    bounds: BuyNowQueueBounds,
   ) {
     this.system = systemContext(orm, 'buy-now-batch');
+    this.sales = new ProductBatches<BuyNowOutcome>(
+      (requests, requestIds) =>
+        this.uow.run({ ...this.system, requestId: `buy-now-batch[${requestIds.join(',')}]` }, (tx) => sellBatch(tx, requests, this.locking), {
+          outcomeUnknownMessage: RETRY_WITH_SAME_KEY,
+        }),
+      {
+        name: 'buyNow batch',
+        oneKeyPerBatch: true,
+        bounds,
+        onBatch: (size) => {
+          buyNowBatchStats.batches += 1;
+          buyNowBatchStats.requests += size;
+          buyNowBatchStats.largest = Math.max(buyNowBatchStats.largest, size);
+        },
+      },
+    );
+    this.probes = new ProductBatches<void>((requests) => probeBatch(sqlFor(this.system.em), requests), {
+      name: 'buyNow sold-out probe',
+      oneKeyPerBatch: false,
+      bounds,
+      onBatch: (size) => {
+        buyNowBatchStats.probes += 1;
+        buyNowBatchStats.probedRequests += size;
+      },
+    });
   }
-
-  private readonly sales = new ProductBatches<BuyNowOutcome>(
-    (requests, requestIds) => this.uow.run({ ...this.system, requestId: `buy-now-batch[${requestIds.join(',')}]` }, (tx) => sellBatch(tx, requests, this.locking)),
-    {
-    name: 'buyNow batch',
-    oneKeyPerBatch: true,
-    onBatch: (size) => {
-      buyNowBatchStats.batches += 1;
-      buyNowBatchStats.requests += size;
-      buyNowBatchStats.largest = Math.max(buyNowBatchStats.largest, size);
-    },
-  });
-
-  private readonly probes = new ProductBatches<void>((requests) => probeBatch(sqlFor(this.system.em), requests), {
-    name: 'buyNow sold-out probe',
-    oneKeyPerBatch: false,
-    onBatch: (size) => {
-      buyNowBatchStats.probes += 1;
-      buyNowBatchStats.probedRequests += size;
-    },
-  });
 
   /** Sells the request in the product's next batch transaction. */
   submit(ctx: RequestContext, request: BuyNowRequest): Promise<BuyNowOutcome> {

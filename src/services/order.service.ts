@@ -6,6 +6,7 @@ import {
   NotFoundError,
   RetryableConflict,
   ReservationExpiredError,
+  RETRY_WITH_SAME_KEY,
 } from '../common/errors';
 import { addMoney, multiplyMoney } from '../common/money';
 import type { DbContext } from '../db/context';
@@ -86,7 +87,7 @@ export class OrderService {
   async checkout(ctx: RequestContext, input: { idempotencyKey: string; shippingCost: string }): Promise<Order> {
     const { idempotencyKey, shippingCost } = input;
     const hash = requestHash({ op: 'checkout', shippingCost });
-    const created = await this.shopper.run(ctx, {}, async (tx, viewer) => {
+    const created = await this.shopper.run(ctx, { outcomeUnknownMessage: RETRY_WITH_SAME_KEY }, async (tx, viewer) => {
       const sql = tx.sql;
       const { replay, lines } = await readCheckout(sql, viewer.id, idempotencyKey);
       if (replay) {

@@ -46,12 +46,20 @@ export class ShopperMutation {
   }
 
   /** Steps 1–5: `work` runs in a unit of work (retried whole on a lost race) that starts with the shopper lock. */
-  async run<T>(ctx: RequestContext, options: { quantity?: number }, work: (tx: UnitContext<RequestContext>, viewer: Viewer) => Promise<T>): Promise<T> {
+  async run<T>(
+    ctx: RequestContext,
+    options: { quantity?: number; outcomeUnknownMessage?: string },
+    work: (tx: UnitContext<RequestContext>, viewer: Viewer) => Promise<T>,
+  ): Promise<T> {
     const viewer = await this.admit(ctx, options.quantity);
-    return this.uow.run(ctx, async (tx) => {
-      await lockShopper(tx.sql, viewer.id);
-      return work(tx, viewer);
-    });
+    return this.uow.run(
+      ctx,
+      async (tx) => {
+        await lockShopper(tx.sql, viewer.id);
+        return work(tx, viewer);
+      },
+      { outcomeUnknownMessage: options.outcomeUnknownMessage },
+    );
   }
 
   /**
