@@ -9,4 +9,5 @@ export { createTestDatabase, TEST_DB } from './db';
 export * from './fixtures';
 export { useCluster, useSellerStrangerAdmin, useServer, withServer } from './hooks';
 export { systemContext, type Em } from './internals';
+export { privateMariadbAvailable, startPrivateMariadb, type PrivateMariadb } from './private-mariadb';
 export { TEST_SECRETS, type TestCluster, type TestServer } from './server';

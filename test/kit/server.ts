@@ -16,6 +16,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Run the background jobs (hold sweeper, rate-limit sweeper) as `npm start` does. */
   jobs?: boolean;
+  /** Where the database comes from (default createTestDatabase), e.g. a private MariaDB's createDatabase. */
+  database?: () => Promise<TestDatabase>;
 }
 
 export interface TestServer {
@@ -40,7 +42,7 @@ export interface TestServer {
  * the stock afterwards and never leak the server.
  */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const db = await (options.database ?? createTestDatabase)();
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
