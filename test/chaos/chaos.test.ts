@@ -258,6 +258,11 @@ interface Proc {
 /** Every check of the suite's header, after the load has settled. */
 async function expectConsistent(server: TestServer, { records, products }: Sale, survivors: Proc[], all: Proc[]): Promise<void> {
   await settle(server);
+  const count = (kind: Answer['kind']) => records.filter((r) => r.answer?.kind === kind).length;
+  console.log(
+    `[chaos] ${expect.getState().currentTestName}: ${records.length} keys, ${count('order')} orders, ${count('none')} refused, ` +
+      `${records.reduce((n, r) => n + r.ambiguous, 0)} attempts with no definite answer (retried)`,
+  );
 
   // Recovered without a restart: each surviving server is ready and sells.
   const probe = await createStockedProduct(server, { onHand: 10, price: '1.00' });
