@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { RowDataPacket } from 'mysql2/promise';
 import { createMysqlDatabase, type MysqlDatabase } from './db';
 import type { TestServer } from './server';
 
@@ -31,6 +32,8 @@ export interface PrivateMariadb {
   crash(): Promise<void>;
   /** Starts it again on the same data and port (after `crash`, or stopping it first). */
   restart(): Promise<void>;
+  /** KILL CONNECTION for every client connection using `database` (the app's connections, mid-transaction or idle); how many were killed. */
+  killConnections(database: string): Promise<number>;
   /** Thaws, stops the server (SIGTERM, then SIGKILL) and deletes its data directory. */
   stop(): Promise<void>;
 }
@@ -140,6 +143,7 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
         await running()?.end();
         current = await launch(dir, port, asRoot);
       },
+      killConnections: (database) => killConnections(url, database),
       async stop() {
         await running()?.end();
         current = undefined;
@@ -174,4 +178,20 @@ function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => void): ()
     if (own) proto._query = original;
     else delete (proto as Partial<typeof proto>)._query;
   };
+}
+
+async function killConnections(serverUrl: string, database: string): Promise<number> {
+  const mysql = await import('mysql2/promise');
+  const admin = await mysql.createConnection({ host: '127.0.0.1', port: Number(new URL(serverUrl).port), user: 'root' });
+  try {
+    const [rows] = await admin.query<RowDataPacket[]>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database]);
+    let killed = 0;
+    for (const { id } of rows) {
+      // A connection may close between the listing and the kill (ER_NO_SUCH_THREAD): fine.
+      await admin.query(`KILL CONNECTION ${Number(id)}`).then(() => (killed += 1), () => undefined);
+    }
+    return killed;
+  } finally {
+    await admin.end();
+  }
 }
