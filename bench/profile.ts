@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const db = await createBenchDatabase(process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-profile-'));
-  const env = { NODE_ENV: 'production', DATABASE_URL: db.url, SEED_DEMO_DATA: '0', LOG_LEVEL: 'warn', WRITE_RATE_LIMIT_PER_USER: '1000000', ...benchSecrets() };
+  const env = { NODE_ENV: 'production', DATABASE_URL: db.url, SEED_DEMO_DATA: '0', LOG_LEVEL: 'warn', WRITE_RATE_LIMIT_PER_USER: '1000000', METRICS_PUBLIC: '1', ...benchSecrets() };
   const fx = await Fixtures.create(env, concurrency);
   const main = args.get('server-main');
   const server = await startServer(env, concurrency, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], main: main ? path.resolve(main) : undefined });

@@ -244,6 +244,8 @@ async function main(): Promise<void> {
     // The per-user write limiter still runs (its cost is part of what is measured), but a virtual
     // user stands for a stream of buyers, so its limit is raised out of the way.
     WRITE_RATE_LIMIT_PER_USER: '1000000',
+    // The bench scrapes every process's /metrics on loopback; in production it is off without a token.
+    METRICS_PUBLIC: '1',
     ...secrets,
     ...plan.serverEnv,
   };

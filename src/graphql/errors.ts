@@ -66,9 +66,13 @@ export function serviceUnavailableStatus(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : response.body.initialResult.errors;
-          if (!errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+        async willSendResponse({ response, operation }) {
+          const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
+          if (!result.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+          // A mutation field that did succeed (another alias of the same operation) keeps the answer
+          // a 200: a client or proxy that takes a 503 for "nothing happened" must not repeat that write.
+          const wrote = operation?.operation === 'mutation' && Object.values(result.data ?? {}).some((value) => value !== null && value !== undefined);
+          if (wrote) return;
           response.http.status = 503;
           response.http.headers.set('retry-after', '1');
         },

@@ -32,8 +32,8 @@ import {
  * binaries are missing it is skipped, except in CI, where it fails: a skipped fault test proves nothing.
  */
 
-// The bounds another part of issue 11 adds; a server that does not know them ignores them. The
-// checks below hold without them: they only make a frozen database answer sooner.
+// Short database bounds (docs/SECURITY.md § 8). The checks below hold without them: they only make
+// a frozen database answer sooner.
 const TIMEOUTS = {
   DATABASE_STATEMENT_TIMEOUT_MS: '2000',
   DATABASE_QUERY_TIMEOUT_MS: '2500',

@@ -20,6 +20,8 @@ import {
   type PrivateMariadb,
   type TestServer,
 } from '../kit';
+import { asServiceUnavailable } from '../../src/db/faults';
+import { sqlFor } from '../../src/db/sql';
 
 /**
  * A hung database (SIGSTOP) must not hang the API: every request is answered within the bounds
@@ -76,6 +78,18 @@ const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI
     expect(response.status).toBe(503);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
   }
+
+  it('ends a statement on the server at DATABASE_STATEMENT_TIMEOUT_MS (MariaDB max_statement_time, set per session): SERVICE_UNAVAILABLE, the pool still usable', async () => {
+    await withServer({ database: () => mariadb.createDatabase(), env: { DATABASE_STATEMENT_TIMEOUT_MS: '500', DATABASE_QUERY_TIMEOUT_MS: '5000' } }, async (server) => {
+      const sql = sqlFor(server.em());
+      const { result: error, ms } = await timed(() => sql.get('SELECT SLEEP(3) AS slept').then(() => null, (e: unknown) => e));
+      // The server's limit ended it (the client-side one is 5 s), with its own error.
+      expect(ms).toBeLessThan(2000);
+      expect(error).toMatchObject({ errno: 1969 });
+      expect(asServiceUnavailable(error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', extensions: { retryable: true } });
+      expect(await sql.get('SELECT 1 AS one')).toMatchObject({ one: 1 });
+    });
+  });
 
   it('answers every request during a freeze within the bound with SERVICE_UNAVAILABLE, then recovers without restart', async () => {
     await onPrivate(async (server) => {
