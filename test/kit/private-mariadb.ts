@@ -134,7 +134,14 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
       createDatabase: () => createMysqlDatabase(url, { prefix: 'flashsale_private_' }),
       freeze: () => running()?.signal('SIGSTOP'),
       thaw: () => running()?.signal('SIGCONT'),
-      freezeAtNextCommit: (server) => hookNextCommit(server, () => running()?.signal('SIGSTOP')),
+      freezeAtNextCommit: (server) =>
+        hookNextCommit(server, async () => {
+          const stopping = running();
+          stopping?.signal('SIGSTOP');
+          // The COMMIT must reach a server that is already stopped: under load a signal can land
+          // after the server read the packet, and then the COMMIT would simply succeed.
+          if (stopping) await untilStopped(stopping.pid);
+        }),
       async crash() {
         await running()?.end('SIGKILL');
         current = undefined;
@@ -159,8 +166,18 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
 
 type KnexQuery = (this: unknown, connection: unknown, obj: { sql?: string }) => Promise<unknown>;
 
-/** Runs `before` once, just before the next COMMIT that `server`'s knex client sends. */
-function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => void): () => void {
+/** Resolves once the process is stopped (state T in /proc), or after 2 s. */
+async function untilStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/^\d+ \(.*\) [Tt] /.test(stat)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Runs `before` once, and waits for it, just before the next COMMIT that `server`'s knex client sends. */
+function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => Promise<void>): () => void {
   const client = server.app.orm.em.getConnection().getKnex().client as object;
   // Transaction clients share the client's prototype: hook it there, and put it back after.
   const proto = Object.getPrototypeOf(client) as { _query: KnexQuery };
@@ -170,7 +187,7 @@ function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => void): ()
   proto._query = function (connection, obj) {
     if (armed && /^\s*commit/i.test(obj?.sql ?? '')) {
       armed = false;
-      before();
+      return before().then(() => original.call(this, connection, obj));
     }
     return original.call(this, connection, obj);
   };
