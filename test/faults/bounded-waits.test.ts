@@ -10,11 +10,10 @@ import {
   expectData,
   GraphQLClient,
   orderedQuantity,
-  privateMariadbAvailable,
+  runsOnPrivateMariadb,
   readStockRow,
   sleep,
-  startPrivateMariadb,
-  TEST_DB,
+  usePrivateMariadb,
   withServer,
   type GraphQLResponse,
   type PrivateMariadb,
@@ -45,17 +44,8 @@ const TIMEOUTS = {
   WRITE_RATE_LIMIT_PER_USER: '0',
 };
 
-const runs = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI === 'true');
-(runs ? describe : describe.skip)('bounded waits against a frozen database', () => {
-  let mariadb: PrivateMariadb;
-
-  beforeAll(async () => {
-    if (!privateMariadbAvailable()) throw new Error('mariadbd/mariadb-install-db not found: install mariadb-server (or set MARIADBD / MARIADB_INSTALL_DB)');
-    mariadb = await startPrivateMariadb();
-  });
-  afterAll(async () => {
-    await mariadb?.stop();
-  });
+(runsOnPrivateMariadb ? describe : describe.skip)('bounded waits against a frozen database', () => {
+  const mariadb = usePrivateMariadb();
 
   const onPrivate = <T>(use: (server: TestServer) => Promise<T>) =>
     withServer({ database: () => mariadb.createDatabase(), env: TIMEOUTS }, async (server) => {

@@ -1,4 +1,6 @@
 import { expectAuditClean } from './audit';
+import { TEST_DB } from './db';
+import { privateMariadbAvailable, startPrivateMariadb, type PrivateMariadb } from './private-mariadb';
 import { registerUser, signIn, type TestUser } from './fixtures';
 import { startCluster, startServer, type ServerOptions, type TestCluster, type TestServer } from './server';
 
@@ -95,4 +97,30 @@ export function useSellerStrangerAdmin(options: SuiteOptions = {}): { server: Te
     Object.assign(users.admin, admin);
   });
   return { server, ...users };
+}
+
+/**
+ * Whether the suites that stop, freeze or restart a database of their own run here: on the mysql
+ * project, where the MariaDB binaries exist, and always in CI (where missing binaries then fail
+ * the suite in usePrivateMariadb instead of skipping it: a skipped fault test proves nothing).
+ */
+export const runsOnPrivateMariadb = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI === 'true');
+
+/** A private MariaDB for the suite (started before it, stopped after it, never left frozen). */
+export function usePrivateMariadb(): PrivateMariadb {
+  let instance: PrivateMariadb | undefined;
+  beforeAll(async () => {
+    if (!privateMariadbAvailable()) throw new Error('mariadbd/mariadb-install-db not found: install mariadb-server (or set MARIADBD / MARIADB_INSTALL_DB)');
+    instance = await startPrivateMariadb();
+  });
+  afterAll(async () => {
+    await instance?.stop();
+  });
+  return new Proxy({} as PrivateMariadb, {
+    get(_target, key) {
+      if (!instance) throw new Error('the private MariaDB is not started (use it inside tests)');
+      const value = Reflect.get(instance, key, instance) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(instance) : value;
+    },
+  });
 }
