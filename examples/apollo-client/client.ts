@@ -4,7 +4,7 @@
  * cache that stays true (docs/CLIENTS.md explains each entry). test/clients/apollo-client.test.ts
  * runs this very file against a live server.
  */
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, type TypePolicies } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type TypePolicies } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
@@ -78,4 +78,41 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       await ws.dispose();
     },
   };
+}
+
+/** The `extensions.code` of every GraphQL error of a failed operation (none for a network failure). */
+export function errorCodes(error: unknown): string[] {
+  return CombinedGraphQLErrors.is(error) ? error.errors.map((e) => String(e.extensions?.code)) : [];
+}
+
+/**
+ * After these, a checkout or buyNow is sent again with the SAME idempotency key: nothing was
+ * written (CONFLICT, RATE_LIMITED, most SERVICE_UNAVAILABLE), or the outcome is unknown
+ * (SERVICE_UNAVAILABLE with `extensions.outcome: 'UNKNOWN'`) and the replay returns the order if
+ * it was committed. Every other code is final for that input: INSUFFICIENT_STOCK,
+ * RESERVATION_EXPIRED, BAD_USER_INPUT, NOT_FOUND, IDEMPOTENCY_KEY_REUSED, UNAUTHENTICATED, FORBIDDEN.
+ */
+const RETRY_WITH_SAME_KEY = new Set(['SERVICE_UNAVAILABLE', 'CONFLICT', 'RATE_LIMITED']);
+
+/** Whether to send the same operation again with the same key: a retryable code, or no answer at all (a network failure or timeout). */
+export function retryWithSameKey(error: unknown): boolean {
+  if (!CombinedGraphQLErrors.is(error)) return true;
+  return error.errors.every((e) => RETRY_WITH_SAME_KEY.has(String(e.extensions?.code)));
+}
+
+/**
+ * Sends a checkout or buyNow (whose variables hold one idempotency key for every attempt) until
+ * it has a definite answer: up to `attempts` times, waiting `extensions.retryAfter` seconds
+ * after RATE_LIMITED and a growing pause after anything else that is retried.
+ */
+export async function sendIdempotent<T>(send: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= attempts || !retryWithSameKey(error)) throw error;
+      const retryAfter = CombinedGraphQLErrors.is(error) ? Number(error.errors[0].extensions?.retryAfter ?? 0) : 0;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, 200 * attempt)));
+    }
+  }
 }
