@@ -11,10 +11,8 @@ describe('generated artifacts', () => {
     expect(committed).toBe(await printAppSchema());
   });
 
-  it('the codegen output is up to date with schema.graphql and test/operations', () => {
-    // The codegen plugins load ESM-only modules that jest's module system cannot, so run the built script.
-    expect(() =>
-      execFileSync(process.execPath, [path.join(root, 'dist', 'scripts', 'codegen.js'), '--check'], { cwd: root, stdio: 'pipe' }),
-    ).not.toThrow();
+  it('the codegen output is up to date with schema.graphql and its documents (run `npm run codegen`)', () => {
+    // The codegen plugins load ESM-only modules that jest's module system cannot, so run the CLI's check mode.
+    expect(() => execFileSync(path.join(root, 'node_modules', '.bin', 'graphql-codegen'), ['--check', '--silent'], { cwd: root, stdio: 'pipe' })).not.toThrow();
   });
 });

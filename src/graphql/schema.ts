@@ -4,11 +4,11 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema, type AuthChecker, type ContainerType, type PubSub } from 'type-graphql';
 import type { Services } from '../container';
 import { AuthResolver, UserResolver } from '../resolvers/auth.resolver';
-import { CartItemResolver, CartResolver } from '../resolvers/cart.resolver';
+import { CartItemResolver, CartResolver, OrderCartResolver } from '../resolvers/cart.resolver';
 import { OrderLineResolver, OrderResolver } from '../resolvers/order.resolver';
 import { ProductResolver } from '../resolvers/product.resolver';
 import { StockMovementResolver, StockResolver } from '../resolvers/stock.resolver';
-import { createStockLevelResolver } from '../resolvers/subscription.resolver';
+import { createStockLevelResolver, StockLevelFieldResolver } from '../resolvers/subscription.resolver';
 import { WarehouseResolver } from '../resolvers/warehouse.resolver';
 import { requireAdmin, requireViewer } from '../services/viewer';
 import type { GraphQLContext } from './context';
@@ -24,6 +24,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [StockMovementResolver, new StockMovementResolver(services.stock)],
     [CartResolver, new CartResolver(services.carts)],
     [CartItemResolver, new CartItemResolver()],
+    [OrderCartResolver, new OrderCartResolver(services.carts)],
+    [StockLevelFieldResolver, new StockLevelFieldResolver(services.products)],
     [OrderResolver, new OrderResolver(services.orders)],
     [OrderLineResolver, new OrderLineResolver(services.orders)],
   ]);
@@ -90,6 +92,8 @@ const RESOLVER_CLASSES = [
   StockMovementResolver,
   CartResolver,
   CartItemResolver,
+  OrderCartResolver,
+  StockLevelFieldResolver,
   OrderResolver,
   OrderLineResolver,
 ] as const;

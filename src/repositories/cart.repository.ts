@@ -8,6 +8,13 @@ export async function findCartId(sql: Sql, userId: number): Promise<number | nul
   return row ? num(row.id) : null;
 }
 
+/** The cart ids of these users (user id → cart id); a user without a cart is left out. */
+export async function findCartIdsByUser(sql: Sql, userIds: number[]): Promise<Map<number, number>> {
+  if (!userIds.length) return new Map();
+  const rows = await sql.all(`SELECT id, user_id FROM carts WHERE user_id IN (${userIds.map(() => '?').join(', ')})`, userIds);
+  return new Map(rows.map((row) => [num(row.user_id), num(row.id)]));
+}
+
 /** The shopper's cart id, inserting the cart if missing (a concurrent insert loses on the unique key and is retried). */
 export async function ensureCartId(sql: Sql, userId: number): Promise<number> {
   const existing = await findCartId(sql, userId);

@@ -4,7 +4,8 @@ import type { GraphQLContext } from '../graphql/context';
 import { AddToCartInput, parseAddToCart, parseUpdateCartItem, UpdateCartItemInput } from '../graphql/inputs/cart.input';
 import { DecimalScalar } from '../graphql/scalars/decimal.scalar';
 import { ProductType } from '../graphql/types/catalog.type';
-import { CartItemType, CartType } from '../graphql/types/order.type';
+import type { Order } from '../entities';
+import { CartItemType, CartType, OrderType } from '../graphql/types/order.type';
 import type { CartLine, CartRef, CartService } from '../services/cart.service';
 
 @Resolver(() => CartType)
@@ -72,5 +73,19 @@ export class CartItemResolver {
   @FieldResolver(() => Date, { nullable: true, description: 'Until when the stock of this line is held; null once its holds lapsed and were released' })
   reservedUntil(@Root() line: CartLine) {
     return line.reservedUntil;
+  }
+}
+
+@Resolver(() => OrderType)
+export class OrderCartResolver {
+  constructor(private readonly carts: CartService) {}
+
+  @FieldResolver(() => CartType, {
+    nullable: true,
+    description:
+      "The buyer's cart as it is now (null for anyone but the buyer). Select it in checkout, e.g. `cart { id items { id } total }`, and a normalising client cache shows the emptied cart without another request",
+  })
+  cart(@Root() order: Order, @Ctx() ctx: GraphQLContext) {
+    return this.carts.buyerCartOf(ctx, order);
   }
 }

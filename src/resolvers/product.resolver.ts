@@ -5,7 +5,7 @@ import type { Product } from '../entities';
 import type { GraphQLContext } from '../graphql/context';
 import { CreateProductInput, parseCreateProduct, parseProductFilter, parseUpdateProduct, ProductFilter, UpdateProductInput } from '../graphql/inputs/catalog.input';
 import { NestedPageArgs, PageArgs, parsePageArgs, toConnection } from '../graphql/pagination';
-import { ProductConnection, ProductType, StockType } from '../graphql/types/catalog.type';
+import { ProductAtLevel, ProductConnection, ProductType, StockType } from '../graphql/types/catalog.type';
 import { UserType } from '../graphql/types/user.type';
 import type { ProductService } from '../services/product.service';
 
@@ -48,7 +48,8 @@ export class ProductResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Sellable quantity over all live warehouses: on hand minus active holds' })
-  available(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
+  available(@Root() product: Product | ProductAtLevel, @Ctx() ctx: GraphQLContext) {
+    if (product instanceof ProductAtLevel) return product.available;
     return this.productService.availableOf(ctx, product);
   }
 

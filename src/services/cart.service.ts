@@ -4,11 +4,13 @@ import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
 import { sqlFor } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
-import { Product, StockMovementKind } from '../entities';
+import { loadBatched } from '../db/request-batch';
+import { Product, StockMovementKind, type Order } from '../entities';
 import {
   deleteItems,
   ensureCartId,
   findCartId,
+  findCartIdsByUser,
   findCartLines,
   findItemIds,
   findLineForAdd,
@@ -56,6 +58,8 @@ async function releaseHoldsOrRetry(tx: UnitContext, holds: HoldRow[], actorId: n
   }
 }
 
+const fetchCartIds = (ctx: DbContext, userIds: number[]) => findCartIdsByUser(sqlFor(ctx.em), userIds);
+
 /** The shopper's single cart with stock held for its lines until `reservedUntil`. */
 export class CartService {
   constructor(
@@ -69,6 +73,17 @@ export class CartService {
     const viewer = requireViewer(ctx);
     const cartId = (await findCartId(sqlFor(ctx.em), viewer.id)) ?? (await this.uow.run(ctx, (tx) => ensureCartId(tx.sql, viewer.id)));
     return { id: cartId };
+  }
+
+  /**
+   * The buyer's cart as committed now, for the buyer only: null for anyone else (an admin too)
+   * and when the buyer has no cart. Read after the order's unit of work, so after checkout it is
+   * the emptied cart; one query for all orders of a request.
+   */
+  async buyerCartOf(ctx: RequestContext, order: Order): Promise<CartRef | null> {
+    if (!ctx.viewer || ctx.authError || order.user.id !== ctx.viewer.id) return null;
+    const cartId = await loadBatched(ctx, fetchCartIds, ctx.viewer.id);
+    return cartId ? { id: cartId } : null;
   }
 
   /**

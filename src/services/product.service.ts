@@ -95,6 +95,13 @@ export class ProductService {
     return ctx.em.findOne(Product, { id, archivedAt: null });
   }
 
+  /** A product by id, archived ones too (a stock event can outlive the sale), batched per request; NOT_FOUND once deleted. */
+  async productOfLevelOrThrow(ctx: RequestContext, id: number): Promise<Product> {
+    const product = await loadById(ctx, Product, id);
+    if (!product) throw new NotFoundError('Product');
+    return product;
+  }
+
   async ownerOf(ctx: RequestContext, product: Product): Promise<User> {
     const owner = await loadById(ctx, User, product.owner.id);
     if (!owner) throw new Error(`owner ${product.owner.id} of product ${product.id} is missing`);

@@ -170,6 +170,17 @@ describe('checkout', () => {
     expect(expectData(await buyer.client.request(CartDocument)).cart.items).toHaveLength(1);
   });
 
+  it("answers `cart` with the buyer's cart as it is after the order (emptied), and null for anyone else (an admin too)", async () => {
+    const buyer = await shopper();
+    const p = await createStockedProduct(server, { onHand: 5, price: '3.00' });
+    const cart = await add(buyer, p.productId, 2);
+    const query = 'mutation ($input: CheckoutInput!) { checkout(input: $input) { id cart { id total items { id } } } }';
+    const { checkout } = expectData(await buyer.client.raw({ query, variables: { input: { idempotencyKey: newKey() } } }));
+    expect(checkout.cart).toEqual({ id: cart.id, total: '0.00', items: [] });
+    const byAdmin = expectData(await admin.client.raw({ query: `{ order(id: "${checkout.id}") { id cart { id } } }` }));
+    expect(byAdmin.order).toEqual({ id: checkout.id, cart: null });
+  });
+
   it('refuses anonymous callers', async () => {
     expect(errorCode(await server.client.request(CheckoutDocument, { input: { idempotencyKey: newKey() } }))).toBe('UNAUTHENTICATED');
     expect(errorCode(await server.client.request(BuyNowDocument, { input: { idempotencyKey: newKey(), productId: '1', quantity: 1 } }))).toBe(

@@ -50,6 +50,16 @@ describe('stockChanged subscription', () => {
     ]);
   });
 
+  it("answers product { id available } from the event, and reads the product for any other field", async () => {
+    const known = collect(`subscription { stockChanged(productId: "${productId}") { available product { id available } } }`, 1);
+    const read = collect(`subscription { stockChanged(productId: "${productId}") { product { __typename id name available } } }`, 1);
+    const [[knownEvent], [readEvent]] = await Promise.all([known.done, read.done]);
+    known.cancel();
+    read.cancel();
+    expect(knownEvent).toEqual({ data: { stockChanged: { available: 8, product: { id: String(productId), available: 8 } } } });
+    expect(readEvent).toEqual({ data: { stockChanged: { product: { __typename: 'Product', id: String(productId), name: expect.stringMatching(/^Product /), available: 8 } } } });
+  });
+
   it('refuses an unknown product with NOT_FOUND', async () => {
     const sub = collect('subscription { stockChanged(productId: "999999") { available } }', 1);
     const outcome = await sub.done.then(

@@ -93,6 +93,7 @@ export class StockMovementType {
   createdAt!: Date;
 }
 
+/** product comes from StockLevelFieldResolver. */
 @ObjectType('StockLevel')
 export class StockLevelType {
   @Field(() => ID)
@@ -100,6 +101,17 @@ export class StockLevelType {
 
   @Field(() => Int)
   available!: number;
+}
+
+/**
+ * The product of a stock event when nothing but `id` and `available` is asked of it: both come
+ * with the event, so no row is read per event and subscriber.
+ */
+export class ProductAtLevel {
+  constructor(
+    readonly id: number,
+    readonly available: number,
+  ) {}
 }
 
 @ObjectType('StockError')
