@@ -161,7 +161,7 @@ describe('HTTP server', () => {
       expect(simple.status).toBe(200);
       expect(await simple.json()).toEqual({ data: { me: null } });
       const q = encodeURIComponent('mutation { setupTotp(password: "x") { secret } }');
-      for (const headers of [{ accept }, { 'apollo-require-preflight': '1' }]) {
+      for (const headers of [{ accept }, { 'apollo-require-preflight': '1' }] as Record<string, string>[]) {
         const mutation = await fetch(`${server.url}/graphql?query=${q}`, { headers });
         expect(mutation.status).toBe(405);
         expect(await mutation.json()).toEqual({ errors: [expect.objectContaining({ message: 'GET requests only support query operations, not mutation operations' })] });
