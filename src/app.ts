@@ -9,13 +9,14 @@ import { WebSocketServer } from 'ws';
 import type { AppConfig } from './config/env';
 import { openDatabase, type Orm } from './config/database';
 import { apolloLogger, logger } from './config/logger';
-import { buildContext, type GraphQLContext } from './graphql/context';
+import { authorizationParam, buildContext, type GraphQLContext } from './graphql/context';
 import { createQueryArmor } from './graphql/armor';
 import { createErrorFormatter, serviceUnavailableStatus } from './graphql/errors';
 import { capResultSize, resultTooLargeAnswer } from './graphql/result-cap';
 import { buildAppSchema } from './graphql/schema';
 import { createWebSocketLimits } from './graphql/ws-limits';
 import { createRequestHandler } from './http/handler';
+import { routeWebSocketUpgrades } from './http/websocket';
 import { createServices, type Services } from './container';
 import { createBackgroundJobs } from './jobs';
 import { createBootstrapAdminIfNone, seedDemoDataIfEmpty } from './services/seed.service';
@@ -68,10 +69,12 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
   });
   server.keepAliveTimeout = 65_000;
 
-  // Subscriptions: graphql-ws on the same path; the token travels in connectionParams.authorization.
+  // Subscriptions: graphql-ws on the same path; the token travels in connectionParams.authorization
+  // (any case: GraphiQL sends its Headers tab as is). The legacy protocol is refused with a reason.
   const formatError = createErrorFormatter(config.debugErrors);
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxBodyBytes });
+  const closeLegacyWebSockets = routeWebSocketUpgrades(server, '/graphql', wss);
   const wsLimits = createWebSocketLimits(config.webSocket);
   wsLimits.limitConnections(wss);
   const wsServer = useServer(
@@ -86,11 +89,11 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
         return { schema, document: checked.document, variableValues: payload.variables, operationName: payload.operationName };
       },
       context: (wsCtx) => {
-        const authorization = wsCtx.connectionParams?.authorization;
+        const authorization = authorizationParam(wsCtx.connectionParams);
         const req = wsCtx.extra.request;
         return buildContext(
           { orm, auth: services.auth },
-          { headers: typeof authorization === 'string' ? { authorization } : {}, ip: req.socket.remoteAddress ?? 'unknown' },
+          { headers: authorization ? { authorization } : {}, ip: req.socket.remoteAddress ?? 'unknown' },
         );
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -142,6 +145,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
         timers.forEach(clearInterval);
         services.stockWatch.stop();
         await wsServer.dispose();
+        closeLegacyWebSockets();
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);

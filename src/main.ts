@@ -1,3 +1,4 @@
+import './config/dotenv'; // first: .env must be in process.env before any module reads it
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { createApp } from './app';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,14 +41,18 @@ describe('loadConfig defaults', () => {
     const sqlitePath = path.resolve('data', 'flashsale.sqlite');
     expect(config.database).toEqual({ kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1 });
 
-    // Missing secrets outside production: random ones for this run, each with a warning.
+    // Missing secrets outside production: random ones for this run, with one warning that says
+    // how to keep them (a line for .env that works with node alone).
     expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
     expect(Buffer.byteLength(config.totpEncryptionKey)).toBeGreaterThanOrEqual(32);
     expect(config.jwt.secret).not.toBe(config.totpEncryptionKey);
     expect(loadConfig({}).config.jwt.secret).not.toBe(config.jwt.secret);
-    expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^JWT_SECRET is not set: using a random secret/);
-    expect(warnings[1]).toMatch(/^TOTP_ENCRYPTION_KEY is not set: using a random secret/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^JWT_SECRET and TOTP_ENCRYPTION_KEY are not set: using a random secret for this run, so tokens .* will not survive a restart\. For stable ones, write them to \.env \(git-ignored, loaded at start\): node -e ".*" >> \.env$/);
+    const command = /node -e "(.*)" >> \.env$/.exec(warnings[0])![1];
+    const lines = execFileSync(process.execPath, ['-e', command], { encoding: 'utf8' }).trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^JWT_SECRET=[\w-]{64}$/), expect.stringMatching(/^TOTP_ENCRYPTION_KEY=[\w-]{64}$/)]);
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(40) }).warnings[0]).toMatch(/^TOTP_ENCRYPTION_KEY is not set: /);
   });
 
   it('uses the secrets it is given, warning (outside production) about short ones without echoing them', () => {
@@ -279,6 +283,7 @@ describe('NODE_ENV=production', () => {
       new Promise<{ code: number | null; output: string }>((resolve) => {
         const child = spawn(process.execPath, [main], {
           env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: path.join(dir, 'db.sqlite'), PORT: '0', ...extra },
+          cwd: dir, // away from a developer's .env
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let output = '';
@@ -341,5 +346,32 @@ describe('bounded waits (DATABASE_*_TIMEOUT_MS, READYZ_TIMEOUT_MS, BUY_NOW_QUEUE
       'DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS',
       'BUY_NOW_QUEUE_MAX_WAITING must be an integer between 1 and 1000000 (got "0")',
     ]);
+  });
+});
+
+describe('.env', () => {
+  it('the server process loads .env from its working directory, and a variable of the real environment wins over the file', () => {
+    const main = path.join(__dirname, '..', 'dist', 'src', 'main.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-dotenv-'));
+    // Bad values only, so that the process stops at its configuration check and never serves.
+    fs.writeFileSync(path.join(dir, '.env'), 'WORKERS=from-dotenv\nDATABASE_POOL_SIZE=also-from-dotenv\n');
+    const run = (extra: Record<string, string>) => {
+      try {
+        execFileSync(process.execPath, [main], { cwd: dir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: path.join(dir, 'db.sqlite'), PORT: '0', HOST: '127.0.0.1', ...extra }, encoding: 'utf8', stdio: 'pipe', timeout: 20_000 });
+        return 'started';
+      } catch (error) {
+        return (error as { stderr: string }).stderr;
+      }
+    };
+    try {
+      const fromFile = run({});
+      expect(fromFile).toContain('WORKERS must be an integer between 1 and 64 (got "from-dotenv")');
+      expect(fromFile).toContain('DATABASE_POOL_SIZE must be an integer between 1 and 500 (got "also-from-dotenv")');
+      const overridden = run({ WORKERS: '1' });
+      expect(overridden).not.toContain('WORKERS must be');
+      expect(overridden).toContain('DATABASE_POOL_SIZE must be an integer between 1 and 500 (got "also-from-dotenv")');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import '../config/dotenv'; // first: .env must be in process.env before any module reads it
 import fs from 'node:fs';
 import path from 'node:path';
 import { printAppSchema } from '../graphql/schema';

@@ -1,3 +1,4 @@
+import '../config/dotenv'; // first: .env must be in process.env before any module reads it
 import 'reflect-metadata';
 import { raw } from '@mikro-orm/core';
 import { openDatabase } from '../config/database';

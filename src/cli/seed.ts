@@ -1,3 +1,4 @@
+import '../config/dotenv'; // first: .env must be in process.env before any module reads it
 import 'reflect-metadata';
 import { openDatabase } from '../config/database';
 import { loadConfig } from '../config/env';

@@ -188,14 +188,23 @@ function parseDatabase(env: Env, problems: string[]): AppConfig['database'] {
   return { kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1 };
 }
 
-function secretFrom(env: Env, name: string, production: boolean, problems: string[], warnings: string[]): string {
+/** The one warning for secrets generated for this run, with how to make them stable (`.env`, src/config/dotenv.ts). */
+function generatedSecretsAdvice(names: string[]): string {
+  const line = `for (const k of ${JSON.stringify(names).replace(/"/g, "'")}) console.log(k + '=' + require('crypto').randomBytes(48).toString('base64url'))`;
+  return (
+    `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not set: using a random secret for this run, so tokens (the IDE's saved one too) and TOTP secrets will not survive a restart. ` +
+    `For stable ones, write them to .env (git-ignored, loaded at start): node -e "${line}" >> .env`
+  );
+}
+
+function secretFrom(env: Env, name: string, production: boolean, problems: string[], warnings: string[], generated: string[]): string {
   const raw = env[name];
   if (!raw) {
     if (production) {
       problems.push(`${name} is required when NODE_ENV=production (at least ${MIN_SECRET_BYTES} bytes)`);
       return '';
     }
-    warnings.push(`${name} is not set: using a random secret for this run (tokens and TOTP secrets will not survive a restart)`);
+    generated.push(name);
     return randomBytes(MIN_SECRET_BYTES).toString('base64url');
   }
   if (Buffer.byteLength(raw, 'utf8') < MIN_SECRET_BYTES) {
@@ -212,6 +221,7 @@ function secretFrom(env: Env, name: string, production: boolean, problems: strin
 export function loadConfig(env: Env = process.env): { config: AppConfig; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
+  const generatedSecrets: string[] = [];
   const nodeEnv = env.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const database = parseDatabase(env, problems);
@@ -223,12 +233,12 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     database,
     databaseTimeouts: parseTimeouts(env, problems),
     jwt: {
-      secret: secretFrom(env, 'JWT_SECRET', production, problems, warnings),
+      secret: secretFrom(env, 'JWT_SECRET', production, problems, warnings, generatedSecrets),
       issuer: env.JWT_ISSUER ?? 'flashsale-inventory',
       audience: env.JWT_AUDIENCE ?? 'flashsale-storefront',
       expiresInSeconds: intFrom(env, 'JWT_EXPIRES_IN_SECONDS', 3600, problems, 60, 60 * 60 * 24 * 30),
     },
-    totpEncryptionKey: secretFrom(env, 'TOTP_ENCRYPTION_KEY', production, problems, warnings),
+    totpEncryptionKey: secretFrom(env, 'TOTP_ENCRYPTION_KEY', production, problems, warnings, generatedSecrets),
     reservationTtlSeconds: intFrom(env, 'RESERVATION_TTL_SECONDS', 900, problems, 1, 60 * 60 * 24),
     holdSweepIntervalMs: intFrom(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, problems, 0, 60 * 60 * 1000),
     stockWatchIntervalMs: intFrom(env, 'STOCK_WATCH_INTERVAL_MS', 500, problems, 50, 60_000),
@@ -291,6 +301,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
   if (config.database.kind === 'sqlite' && config.workers > 1) {
     problems.push('WORKERS > 1 needs MySQL: the embedded SQLite database is for a single process');
   }
+  if (generatedSecrets.length) warnings.unshift(generatedSecretsAdvice(generatedSecrets));
   if (problems.length) throw new ConfigError(problems);
   return { config, warnings };
 }

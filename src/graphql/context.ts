@@ -26,3 +26,16 @@ export async function buildContext(
   }
   return ctx;
 }
+
+/**
+ * The `authorization` entry of graphql-ws connectionParams in any case (`Authorization`,
+ * `AUTHORIZATION`…): GraphiQL sends its Headers tab as connectionParams exactly as typed, and HTTP
+ * header names are case-insensitive, so people type them every way. The lower-case key wins when
+ * several are present.
+ */
+export function authorizationParam(params: Readonly<Record<string, unknown>> | undefined | null): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  if (typeof params.authorization === 'string') return params.authorization;
+  const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization' && typeof params[k] === 'string');
+  return key === undefined ? undefined : (params[key] as string);
+}

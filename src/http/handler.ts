@@ -17,6 +17,30 @@ const SECURITY_HEADERS: Record<string, string> = {
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
 };
 
+/**
+ * Request headers a cross-origin client may send: what Apollo Client (its CSRF-prevention and
+ * client-awareness headers) and urql send, beside content-type and the bearer token.
+ */
+const CORS_ALLOWED_HEADERS = [
+  'content-type',
+  'authorization',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+].join(', ');
+
+/**
+ * Apollo's CSRF prevention (csrfPrevention: true) refuses any request a browser could send
+ * cross-site without a preflight, GET included, unless it carries one of these headers. GET is let
+ * through here: a GET may only run a query (Apollo answers a mutation over GET with 405), queries
+ * have no side effects, and credentials travel only in the Authorization header, never in cookies,
+ * so a forged cross-site GET runs as an anonymous caller that could have asked itself. POST keeps
+ * the check: a text/plain or form POST (a "simple" request) with a mutation stays refused.
+ * This lets urql's default client (queries over GET, no extra header) work.
+ */
+const GET_PASSES_CSRF_CHECK = ['apollo-require-preflight', 'get-runs-queries-only'] as const;
+
 class HttpError extends Error {
   constructor(
     public readonly status: number,
@@ -124,7 +148,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     if (origin && (config.corsOrigins.includes('*') || config.corsOrigins.includes(origin))) {
       res.setHeader('access-control-allow-origin', config.corsOrigins.includes('*') ? '*' : origin);
       res.setHeader('vary', 'Origin');
-      res.setHeader('access-control-allow-headers', 'content-type, authorization, apollo-require-preflight');
+      res.setHeader('access-control-allow-headers', CORS_ALLOWED_HEADERS);
       res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
       res.setHeader('access-control-max-age', '600');
     }
@@ -136,6 +160,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
+    if (req.method === 'GET') headers.set(...GET_PASSES_CSRF_CHECK);
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const raw = await readBody(req, config.maxBodyBytes);

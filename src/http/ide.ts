@@ -13,29 +13,72 @@ const ASSETS = new Map<string, { file: string; type: string }>(Object.entries({
   'graphiql.css': { file: 'graphiql/graphiql.min.css', type: 'text/css' },
 }));
 
-const DEFAULT_QUERY = `# Flash-sale inventory API.
-# Sign in with a demo account (see the README):
-#   mutation {
-#     login(input: { email: "buyer@example.com",
-#                    password: "buyer-password-1" }) { token }
-#   }
-# then put the token into the Headers tab:
-#   {"Authorization": "Bearer <token>"}
+/**
+ * The IDE's first document: the README's operations, each named so that the run button offers
+ * them one by one. New tabs start with it too.
+ */
+const EXAMPLE_OPERATIONS = `# Flash-sale inventory API: the README's example operations.
+# Run one with the run button (it lists them) or with Ctrl-Enter inside it.
+#
+# 1. Run Login (demo accounts are in the README) and copy the token.
+# 2. Open the Headers tab below and paste
+#      {"Authorization": "Bearer <token>"}
+#    The headers go with every request, and over the WebSocket (as connectionParams) with the
+#    subscription. Headers belong to a tab: paste them again in a new tab.
+# 3. Run StockChanged: it keeps running and shows every change of the level. Make one in a
+#    second tab (+, then BuyNow) or with curl, and watch it arrive.
 
-query Catalog {
+mutation Login {
+  login(input: { email: "buyer@example.com", password: "buyer-password-1" }) {
+    token
+    user { id name }
+  }
+}
+
+query Products {
   products(first: 10) {
     totalCount
     edges { node { id name price category available } }
   }
 }
+
+mutation AddToCart {
+  addToCart(input: { productId: "1", quantity: 2 }) {
+    total
+    items { product { name } quantity reservedUntil }
+  }
+}
+
+# An idempotency key names one purchase: sending the same key again returns the FIRST order
+# (by design: a retry after a timeout never buys twice). Change the key for a new order.
+mutation Checkout {
+  checkout(input: { idempotencyKey: "checkout-1", shippingCost: "5.00" }) {
+    id status totalPrice
+    lines { product { name } quantity unitPrice }
+  }
+}
+
+mutation BuyNow {
+  buyNow(input: { productId: "3", quantity: 1, idempotencyKey: "buy-now-1" }) {
+    id status totalPrice
+  }
+}
+
+subscription StockChanged {
+  stockChanged(productId: "3") { productId available }
+}
 `;
 
+// Subscriptions go over graphql-ws (protocol graphql-transport-ws) on this same path: GraphiQL's
+// bundle carries the graphql-ws client, and with `subscriptionUrl` its fetcher opens a
+// connection per subscription whose connectionParams are the tab's Headers.
 const INIT_SCRIPT = `(function () {
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + location.pathname;
+  var fetcher = GraphiQL.createFetcher({ url: location.pathname, subscriptionUrl: wsUrl });
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
-    defaultQuery: ${JSON.stringify(DEFAULT_QUERY)},
+    defaultQuery: ${JSON.stringify(EXAMPLE_OPERATIONS)},
     defaultEditorToolsVisibility: true,
     shouldPersistHeaders: true
   }));

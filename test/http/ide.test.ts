@@ -1,48 +1,26 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { useServer } from '../kit';
+import type { Browser, Page } from 'playwright-core';
+import { BuyNowLiteDocument } from '../generated/orders';
+import { createStockedProduct, describeWithChromium, expectData, launchChromium, registerUser, useServer } from '../kit';
 
 /**
  * The in-browser IDE must work on a machine with no internet: everything it loads comes from this
- * server. Drives Debian's Chromium through playwright-core. A missing browser FAILS the suite
- * (CI installs it): a skipped IDE test would prove nothing.
+ * server. Drives Debian's Chromium through playwright-core; without it the suite is skipped with a
+ * note (and fails in CI), see test/kit/browser.ts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+describeWithChromium('GraphQL IDE (GraphiQL) in a real browser', () => {
+  const server = useServer({ env: { STOCK_WATCH_INTERVAL_MS: '50' } });
+  let browser: Browser;
 
-const server = useServer();
-let context: BrowserContext;
-let userDataDir: string;
-
-beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH; the IDE test needs a real browser`);
-  }
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flashsale-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 60_000,
+  beforeAll(async () => {
+    browser = await launchChromium();
   });
-});
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-afterAll(async () => {
-  await context?.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
-});
-
-/** Text of the CodeMirror 5 editor inside `selector` (GraphiQL 3 renders its panes with it). */
-const editorText = (page: Page, selector: string) =>
-  page.evaluate((sel) => {
-    const el = document.querySelector(`${sel} .CodeMirror`) as (Element & { CodeMirror?: { getValue(): string } }) | null;
-    return el?.CodeMirror?.getValue() ?? null;
-  }, selector);
-
-describe('GraphQL IDE (GraphiQL) in a real browser', () => {
-  it('loads from this server only and runs an operation against it', async () => {
-    const page = await context.newPage();
+  /** A fresh page (no stored tabs) with the IDE loaded, collecting every request and problem. */
+  async function openIde(): Promise<{ page: Page; requests: string[]; problems: string[] }> {
+    const page = await (await browser.newContext()).newPage();
     const requests: string[] = [];
     const problems: string[] = [];
     page.on('request', (req) => requests.push(req.url()));
@@ -51,40 +29,62 @@ describe('GraphQL IDE (GraphiQL) in a real browser', () => {
     page.on('console', (msg) => {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
-
     const response = await page.goto(`${server.url}/graphql`, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
     await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 30_000 });
+    return { page, requests, problems };
+  }
+
+  /** Text of the CodeMirror 5 editor inside `selector` (GraphiQL 3 renders its panes with it). */
+  const editorText = (page: Page, selector: string) =>
+    page.evaluate((sel) => {
+      const el = document.querySelector(`${sel} .CodeMirror`) as (Element & { CodeMirror?: { getValue(): string } }) | null;
+      return el?.CodeMirror?.getValue() ?? null;
+    }, selector);
+
+  const setEditorText = (page: Page, selector: string, text: string) =>
+    page.evaluate(
+      ([sel, value]) => {
+        const el = document.querySelector(`${sel} .CodeMirror`) as Element & { CodeMirror: { setValue(v: string): void } };
+        el.CodeMirror.setValue(value);
+      },
+      [selector, text] as const,
+    );
+
+  /** GraphiQL takes an edit in after a short debounce: waits until its stored tab holds `check`. */
+  const waitForTab = (page: Page, field: 'title' | 'query' | 'headers', includes: string) =>
+    page.waitForFunction(
+      ([key, text]) => {
+        const state = JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{}') as { activeTabIndex?: number; tabs?: Record<string, string | null>[] };
+        return (state.tabs?.[state.activeTabIndex ?? 0]?.[key] ?? '').includes(text);
+      },
+      [field, includes] as const,
+      { timeout: 10_000 },
+    );
+
+  /** Waits until the response pane shows a text that includes `text`, and returns it parsed. */
+  async function responseIncluding(page: Page, text: string): Promise<unknown> {
+    await page.waitForFunction(
+      (expected) => {
+        const el = document.querySelector('.graphiql-response .CodeMirror') as (Element & { CodeMirror?: { getValue(): string } }) | null;
+        return (el?.CodeMirror?.getValue() ?? '').includes(expected);
+      },
+      text,
+      { timeout: 30_000 },
+    );
+    return JSON.parse((await editorText(page, '.graphiql-response')) ?? '{}');
+  }
+
+  it('loads from this server only and runs an operation against it', async () => {
+    const { page, requests, problems } = await openIde();
     expect(await page.title()).toContain('GraphQL IDE');
 
     // Replace the default document and run it with the toolbar's run button.
     const email = `ide-${process.pid}@example.com`;
-    const operation = `mutation FromIde { register(input: { email: "${email}", password: "ide password 1", name: "From the IDE" }) { user { email name role } } }`;
-    await page.evaluate((text) => {
-      const el = document.querySelector('.graphiql-query-editor .CodeMirror') as Element & { CodeMirror: { setValue(v: string): void } };
-      el.CodeMirror.setValue(text);
-    }, operation);
-    // GraphiQL takes an edit in after a short debounce; run once its tab holds the new operation.
-    await page.waitForFunction(
-      (name) => {
-        const state = JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{}') as { activeTabIndex?: number; tabs?: { title: string }[] };
-        return state.tabs?.[state.activeTabIndex ?? 0]?.title === name;
-      },
-      'FromIde',
-      { timeout: 10_000 },
-    );
+    await setEditorText(page, '.graphiql-query-editor', `mutation FromIde { register(input: { email: "${email}", password: "ide password 1", name: "From the IDE" }) { user { email name role } } }`);
+    await waitForTab(page, 'title', 'FromIde');
     await page.click('.graphiql-execute-button');
-
-    await page.waitForFunction(
-      () => {
-        const el = document.querySelector('.graphiql-response .CodeMirror') as (Element & { CodeMirror?: { getValue(): string } }) | null;
-        return (el?.CodeMirror?.getValue() ?? '').includes('"data"');
-      },
-      undefined,
-      { timeout: 30_000 },
-    );
-    const result = JSON.parse((await editorText(page, '.graphiql-response')) ?? '{}');
-    expect(result).toEqual({ data: { register: { user: { email, name: 'From the IDE', role: 'CUSTOMER' } } } });
+    expect(await responseIncluding(page, '"data"')).toEqual({ data: { register: { user: { email, name: 'From the IDE', role: 'CUSTOMER' } } } });
 
     // The operation really reached this server's database.
     const rows = await server.em().getConnection().execute<{ name: string }[]>('SELECT name FROM users WHERE email = ?', [email]);
@@ -95,6 +95,39 @@ describe('GraphQL IDE (GraphiQL) in a real browser', () => {
     expect(requests.length).toBeGreaterThanOrEqual(6); // page, css, 4 scripts, then GraphQL requests
     expect(requests.filter((url) => new URL(url).origin !== origin && !url.startsWith('data:'))).toEqual([]);
     expect(requests).toEqual(expect.arrayContaining([`${origin}/ide/graphiql.css`, `${origin}/ide/graphiql.js`, `${origin}/graphql`]));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("opens with the README's example operations and runs their subscription over WebSocket, with the Headers tab as connectionParams: a buyNow made through the API arrives", async () => {
+    const { productId } = await createStockedProduct(server, { onHand: 5 });
+    const buyer = await registerUser(server);
+    const { page, problems } = await openIde();
+
+    const examples = (await editorText(page, '.graphiql-query-editor')) ?? '';
+    for (const operation of ['mutation Login', 'query Products', 'mutation AddToCart', 'mutation Checkout', 'mutation BuyNow', 'subscription StockChanged']) {
+      expect(examples).toContain(operation);
+    }
+    expect(examples).toContain('idempotencyKey');
+
+    // The example subscription, pointed at this test's product; the token typed with a capital A.
+    await setEditorText(page, '.graphiql-query-editor', examples.replace(/stockChanged\(productId: "\d+"\)/, `stockChanged(productId: "${productId}")`));
+    await waitForTab(page, 'query', `stockChanged(productId: "${productId}")`);
+    await page.getByRole('button', { name: 'Headers' }).click();
+    await setEditorText(page, 'section[aria-label=Headers] .graphiql-editor:not(.hidden)', JSON.stringify({ Authorization: `Bearer ${buyer.token}` }));
+    await waitForTab(page, 'headers', buyer.token);
+
+    const sent: string[] = [];
+    page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(String(frame.payload))));
+    await page.click('.graphiql-execute-button');
+    await page.getByRole('menuitem', { name: 'StockChanged' }).click();
+    expect(await responseIncluding(page, '"available": 5')).toEqual({ data: { stockChanged: { productId: String(productId), available: 5 } } });
+
+    // The Headers tab went over the socket as connectionParams.
+    expect(sent.map((frame) => JSON.parse(frame))).toContainEqual({ type: 'connection_init', payload: { Authorization: `Bearer ${buyer.token}` } });
+
+    expectData(await buyer.client.request(BuyNowLiteDocument, { input: { productId: String(productId), quantity: 2, idempotencyKey: `ide-${productId}` } }));
+    expect(await responseIncluding(page, '"available": 3')).toEqual({ data: { stockChanged: { productId: String(productId), available: 3 } } });
     expect(problems).toEqual([]);
     await page.close();
   });

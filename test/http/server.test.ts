@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { LoginDocument, MeDocument, RegisterDocument } from '../generated/auth';
-import { errorCode, expectData, type TestServer, useServer, withServer } from '../kit';
+import { countRows, errorCode, expectData, type TestServer, useServer, withServer } from '../kit';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -106,7 +106,11 @@ describe('HTTP server', () => {
       const allowed = await fetch(`${server.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com' } });
       expect(allowed.status).toBe(204);
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
-      expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+      // What Apollo Client (CSRF prevention, client awareness) and urql send besides the body's type.
+      const allowedHeaders = (allowed.headers.get('access-control-allow-headers') ?? '').split(',').map((h) => h.trim());
+      expect(allowedHeaders).toEqual(
+        expect.arrayContaining(['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version']),
+      );
       const other = await fetch(`${server.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com' } });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     });
@@ -149,17 +153,22 @@ describe('HTTP server', () => {
       expect(errorCode(await server.client.request(LoginDocument, { input: { email, password: 'batched password' } }))).toBe('INVALID_CREDENTIALS');
     });
 
-    it('a mutation over GET is refused (and a GET without a preflight header is treated as CSRF)', async () => {
-      const q = encodeURIComponent('mutation { setupTotp { secret } }');
-      const withPreflight = await fetch(`${server.url}/graphql?query=${q}`, { headers: { 'apollo-require-preflight': '1' } });
-      expect(withPreflight.status).toBe(405);
-      const simple = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`);
-      expect(simple.status).toBe(400);
-      const textPlain = await post(server, JSON.stringify({ query: '{ me { id } }' }), { 'content-type': 'text/plain' });
+    it("a query over GET needs no preflight header (urql's default client); a mutation over GET is refused with 405; a simple (text/plain) POST stays refused as CSRF", async () => {
+      // As urql sends a query by default: GET, an accept header, nothing else.
+      const usersBefore = await countRows(server, 'users');
+      const accept = 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+      const simple = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { accept } });
+      expect(simple.status).toBe(200);
+      expect(await simple.json()).toEqual({ data: { me: null } });
+      const q = encodeURIComponent('mutation { setupTotp(password: "x") { secret } }');
+      for (const headers of [{ accept }, { 'apollo-require-preflight': '1' }] as Record<string, string>[]) {
+        const mutation = await fetch(`${server.url}/graphql?query=${q}`, { headers });
+        expect(mutation.status).toBe(405);
+        expect(await mutation.json()).toEqual({ errors: [expect.objectContaining({ message: 'GET requests only support query operations, not mutation operations' })] });
+      }
+      const textPlain = await post(server, JSON.stringify({ query: 'mutation { register(input: { email: "csrf@example.com", password: "csrf password 1", name: "C" }) { token } }' }), { 'content-type': 'text/plain' });
       expect(textPlain.status).toBe(400);
-      const ok = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { 'apollo-require-preflight': '1' } });
-      expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ data: { me: null } });
+      expect(await countRows(server, 'users')).toBe(usersBefore);
     });
 
     it('a body over MAX_BODY_BYTES → 413, whether announced by content-length or streamed', async () => {

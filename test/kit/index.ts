@@ -11,3 +11,4 @@ export { runsOnPrivateMariadb, useCluster, usePrivateMariadb, useSellerStrangerA
 export { systemContext, type Em } from './internals';
 export type { PrivateMariadb } from './private-mariadb';
 export { TEST_SECRETS, type TestCluster, type TestServer } from './server';
+export { describeWithChromium, launchChromium } from './browser';

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { GraphQLClient } from './client';
@@ -171,6 +172,8 @@ async function spawnServerProcess(env: Record<string, string>, options: SpawnOpt
       LOG_LEVEL: options.logLevel ?? 'info',
       ...(options.workers ? { WORKERS: String(options.workers) } : {}),
     },
+    // Not the repository: a developer's .env (read from the working directory) must not reach test servers.
+    cwd: os.tmpdir(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

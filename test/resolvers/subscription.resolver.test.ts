@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createStockedProduct, setStockLevel, type TestServer, useServer, withServer } from '../kit';
+import { createStockedProduct, registerUser, setStockLevel, type TestServer, useServer, withServer } from '../kit';
 
 const server = useServer({ env: { STOCK_WATCH_INTERVAL_MS: '50' } });
 let client: Client;
@@ -118,5 +118,40 @@ describe('WebSocket limits', () => {
         await Promise.all(clients.map((c) => c.dispose()));
       }
     });
+  });
+});
+
+describe('connectionParams and protocols', () => {
+  const wsUrl = () => server.url.replace('http', 'ws') + '/graphql';
+
+  it('takes the token from connectionParams.authorization in any case (GraphiQL sends its Headers tab as typed)', async () => {
+    const user = await registerUser(server);
+    for (const key of ['authorization', 'Authorization', 'AUTHORIZATION']) {
+      const c = createClient({ url: wsUrl(), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { [key]: `Bearer ${user.token}` } });
+      try {
+        const result = await new Promise((resolve, reject) => {
+          c.subscribe({ query: '{ me { email } }' }, { next: resolve, error: reject, complete: () => {} });
+        });
+        expect({ key, result }).toEqual({ key, result: { data: { me: { email: user.email } } } });
+      } finally {
+        await c.dispose();
+      }
+    }
+  });
+
+  it("refuses GraphQL Playground's legacy subprotocol (graphql-ws of subscriptions-transport-ws) with a reason naming graphql-transport-ws", async () => {
+    const socket = new WebSocket(wsUrl(), 'graphql-ws');
+    const messages: unknown[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    const failed = new Promise<never>((_resolve, reject) => socket.once('error', reject));
+    failed.catch(() => {}); // awaited through the races below
+    const opened = Promise.race([new Promise<string>((resolve) => socket.once('open', () => resolve(socket.protocol))), failed]);
+    const closed = Promise.race([new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) }))), failed]);
+    // The handshake completes with the legacy subprotocol, so that a browser client can read why it is closed.
+    expect(await opened).toBe('graphql-ws');
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    const reason = 'Subprotocol graphql-ws (subscriptions-transport-ws) is not supported: use graphql-transport-ws (the graphql-ws library)';
+    expect(await closed).toEqual({ code: 4406, reason });
+    expect(messages).toEqual([{ type: 'connection_error', payload: { message: reason } }]);
   });
 });
