@@ -8,7 +8,7 @@ type DatabaseKind = 'mysql' | 'sqlite';
 
 /** pino's levels; anything else (`verbose`, `warning`) is refused at start. */
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+type LogLevel = (typeof LOG_LEVELS)[number];
 /** `auto`: pino-pretty outside production when stderr is a terminal, JSON lines otherwise. */
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export interface LogSettings {
