@@ -35,10 +35,12 @@ function redact(value: unknown, depth = 0): unknown {
 
 /** Credentials inside any string of a finished line (JSON-escaped or not). */
 function scrubLine(line: string): string {
-  return line
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*):[^@\s"/]*@/gi, `$1:${REDACTED}@`)
-    .replace(/\b(bearer|basic)\s+[\w.~+/=-]+/gi, `$1 ${REDACTED}`)
-    .replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, REDACTED);
+  // Each pattern only where its cheap marker occurs: most lines carry none.
+  let out = line;
+  if (out.includes('://')) out = out.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*):[^@\s"/]*@/gi, `$1:${REDACTED}@`);
+  if (/bearer|basic/i.test(out)) out = out.replace(/\b(bearer|basic)\s+[\w.~+/=-]+/gi, `$1 ${REDACTED}`);
+  if (out.includes('eyJ')) out = out.replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, REDACTED);
+  return out;
 }
 
 function usePretty(settings: LogSettings): boolean {
