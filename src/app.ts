@@ -16,6 +16,7 @@ import { capResultSize, resultTooLargeAnswer } from './graphql/result-cap';
 import { buildAppSchema } from './graphql/schema';
 import { createWebSocketLimits } from './graphql/ws-limits';
 import { createRequestHandler } from './http/handler';
+import { latencyPlugin } from './http/metrics';
 import { routeWebSocketUpgrades } from './http/websocket';
 import { createServices, type Services } from './container';
 import { createBackgroundJobs } from './jobs';
@@ -53,7 +54,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin, serviceUnavailableStatus()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin, serviceUnavailableStatus(), latencyPlugin(config.metrics.maxOperationNames)],
   });
   await apollo.start();
 

@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/env';
 import { openDatabase } from './config/database';
 import { logger } from './config/logger';
+import { serveClusterMetrics } from './http/metrics';
 
 /**
  * Entry point. With WORKERS=N the primary prepares the database once (migrations, demo data) and
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     if (config.seedDemoData) await seedDemoDataIfEmpty(orm);
     await orm.close(true);
     logger.info('starting workers', { workers: config.workers, port: config.port });
+    serveClusterMetrics();
     let stopping = false;
     for (let i = 0; i < config.workers; i += 1) cluster.fork();
     cluster.on('exit', (worker, code) => {

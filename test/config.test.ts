@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config/env';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config/env';
 
 const STRONG = 'a-strong-secret-of-at-least-32-bytes-0123456789';
 const OTHER_STRONG = 'another-strong-secret-32-bytes-or-more-abcdefgh';
@@ -196,8 +196,12 @@ describe('DATABASE_URL', () => {
   });
 
   it('reads METRICS_TOKEN (at least 16 bytes, never echoed) and METRICS_PUBLIC', () => {
-    expect(loadConfig({}).config.metrics).toEqual({ token: null, public: false });
-    expect(loadConfig({ METRICS_TOKEN: 'a-metrics-token-0123', METRICS_PUBLIC: '1' }).config.metrics).toEqual({ token: 'a-metrics-token-0123', public: true });
+    expect(loadConfig({}).config.metrics).toEqual({ token: null, public: false, maxOperationNames: 200 });
+    expect(loadConfig({ METRICS_TOKEN: 'a-metrics-token-0123', METRICS_PUBLIC: '1', METRICS_MAX_OPERATION_NAMES: '5' }).config.metrics).toEqual({
+      token: 'a-metrics-token-0123',
+      public: true,
+      maxOperationNames: 5,
+    });
     const error = configError({ METRICS_TOKEN: 'short-tok', METRICS_PUBLIC: 'maybe' });
     expect(error.problems).toEqual(['METRICS_PUBLIC must be 1/true/yes/on or 0/false/no/off (got "maybe")', 'METRICS_TOKEN must be at least 16 bytes']);
     expect(error.message).not.toContain('short-tok');
@@ -303,6 +307,10 @@ describe('NODE_ENV=production', () => {
       expect(missing.output).toContain('TOTP_ENCRYPTION_KEY is required when NODE_ENV=production');
       expect(missing.output).not.toMatch(/listening/);
 
+      const verbose = await run({ JWT_SECRET: STRONG, TOTP_ENCRYPTION_KEY: OTHER_STRONG, LOG_LEVEL: 'verbose' });
+      expect(verbose.code).toBe(1);
+      expect(verbose.output).toContain('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "verbose")');
+
       const short = await run({ JWT_SECRET: weak, TOTP_ENCRYPTION_KEY: STRONG });
       expect(short.code).toBe(1);
       expect(short.output).toContain('JWT_SECRET is too weak');
@@ -343,8 +351,9 @@ describe('bounded waits (DATABASE_*_TIMEOUT_MS, READYZ_TIMEOUT_MS, BUY_NOW_QUEUE
     expect(error?.problems).toEqual([
       'DATABASE_ACQUIRE_TIMEOUT_MS must be an integer between 100 and 600000 (got "10")',
       'READYZ_TIMEOUT_MS must be an integer between 100 and 60000 (got "soon")',
-      'DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS',
       'BUY_NOW_QUEUE_MAX_WAITING must be an integer between 1 and 1000000 (got "0")',
+      // The rules between variables come after every variable was judged on its own.
+      'DATABASE_QUERY_TIMEOUT_MS must be at least DATABASE_STATEMENT_TIMEOUT_MS',
     ]);
   });
 });
@@ -373,5 +382,52 @@ describe('.env', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the schema (booleans, enums, origins, log settings)', () => {
+  it.each([['true'], ['TRUE'], ['1'], ['yes'], ['On']])('GRAPHQL_INTROSPECTION=%s turns introspection on in production; DEBUG_ERRORS and ORM_DEBUG take the same words', (word) => {
+    const prod = { NODE_ENV: 'production', DATABASE_URL: 'mysql://app@db/shop', JWT_SECRET: STRONG, TOTP_ENCRYPTION_KEY: OTHER_STRONG };
+    expect(loadConfig({ ...prod, GRAPHQL_INTROSPECTION: word }).config.introspection).toBe(true);
+    expect(loadConfig({ DEBUG_ERRORS: word, ORM_DEBUG: word }).config).toMatchObject({ debugErrors: true, ormDebug: true });
+  });
+
+  it.each([['false'], ['0'], ['No'], ['OFF']])('GRAPHQL_INTROSPECTION=%s turns it off outside production', (word) => {
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: word, DEBUG_ERRORS: word, ORM_DEBUG: word }).config).toMatchObject({ introspection: false, debugErrors: false, ormDebug: false });
+  });
+
+  it('reads LOG_LEVEL (one of pino\'s levels) and LOG_FORMAT (auto, json, pretty)', () => {
+    expect(loadConfig({}).config.log).toEqual({ level: 'info', format: 'auto' });
+    expect(loadConfig({ LOG_LEVEL: 'trace', LOG_FORMAT: 'pretty' }).config.log).toEqual({ level: 'trace', format: 'pretty' });
+    expect(loadConfig({ LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' }).config.log).toEqual({ level: 'fatal', format: 'json' });
+  });
+
+  it('refuses LOG_LEVEL=verbose (it is no pino level) instead of falling back to info', () => {
+    expect(configError({ LOG_LEVEL: 'verbose' }).problems).toEqual(['LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "verbose")']);
+    expect(configError({ LOG_FORMAT: 'xml' }).problems).toEqual(['LOG_FORMAT must be one of auto, json, pretty (got "xml")']);
+  });
+
+  it('reports two bad values of the new kinds together, with the old ones', () => {
+    const error = configError({ LOG_LEVEL: 'verbose', GRAPHQL_INTROSPECTION: 'maybe', ORM_DEBUG: '2', PORT: '-1' });
+    expect(error.problems).toEqual([
+      'PORT must be an integer between 0 and 65535 (got "-1")',
+      'GRAPHQL_INTROSPECTION must be 1/true/yes/on or 0/false/no/off (got "maybe")',
+      'LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "verbose")',
+      'ORM_DEBUG must be 1/true/yes/on or 0/false/no/off (got "2")',
+    ]);
+  });
+
+  it('checks CORS_ORIGINS: origins as a browser sends them (no path, no trailing slash) or *', () => {
+    expect(loadConfig({ CORS_ORIGINS: '*' }).config.corsOrigins).toEqual(['*']);
+    expect(loadConfig({ CORS_ORIGINS: 'http://localhost:5173,https://shop.example.com' }).config.corsOrigins).toEqual(['http://localhost:5173', 'https://shop.example.com']);
+    for (const bad of ['https://shop.example.com/', 'shop.example.com', 'https://shop.example.com/app']) {
+      expect(configError({ CORS_ORIGINS: bad }).problems).toEqual([`CORS_ORIGINS must be a comma list of origins (scheme://host[:port], no path) or * (got "${bad}")`]);
+    }
+  });
+
+  it('documents every variable it reads in docs/CONFIGURATION.md, and nothing it does not read', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'CONFIGURATION.md'), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1]));
+    expect([...CONFIG_VARIABLES].sort()).toEqual([...documented].sort());
   });
 });

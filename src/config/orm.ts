@@ -84,7 +84,7 @@ export function buildOrmOptions(config: AppConfig): Options {
     // Debug SQL goes through our logger only when asked, and only the statements: `debug: true`
     // would enable the `query-params` namespace too, which inlines the values (password hashes,
     // emails) into each logged statement.
-    debug: process.env.ORM_DEBUG === '1' ? (['query', 'info'] as LoggerNamespace[]) : false,
+    debug: config.ormDebug ? (['query', 'info'] as LoggerNamespace[]) : false,
     colors: false,
     logger: (msg: string) => logger.debug('orm', { sql: msg }),
     forceUtcTimezone: true,

@@ -1,9 +1,6 @@
 import { logger } from '../config/logger';
 import type { Em } from './context';
 
-/** `ORM_DEBUG=1`: log each statement (never its values: they can hold secrets). */
-const DEBUG_SQL = process.env.ORM_DEBUG === '1';
-
 /**
  * The parameterised SQL the services run. Statements go straight to the driver connection that
  * MikroORM's pool (or its transaction) holds, not through `em.execute`: on the checkout hot path
@@ -126,8 +123,10 @@ function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: un
   const kind = em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql';
   const driver = em.getDriver();
   const platform = em.getPlatform();
+  // ORM_DEBUG (config.ormDebug turns the ORM's debug on): log each statement, never its values.
+  const debugSql = Boolean(em.config.get('debug'));
   const execute: Execute = async (sql, params) => {
-    if (DEBUG_SQL) logger.debug('sql', { sql });
+    if (debugSql) logger.debug('sql', { sql });
     let connection: unknown;
     try {
       // A failed acquisition (connection refused, pool wait timed out) is a driver error like any other.

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/env';
 import { logger } from '../config/logger';
 import type { GraphQLContext } from '../graphql/context';
 import { IDE_HTML, ideAsset } from './ide';
-import { httpStats, renderMetrics } from './metrics';
+import { countGraphqlRequest, countHttpRequest, countUnexpectedError, METRICS_CONTENT_TYPE, renderMetrics } from './metrics';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -155,7 +155,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   }
 
   async function graphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    httpStats.graphqlRequests += 1;
+    countGraphqlRequest();
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -197,11 +197,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    httpStats.requests += 1;
-    httpStats.inFlight += 1;
-    res.on('close', () => {
-      httpStats.inFlight -= 1;
-    });
+    countHttpRequest(res);
     for (const [key, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(key, value);
     applyCors(req, res);
     try {
@@ -225,7 +221,17 @@ export function createRequestHandler(deps: HandlerDeps) {
         const access = metricsAccess(config, req);
         if (access === 404) send(res, 404, 'text/plain', 'Not found');
         else if (access === 401) send(res, 401, 'text/plain', 'Unauthorized', { 'www-authenticate': 'Bearer realm="metrics"' });
-        else send(res, 200, 'text/plain; version=0.0.4', renderMetrics());
+        else {
+          let text: string | undefined;
+          try {
+            text = await renderMetrics();
+          } catch (error) {
+            // A cluster worker whose primary did not answer (bounded): say so, never half the totals.
+            logger.warn('metrics unavailable', { error: error as Error });
+          }
+          if (text === undefined) send(res, 503, 'text/plain', 'Metrics unavailable');
+          else send(res, 200, METRICS_CONTENT_TYPE, text);
+        }
         return;
       }
       if (url.pathname.startsWith('/ide/') && method === 'GET') {
@@ -257,7 +263,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         if (!res.headersSent) sendJsonError(res, error.status, 'BAD_REQUEST', error.message);
         return;
       }
-      httpStats.errors += 1;
+      countUnexpectedError();
       // The path only: a GET query string can carry variables (passwords included).
       logger.error('request failed', { error: error as Error, path: (req.url ?? '').split('?')[0] });
       if (!res.headersSent) sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

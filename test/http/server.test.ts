@@ -4,6 +4,25 @@ import { countRows, errorCode, expectData, type TestServer, useServer, withServe
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** Prometheus text → its values ('name{labels}' → number) and its declared types, checking each line's syntax. */
+function parsePrometheus(text: string): { values: Map<string, number>; types: Map<string, string> } {
+  const values = new Map<string, number>();
+  const types = new Map<string, string>();
+  for (const line of text.trimEnd().split('\n')) {
+    if (line === '') continue; // between metrics
+    if (line.startsWith('#')) {
+      const declared = /^# (HELP [a-z_:][a-z0-9_:]* .+|TYPE ([a-z_:][a-z0-9_:]*) (counter|gauge|histogram|summary))$/.exec(line);
+      expect([line, declared !== null]).toEqual([line, true]);
+      if (declared![2]) types.set(declared![2], declared![3]);
+      continue;
+    }
+    const match = /^([a-z_:][a-z0-9_:]*(?:\{[a-z_]+="[^"]*"(?:,[a-z_]+="[^"]*")*\})?) (-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|NaN|[-+]Inf)$/.exec(line);
+    expect([line, match !== null]).toEqual([line, true]);
+    values.set(match![1], Number(match![2]));
+  }
+  return { values, types };
+}
+
 const post = (server: TestServer, body: string, headers: Record<string, string> = JSON_HEADERS) =>
   fetch(`${server.url}/graphql`, { method: 'POST', headers, body });
 
@@ -46,33 +65,40 @@ describe('HTTP server', () => {
       expect(await res.json()).toEqual({ status: 'ready' });
     });
 
-    it('GET /metrics is Prometheus text and counts requests', async () => {
+    it('GET /metrics is Prometheus text: the request counters, default process metrics and a latency histogram by operation and outcome', async () => {
       const scrape = async () => {
         const res = await fetch(`${server.url}/metrics`);
         expect(res.status).toBe(200);
-        expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4');
-        const text = await res.text();
-        const values = new Map<string, number>();
-        for (const line of text.trimEnd().split('\n')) {
-          if (line.startsWith('#')) {
-            expect(line).toMatch(/^# (HELP [a-z_]+ .+|TYPE [a-z_]+ (counter|gauge))$/);
-            continue;
-          }
-          const match = /^([a-z_]+(?:\{[a-z_]+="[^"]*"(?:,[a-z_]+="[^"]*")*\})?) (-?\d+(?:\.\d+)?)$/.exec(line);
-          expect(match).not.toBeNull();
-          values.set(match![1], Number(match![2]));
-        }
-        return values;
+        expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+        return parsePrometheus(await res.text());
       };
       const before = await scrape();
-      for (const name of ['http_requests_total', 'graphql_requests_total', 'http_requests_in_flight', 'unit_of_work_total', 'process_resident_memory_bytes']) {
-        expect(before.has(name)).toBe(true);
+      for (const name of ['http_requests_total', 'graphql_requests_total', 'http_requests_in_flight', 'unit_of_work_total', 'unit_of_work_retries_total', 'buy_now_batches_total', 'buy_now_batch_largest', 'process_resident_memory_bytes', 'process_uptime_seconds']) {
+        expect([name, before.values.has(name)]).toEqual([name, true]);
       }
+      // prom-client's default metrics: event-loop lag, GC, heap, handles.
+      for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_active_handles_total']) {
+        expect([name, before.types.get(name)]).toEqual([name, expect.stringMatching(/^(gauge|histogram)$/)]);
+      }
+      expect(before.types.get('graphql_request_duration_seconds')).toBe('histogram');
+
       for (let i = 0; i < 3; i += 1) expectData(await server.client.request(MeDocument));
+      await post(server, JSON.stringify({ query: '{ me { id } }' }));
+      await post(server, JSON.stringify({ query: 'query Cart { cart { id } }' }));
+      await post(server, JSON.stringify({ query: 'query Broken { nope }' }));
       const after = await scrape();
-      expect(after.get('graphql_requests_total')! - before.get('graphql_requests_total')!).toBe(3);
-      expect(after.get('http_requests_total')! - before.get('http_requests_total')!).toBe(4); // 3 + the scrape itself
-      expect(after.get('http_requests_in_flight')).toBe(1); // the scrape
+      const delta = (key: string) => (after.values.get(key) ?? 0) - (before.values.get(key) ?? 0);
+      expect(delta('graphql_requests_total')).toBe(6);
+      expect(delta('http_requests_total')).toBe(7); // 6 + the scrape itself
+      expect(after.values.get('http_requests_in_flight')).toBe(1); // the scrape
+      const count = (labels: string) => delta(`graphql_request_duration_seconds_count{${labels}}`);
+      expect(count('operation="Me",outcome="ok"')).toBe(3);
+      expect(count('operation="(anonymous)",outcome="ok"')).toBe(1);
+      expect(count('operation="Cart",outcome="UNAUTHENTICATED"')).toBe(1);
+      // A document that does not validate names no operation (its name takes no label).
+      expect(count('operation="(invalid)",outcome="GRAPHQL_VALIDATION_FAILED"')).toBe(1);
+      expect(after.values.has('graphql_request_duration_seconds_count{operation="Broken",outcome="GRAPHQL_VALIDATION_FAILED"}')).toBe(false);
+      expect(delta('graphql_request_duration_seconds_bucket{le="+Inf",operation="Me",outcome="ok"}')).toBe(3);
     });
 
     it('answers 404 for unknown paths and IDE assets, including path tricks', async () => {

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { safeError, stripLiterals } from '../../src/common/safe-error';
 import { User } from '../../src/entities';
 import { TotpService } from '../../src/services/totp.service';
@@ -5,13 +7,17 @@ import { RegisterDocument } from '../generated/auth';
 import { expectData, GraphQLClient, TEST_SECRETS, useServer, withServer } from '../kit';
 
 describe('logs never carry a password, hash, token or TOTP secret', () => {
-  it('ORM_DEBUG=1 logs the statements of a register and a login, never their values (no password, hash or email)', async () => {
-    await withServer({ env: { ORM_DEBUG: '1' } }, async (server) => {
+  it('ORM_DEBUG=true logs the statements of a register, a login and authenticated calls, never their values (no password, hash, email, token or code)', async () => {
+    // ORM_DEBUG=true: the word, not only "1" (it used to be ignored).
+    await withServer({ env: { ORM_DEBUG: 'true' } }, async (server) => {
       const proc = await server.spawn({ logLevel: 'debug' });
       const user = { email: 'debug.secret@example.com', password: 'debug-password-Wv3$', name: 'Debugged' };
       const api = new GraphQLClient(proc.url);
-      expectData(await api.request(RegisterDocument, { input: user }));
+      const { token } = expectData(await api.request(RegisterDocument, { input: user })).register;
       expectData(await api.raw({ query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: { i: { email: user.email, password: user.password } } }));
+      // The token in a header, and a TOTP code that fails.
+      expectData(await api.withToken(token).raw({ query: '{ me { id } }' }));
+      await api.withToken(token).raw({ query: 'mutation { verifyTotp(code: "918273") { id } }' });
       const hash = String((await server.em().execute<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE email = ?', [user.email]))[0].password_hash);
       await new Promise((r) => setTimeout(r, 200));
       const log = proc.output();
@@ -19,8 +25,30 @@ describe('logs never carry a password, hash, token or TOTP secret', () => {
       expect(log).toMatch(/insert into `users`/i);
       expect(log).toMatch(/from `users`/i);
       // ... and nothing they carried.
-      for (const secret of [user.password, hash, hash.slice(0, 30), '$argon2', 'argon2id', user.email, user.name]) expect(log).not.toContain(secret);
+      for (const secret of [user.password, hash, hash.slice(0, 30), '$argon2', 'argon2id', user.email, user.name, token, token.split('.')[2], '918273']) {
+        expect(log).not.toContain(secret);
+      }
     });
+  });
+
+  it.each([['json'], ['pretty']])('LOG_FORMAT=%s: the logger redacts secret keys at any depth and credentials inside strings (URL passwords, bearer tokens, JWTs)', (format) => {
+    const logger = path.join(__dirname, '..', '..', 'dist', 'src', 'config', 'logger.js');
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+    const script = `require(${JSON.stringify(logger)}).logger.warn('connecting to mysql://shop:db-pass-Q7@db.internal:3306/shop', {
+      url: 'mariadb://root:url-pass-K2@127.0.0.1/x',
+      request: { headers: { Authorization: 'Bearer header-token-Z9' }, variables: { input: { password: 'input-pass-M4', code: '552211' } } },
+      detail: 'sent "Bearer ${jwt}" and ${jwt}',
+      totp: '998877',
+    })`;
+    const run = spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', LOG_FORMAT: format }, encoding: 'utf8' });
+    const log = run.stdout + run.stderr;
+    // What was logged is there (the test would prove nothing otherwise) ...
+    expect(log).toContain('connecting to mysql://shop:[redacted]@db.internal:3306/shop');
+    expect(log).toContain('mariadb://root:[redacted]@127.0.0.1/x');
+    if (format === 'json') expect(JSON.parse(run.stderr.trim())).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^connecting/), pid: expect.any(Number) });
+    else expect(run.stderr).toMatch(/WARN.*connecting to/);
+    // ... and no secret it carried.
+    for (const secret of ['db-pass-Q7', 'url-pass-K2', 'header-token-Z9', 'input-pass-M4', '552211', '998877', jwt, jwt.split('.')[2]]) expect(log).not.toContain(secret);
   });
 
   it('an unexpected database error during register, login and authentication is logged sanitized', async () => {
