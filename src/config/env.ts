@@ -78,6 +78,8 @@ export interface AppConfig {
   checkoutLocking: 'optimistic' | 'pessimistic';
   /** buyNow requests waiting for their product's batch: beyond either bound, SERVICE_UNAVAILABLE at once. */
   buyNowQueue: { maxWaiting: number; maxWaitMs: number };
+  /** Serve the storefront (the bundle `npm run build` makes) at /storefront: on by default outside production. */
+  storefront: boolean;
 }
 
 export interface DatabaseTimeouts {
@@ -275,6 +277,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
       maxWaiting: intFrom(env, 'BUY_NOW_QUEUE_MAX_WAITING', 1000, problems, 1, 1_000_000),
       maxWaitMs: intFrom(env, 'BUY_NOW_QUEUE_MAX_WAIT_MS', 5000, problems, 10, 600_000),
     },
+    storefront: boolFrom(env, 'STOREFRONT', !production, problems),
   };
   if (env.CHECKOUT_LOCKING !== undefined && !['optimistic', 'pessimistic'].includes(env.CHECKOUT_LOCKING)) {
     problems.push(`CHECKOUT_LOCKING must be optimistic or pessimistic (got "${env.CHECKOUT_LOCKING}")`);
