@@ -12,12 +12,12 @@ import { createStockedProduct, expectData, orderedQuantity, readStockRow, regist
  * browser contexts, each step checked by its outcome in the database (orders, stock, cart) and
  * by what the page shows. Only in the sqlite project: it tests the page and its client contract
  * (live counts, idempotency keys, error messages), and one database is enough for that; the races
- * behind it are proven on both databases by test/concurrency. The holds last 3 s here
+ * behind it are proven on both databases by test/concurrency. The holds last 5 s here
  * (RESERVATION_TTL_SECONDS), so the expiry of a hold is seen without waiting 15 minutes.
  */
 const describeStorefront = TEST_DB === 'sqlite' ? describeWithChromium : describe.skip;
 
-const HOLD_SECONDS = 3;
+const HOLD_SECONDS = 5;
 const WAIT = { timeout: 15_000 };
 
 describeStorefront('storefront in a real browser (Chromium)', () => {
