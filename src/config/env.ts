@@ -94,6 +94,8 @@ export interface AppConfig {
   checkoutLocking: 'optimistic' | 'pessimistic';
   /** buyNow requests waiting for their product's batch: beyond either bound, SERVICE_UNAVAILABLE at once. */
   buyNowQueue: { maxWaiting: number; maxWaitMs: number };
+  /** Serve the storefront (the bundle `npm run build` makes) at /storefront: on by default outside production. */
+  storefront: boolean;
 }
 
 export interface DatabaseTimeouts {
@@ -264,6 +266,7 @@ const VARIABLES = {
   MAX_HOLD_PER_PRODUCT: integer(10, 1, 10_000),
   BUY_NOW_QUEUE_MAX_WAITING: integer(1000, 1, 1_000_000),
   BUY_NOW_QUEUE_MAX_WAIT_MS: integer(5000, 10, 600_000),
+  STOREFRONT: flag(),
   CHECKOUT_LOCKING: oneOf(['optimistic', 'pessimistic'], 'optimistic'),
   // Registration is not verified: listing an address handed ADMIN to whoever registered it first.
   ADMIN_EMAILS: maybeText().refine((value) => value === undefined, {
@@ -430,6 +433,7 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     maxHoldPerProduct: v.MAX_HOLD_PER_PRODUCT,
     checkoutLocking: v.CHECKOUT_LOCKING,
     buyNowQueue: { maxWaiting: v.BUY_NOW_QUEUE_MAX_WAITING, maxWaitMs: v.BUY_NOW_QUEUE_MAX_WAIT_MS },
+    storefront: v.STOREFRONT ?? !production,
   };
   checkRules(env, v, problems);
   if (generatedSecrets.length) warnings.unshift(generatedSecretsAdvice(generatedSecrets));

@@ -7,6 +7,7 @@ import { logger } from '../config/logger';
 import type { GraphQLContext } from '../graphql/context';
 import { IDE_HTML, ideAsset } from './ide';
 import { countGraphqlRequest, countHttpRequest, countUnexpectedError, METRICS_CONTENT_TYPE, renderMetrics } from './metrics';
+import { storefrontFile } from './storefront';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -238,6 +239,13 @@ export function createRequestHandler(deps: HandlerDeps) {
         const asset = ideAsset(url.pathname.slice('/ide/'.length));
         if (!asset) send(res, 404, 'text/plain', 'Not found');
         else send(res, 200, `${asset.type}; charset=utf-8`, asset.body, { 'cache-control': 'public, max-age=3600' });
+        return;
+      }
+      if (config.storefront && (url.pathname === '/storefront' || url.pathname.startsWith('/storefront/')) && method === 'GET') {
+        const file = storefrontFile(url.pathname.slice('/storefront/'.length));
+        if (file === 'not-found') send(res, 404, 'text/plain', 'Not found');
+        else if (file === 'not-built') send(res, 503, 'text/plain', 'The storefront is not built: run npm run build');
+        else send(res, 200, `${file.type}; charset=utf-8`, file.body, { 'cache-control': 'no-cache' });
         return;
       }
       if (url.pathname === '/graphql' || url.pathname === '/') {
