@@ -90,7 +90,7 @@ const ENTRIES: Entry[] = [
       admin: (d, w) => expect(d.products.edges[0].node).toMatchObject({ totalOrdered: 0, stocks: [{ onHand: 50 }], owner: { email: w.owner.email } }),
     },
   },
-  { field: 'Query.order', needs: ['order'], operation: (w) => ({ query: `{ order(id: "${w.orderId}") { id status lines { quantity } } }` }), expect: ownerOnly('NOT_FOUND', (d) => expect(d.order.lines).toEqual([{ quantity: 1 }]), (d) => expect(d.order.lines).toEqual([{ quantity: 1 }])) },
+  { field: 'Query.order', needs: ['order'], operation: (w) => ({ query: `{ order(id: "${w.orderId}") { id status lines { quantity } } }` }), expect: { ...ownerOnly('NOT_FOUND', (d) => expect(d.order.lines).toEqual([{ quantity: 1 }]), (d) => expect(d.order.lines).toEqual([{ quantity: 1 }])), stranger: (d) => expect(d.order).toBeNull() } },
   {
     field: 'Query.orders',
     needs: ['order'],
@@ -110,7 +110,8 @@ const ENTRIES: Entry[] = [
   {
     field: 'Query.warehouse',
     operation: (w) => ({ query: `{ warehouse(id: "${w.warehouseId}") { id stocks { onHand } } }` }),
-    expect: ownerOnly('NOT_FOUND', (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }]), (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }])),
+    // Another's warehouse is null with no error, as an unknown one (the not-found rule of single-object queries).
+    expect: { ...ownerOnly('NOT_FOUND', (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }]), (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }])), stranger: (d) => expect(d.warehouse).toBeNull() },
   },
   {
     field: 'Query.warehouses',
