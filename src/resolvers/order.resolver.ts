@@ -31,7 +31,7 @@ export class OrderResolver {
     @Ctx() ctx: GraphQLContext,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('status', () => OrderStatus, { nullable: true, description: 'Only orders in this status' }) status?: OrderStatus | null,
-    @Arg('sort', () => OrderSort, { defaultValue: OrderSort.CREATED_AT_DESC, description: 'The order of the list; a cursor is valid only with the sort it was read in' }) sort?: OrderSort,
+    @Arg('sort', () => OrderSort, { nullable: true, defaultValue: OrderSort.CREATED_AT_DESC, description: 'The order of the list; a cursor is valid only with the sort it was read in' }) sort?: OrderSort | null,
   ) {
     return toConnection(await this.orderService.listOrders(ctx, { status, ...parsePageArgs(page, DEFAULT_PAGE_SIZE, orderSortDirection(sort)) }));
   }

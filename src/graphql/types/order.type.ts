@@ -31,7 +31,7 @@ registerEnumType(OrderSort, {
   },
 });
 
-export function orderSortDirection(sort: OrderSort | undefined): PageDirection {
+export function orderSortDirection(sort: OrderSort | null | undefined): PageDirection {
   return sort === OrderSort.CREATED_AT_ASC ? 'asc' : 'desc';
 }
 
