@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'No valid token was sent (missing, expired, revoked or malformed): sign in and send the new token; the message says why the token was refused',
   FORBIDDEN: 'Signed in, but not allowed: an admin-only operation, or a product or warehouse of someone else',
   NOT_FOUND: 'A mutation named an object that does not exist or that the viewer may not see (single-object queries answer null instead)',
-  BAD_USER_INPUT: 'The input was refused: extensions.field names the first offending field, extensions.problems lists every one ({ field, message }); fix the input before sending it again',
+  BAD_USER_INPUT: 'The input was refused: extensions.field names the first offending field, extensions.problems lists every one ({ field, path, message }; path from the argument, as input.quantity); fix the input before sending it again',
   INVALID_CREDENTIALS: 'Wrong email or password (also: a password-protected operation sent without or with the wrong password)',
   TOTP_REQUIRED: 'The account uses two-factor authentication: send login again with the one-time code as totp',
   TOTP_INVALID: 'The one-time code is wrong, expired or already used: wait for the next code',
@@ -61,9 +61,13 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** One refused input: the field's path in the input (`input.quantity`) and why. */
+/**
+ * One refused input: `field` as named inside its argument (`quantity`, as extensions.field always
+ * was), `path` from the operation's argument (`input.quantity`), and why.
+ */
 export interface InputProblem {
   field: string;
+  path: string;
   message: string;
 }
 
@@ -72,7 +76,7 @@ export interface InputProblem {
  * lists every problem found in the request's input, so a form can mark all of them at once.
  */
 export class BadUserInputError extends AppError {
-  constructor(field: string, message: string, problems: InputProblem[] = [{ field, message }]) {
+  constructor(field: string, message: string, problems: InputProblem[] = [{ field, path: field, message }]) {
     super('BAD_USER_INPUT', message, { field, problems });
   }
 

@@ -41,7 +41,7 @@ export type CreateWarehouseInput = {
 export type ErrorCode =
   /** The HTTP request itself is wrong: not JSON, too large, or a subscription sent over HTTP (subscriptions use graphql-transport-ws on the same path) */
   | 'BAD_REQUEST'
-  /** The input was refused: extensions.field names the first offending field, extensions.problems lists every one ({ field, message }); fix the input before sending it again */
+  /** The input was refused: extensions.field names the first offending field, extensions.problems lists every one ({ field, path, message }; path from the argument, as input.quantity); fix the input before sending it again */
   | 'BAD_USER_INPUT'
   /** The data kept changing under a bounded number of retries (or a compare-and-set expectedVersion did not match): read the current state and try again */
   | 'CONFLICT'

@@ -94,18 +94,18 @@ describe('the API conventions, over HTTP', () => {
       code: 'BAD_USER_INPUT',
       field: 'name',
       problems: [
-        { field: 'name', message: 'name must not be empty' },
-        { field: 'description', message: 'description must be at most 5000 characters' },
-        { field: 'category', message: 'category must be at most 100 characters' },
+        { field: 'name', path: 'input.name', message: 'name must not be empty' },
+        { field: 'description', path: 'input.description', message: 'description must be at most 5000 characters' },
+        { field: 'category', path: 'input.category', message: 'category must be at most 100 characters' },
       ],
     });
     expect(error.message).toBe('name must not be empty; description must be at most 5000 characters; category must be at most 100 characters');
 
     const cart = await seller.client.request(AddToCartDocument, { input: { productId: 'x', quantity: 0 } });
-    expect(cart.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'productId' }, { field: 'quantity' }] });
+    expect(cart.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ field: 'productId', path: 'input.productId' }, { field: 'quantity', path: 'input.quantity' }] });
 
     const page = await server.client.request(ProductsDocument, { first: 0, after: 'garbage' });
-    expect(page.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first', problems: [{ field: 'first' }, { field: 'after' }] });
+    expect(page.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first', problems: [{ field: 'first', path: 'first' }, { field: 'after', path: 'after' }] });
   });
 
   it('answers full PageInfo on a connection: hasPreviousPage is whether the page started after a cursor', async () => {

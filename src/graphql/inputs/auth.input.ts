@@ -42,5 +42,5 @@ export function parseRegister(input: RegisterInput): { email: string; password: 
     email: () => requireEmail('email', input.email),
     password: () => requirePassword('password', input.password),
     name: () => requireText('name', input.name, { max: USER_NAME_MAX }),
-  });
+  }, 'input');
 }

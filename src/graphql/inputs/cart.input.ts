@@ -21,9 +21,9 @@ export class UpdateCartItemInput {
 }
 
 export function parseAddToCart(input: AddToCartInput): { productId: number; quantity: number } {
-  return checkAll({ productId: () => requireId('productId', input.productId), quantity: () => requireInt('quantity', input.quantity, { min: 1, max: MAX_LINE_QUANTITY }) });
+  return checkAll({ productId: () => requireId('productId', input.productId), quantity: () => requireInt('quantity', input.quantity, { min: 1, max: MAX_LINE_QUANTITY }) }, 'input');
 }
 
 export function parseUpdateCartItem(input: UpdateCartItemInput): { itemId: number; quantity: number } {
-  return checkAll({ itemId: () => requireId('itemId', input.itemId), quantity: () => requireInt('quantity', input.quantity, { min: 0, max: MAX_LINE_QUANTITY }) });
+  return checkAll({ itemId: () => requireId('itemId', input.itemId), quantity: () => requireInt('quantity', input.quantity, { min: 0, max: MAX_LINE_QUANTITY }) }, 'input');
 }

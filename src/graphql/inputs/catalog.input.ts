@@ -119,7 +119,7 @@ export function parseCreateProduct(input: CreateProductInput): ProductFields {
     description: () => optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '',
     price: () => requireMoney('price', input.price),
     category: () => requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }),
-  });
+  }, 'input');
 }
 
 /** Only the fields given; a null field is left as it is. */
@@ -129,7 +129,7 @@ export function parseUpdateProduct(input: UpdateProductInput): Partial<ProductFi
     description: () => (given(input.description) ? (optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '') : undefined),
     price: () => (given(input.price) ? requireMoney('price', input.price) : undefined),
     category: () => (given(input.category) ? requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }) : undefined),
-  });
+  }, 'input');
 }
 
 /** An empty name or category filters nothing. */
@@ -146,14 +146,14 @@ export function parseCreateWarehouse(input: CreateWarehouseInput): { name: strin
   return checkAll({
     name: () => requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }),
     location: () => optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) ?? '',
-  });
+  }, 'input');
 }
 
 export function parseUpdateWarehouse(input: UpdateWarehouseInput): WarehouseFields {
   return checkAll({
     name: () => (given(input.name) ? requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }) : undefined),
     location: () => (given(input.location) ? optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) : undefined),
-  });
+  }, 'input');
 }
 
 export function parseSetStock(input: SetStockInput): SetStockCommand {
@@ -162,7 +162,7 @@ export function parseSetStock(input: SetStockInput): SetStockCommand {
     productId: () => requireId('productId', input.productId),
     onHand: () => requireInt('onHand', input.onHand, { min: 0, max: MAX_ON_HAND }),
     expectedVersion: () => (given(input.expectedVersion) ? requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION }) : undefined),
-  });
+  }, 'input');
 }
 
 /** Bulk setStocks: at most MAX_BULK_ITEMS items; an item that does not parse becomes its error, reported in its place. */
@@ -188,5 +188,5 @@ export function parseAdjustStock(input: AdjustStockInput): AdjustStockCommand {
       return delta;
     },
     reason: () => optionalText('reason', input.reason, { max: STOCK_REASON_MAX }) || null,
-  });
+  }, 'input');
 }

@@ -39,7 +39,7 @@ export function parseCheckout(input: CheckoutInput): { idempotencyKey: string; s
   return checkAll({
     idempotencyKey: () => requireIdempotencyKey('idempotencyKey', input.idempotencyKey),
     shippingCost: () => requireMoney('shippingCost', input.shippingCost ?? '0.00'),
-  });
+  }, 'input');
 }
 
 export function parseBuyNow(input: BuyNowInput): { productId: number; quantity: number; idempotencyKey: string } {
@@ -47,7 +47,7 @@ export function parseBuyNow(input: BuyNowInput): { productId: number; quantity: 
     productId: () => requireId('productId', input.productId),
     quantity: () => requireInt('quantity', input.quantity, { min: 1, max: MAX_LINE_QUANTITY }),
     idempotencyKey: () => requireIdempotencyKey('idempotencyKey', input.idempotencyKey),
-  });
+  }, 'input');
 }
 
 export function parseUpdateOrderStatus(input: UpdateOrderStatusInput): { id: number; status: OrderStatus } {
@@ -57,5 +57,5 @@ export function parseUpdateOrderStatus(input: UpdateOrderStatusInput): { id: num
       if (!Object.values(OrderStatus).includes(input.status)) throw new BadUserInputError('status', 'status is not an order status');
       return input.status;
     },
-  });
+  }, 'input');
 }
