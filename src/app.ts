@@ -11,7 +11,7 @@ import { openDatabase, type Orm } from './config/database';
 import { apolloLogger, logger } from './config/logger';
 import { authorizationParam, buildContext, type GraphQLContext } from './graphql/context';
 import { createQueryArmor } from './graphql/armor';
-import { createErrorFormatter, serviceUnavailableStatus } from './graphql/errors';
+import { createErrorFormatter, refuseSubscriptionsOverHttp, serviceUnavailableStatus } from './graphql/errors';
 import { capResultSize, resultTooLargeAnswer } from './graphql/result-cap';
 import { buildAppSchema } from './graphql/schema';
 import { createWebSocketLimits } from './graphql/ws-limits';
@@ -54,7 +54,7 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin, serviceUnavailableStatus(), latencyPlugin(config.metrics.maxOperationNames)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin, refuseSubscriptionsOverHttp(), serviceUnavailableStatus(), latencyPlugin(config.metrics.maxOperationNames)],
   });
   await apollo.start();
 

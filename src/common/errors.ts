@@ -1,24 +1,36 @@
 /**
- * Expected failures, each with the stable code that clients switch on (shared/API.md). Services
- * throw these; the GraphQL layer turns them into `errors[].extensions`. Anything else is masked.
+ * Every `errors[].extensions.code` this API answers, each with what it means for a client (the
+ * schema's `ErrorCode` enum and docs/API.md are built from this list). Adding a code is one line
+ * here. Services throw the AppError codes; the GraphQL and HTTP layers answer the request-level
+ * ones (parse, validation, BAD_REQUEST, INTERNAL_SERVER_ERROR); anything else is masked.
  */
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'INVALID_CREDENTIALS'
-  | 'TOTP_REQUIRED'
-  | 'TOTP_INVALID'
-  | 'INSUFFICIENT_STOCK'
-  | 'RESERVATION_EXPIRED'
-  | 'CONFLICT'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'INVALID_STATUS_TRANSITION'
-  | 'RATE_LIMITED'
-  | 'RESULT_TOO_LARGE'
-  | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'SERVICE_UNAVAILABLE';
+export const ERROR_CODES = {
+  UNAUTHENTICATED: 'No valid token was sent (missing, expired, revoked or malformed): sign in and send the new token; the message says why the token was refused',
+  FORBIDDEN: 'Signed in, but not allowed: an admin-only operation, or a product or warehouse of someone else',
+  NOT_FOUND: 'A mutation named an object that does not exist or that the viewer may not see (single-object queries answer null instead)',
+  BAD_USER_INPUT: 'The input was refused: extensions.field names the first offending field, extensions.problems lists every one ({ field, path, message }; path from the argument, as input.quantity); fix the input before sending it again',
+  INVALID_CREDENTIALS: 'Wrong email or password (also: a password-protected operation sent without or with the wrong password)',
+  TOTP_REQUIRED: 'The account uses two-factor authentication: send login again with the one-time code as totp',
+  TOTP_INVALID: 'The one-time code is wrong, expired or already used: wait for the next code',
+  INSUFFICIENT_STOCK: 'Not enough sellable stock: extensions.available says how much there is; retrying the same request fails the same way until stock is added',
+  RESERVATION_EXPIRED: 'The cart\'s hold on a product lapsed and the stock was sold meanwhile: extensions.available says how much is left',
+  CONFLICT: 'The data kept changing under a bounded number of retries (or a compare-and-set expectedVersion did not match): read the current state and try again',
+  IDEMPOTENCY_KEY_REUSED: 'This idempotency key was already used for a different input: a new purchase needs a new key',
+  INVALID_STATUS_TRANSITION: 'The order cannot move to that status from its current one (extensions.from, extensions.to)',
+  RATE_LIMITED: 'Too many attempts in the window: wait extensions.retryAfter seconds before trying again (same idempotency key for a purchase)',
+  RESULT_TOO_LARGE: 'The answer would exceed GRAPHQL_MAX_RESULT_NODES fields: ask for smaller pages or fewer fields (HTTP 400)',
+  TOO_MANY_SUBSCRIPTIONS: 'A WebSocket connection holds the most live subscriptions it may (extensions.limit): complete one first',
+  SERVICE_UNAVAILABLE: 'The database did not answer in time or a queue is full (HTTP 503, extensions.retryable): retry shortly; with extensions.outcome UNKNOWN retry with the same idempotency key',
+  BAD_REQUEST: 'The HTTP request itself is wrong: not JSON, too large, or a subscription sent over HTTP (subscriptions use graphql-transport-ws on the same path)',
+  GRAPHQL_PARSE_FAILED: 'The document is not valid GraphQL syntax',
+  GRAPHQL_VALIDATION_FAILED: 'The document does not match the schema or exceeds a query limit (depth, aliases, directives, tokens, cost)',
+  PERSISTED_QUERY_NOT_FOUND: 'An automatic persisted query hash is not known: send the full query',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'Persisted queries are not supported here: send the full query',
+  OPERATION_RESOLUTION_FAILURE: 'The request names an operation the document does not contain, or a document with several operations names none',
+  INTERNAL_SERVER_ERROR: 'An unexpected failure, logged on the server with the request; a purchase may be retried with the same idempotency key',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class AppError extends Error {
   constructor(
@@ -49,9 +61,27 @@ export class NotFoundError extends AppError {
   }
 }
 
+/**
+ * One refused input: `field` as named inside its argument (`quantity`, as extensions.field always
+ * was), `path` from the operation's argument (`input.quantity`), and why.
+ */
+export interface InputProblem {
+  field: string;
+  path: string;
+  message: string;
+}
+
+/**
+ * Refused input. `extensions.field` is the first problem's field (as always); `extensions.problems`
+ * lists every problem found in the request's input, so a form can mark all of them at once.
+ */
 export class BadUserInputError extends AppError {
-  constructor(field: string, message: string) {
-    super('BAD_USER_INPUT', message, { field });
+  constructor(field: string, message: string, problems: InputProblem[] = [{ field, path: field, message }]) {
+    super('BAD_USER_INPUT', message, { field, problems });
+  }
+
+  get problems(): InputProblem[] {
+    return this.extensions.problems as InputProblem[];
   }
 }
 

@@ -1,8 +1,30 @@
-import { BadUserInputError } from './errors';
+import { BadUserInputError, type InputProblem } from './errors';
 import { EMAIL_MAX } from './limits';
 import { isMoneyString, normalizeMoney } from './money';
 
 /** Input checks shared by every service; each failure names the offending field. */
+
+/**
+ * Runs every check of one input, even after one failed, and throws a single BadUserInputError
+ * listing all the problems (`extensions.problems`), so a client learns every bad field from one
+ * answer. A check that yields `undefined` leaves its key out (an optional field not given). With
+ * `argument` (the GraphQL argument the checked object came in), each problem's path starts with it.
+ */
+export function checkAll<T extends Record<string, () => unknown>>(checks: T, argument?: string): { [K in keyof T]: Exclude<ReturnType<T[K]>, undefined> } {
+  const out: Record<string, unknown> = {};
+  const problems: InputProblem[] = [];
+  for (const [key, check] of Object.entries(checks)) {
+    try {
+      const value = check();
+      if (value !== undefined) out[key] = value;
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      problems.push(...error.problems.map((problem) => (argument ? { ...problem, path: `${argument}.${problem.path}` } : problem)));
+    }
+  }
+  if (problems.length) throw new BadUserInputError(problems[0].field, problems.map((p) => p.message).join('; '), problems);
+  return out as { [K in keyof T]: Exclude<ReturnType<T[K]>, undefined> };
+}
 
 export function requireText(field: string, value: unknown, options: { min?: number; max: number; trim?: boolean }): string {
   if (typeof value !== 'string') throw new BadUserInputError(field, `${field} must be a string`);

@@ -5,17 +5,27 @@ import type { Em } from './context';
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
+  /** Paging is forward-only: a page that starts after a cursor has rows before it. */
+  hasPreviousPage: boolean;
+  direction: PageDirection;
   totalCount: number;
 }
 
-/** Where a page starts: the `first` rows whose id is greater than `afterId` (0: from the start). */
+/** `asc`: oldest (lowest id) first; `desc`: newest first. */
+export type PageDirection = 'asc' | 'desc';
+
+/**
+ * Where a page starts: the `first` rows after the one with id `afterId` in `direction` (greater
+ * ids for `asc`, the default; smaller for `desc`); 0: from the start.
+ */
 export interface PageRequest {
   first: number;
   afterId: number;
+  direction?: PageDirection;
 }
 
 /**
- * Keyset pagination by ascending id (stable under inserts). `totalCount` counts the whole filtered
+ * Keyset pagination by id, ascending or descending (stable under inserts: ids grow with creation). `totalCount` counts the whole filtered
  * set. The GraphQL layer turns pages into connections (cursors, edges).
  */
 export async function paginate<T extends { id: number }>(
@@ -25,10 +35,12 @@ export async function paginate<T extends { id: number }>(
   page: PageRequest,
   options: { populate?: string[] } = {},
 ): Promise<Page<T>> {
-  const pageWhere = { $and: [where, { id: { $gt: page.afterId } }] } as FilterQuery<T>;
+  const direction = page.direction ?? 'asc';
+  const after = page.afterId > 0 ? [{ id: { [direction === 'asc' ? '$gt' : '$lt']: page.afterId } }] : [];
+  const pageWhere = { $and: [where, ...after] } as FilterQuery<T>;
   const [rows, totalCount] = await Promise.all([
-    em.find(entity, pageWhere, { orderBy: { id: 'asc' } as never, limit: page.first + 1, populate: options.populate as never }),
+    em.find(entity, pageWhere, { orderBy: { id: direction } as never, limit: page.first + 1, populate: options.populate as never }),
     em.count(entity, where),
   ]);
-  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, totalCount };
+  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, hasPreviousPage: page.afterId > 0, direction, totalCount };
 }

@@ -1,13 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from '../common/errors';
+import { AppError, type ErrorCode } from '../common/errors';
 import { safeError } from '../common/safe-error';
 import { logger } from '../config/logger';
 import { asServiceUnavailable } from '../db/faults';
 
 /** Codes that graphql/Apollo themselves produce for a bad request; passed through as they are. */
-const REQUEST_ERROR_CODES = new Set([
+const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
@@ -75,6 +75,27 @@ export function serviceUnavailableStatus(): ApolloServerPlugin {
           if (wrote) return;
           response.http.status = 503;
           response.http.headers.set('retry-after', '1');
+        },
+      };
+    },
+  };
+}
+
+/** What a subscription sent over HTTP is told: subscriptions need the WebSocket endpoint. */
+const SUBSCRIPTION_OVER_HTTP =
+  'Subscriptions are not served over HTTP: open a WebSocket to the same path (/graphql) with the graphql-transport-ws protocol (the graphql-ws library) and subscribe there';
+
+/**
+ * Refuses a subscription operation sent over HTTP with BAD_REQUEST and HTTP 400 before it runs:
+ * executed, it would fail inside graphql-js as an unexpected error (logged, INTERNAL_SERVER_ERROR).
+ */
+export function refuseSubscriptionsOverHttp(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError(SUBSCRIPTION_OVER_HTTP, { extensions: { code: 'BAD_REQUEST' satisfies ErrorCode, http: { status: 400 } } });
         },
       };
     },

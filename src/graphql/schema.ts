@@ -60,7 +60,7 @@ const NO_TOPIC_PUBSUB: PubSub = {
  * (the composition root's). Without services the schema describes the API (schema.graphql, type
  * checks in tests and the bench) but cannot execute an operation.
  */
-export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
+export async function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
   const instances = services ? resolverInstances(services) : new Map<Function, object>();
   const StockLevelResolver = createStockLevelResolver(services?.stockWatch ?? null);
   instances.set(StockLevelResolver, new StockLevelResolver());
@@ -71,7 +71,7 @@ export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
       return instance;
     },
   };
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...RESOLVER_CLASSES, StockLevelResolver],
     container,
     authChecker,
@@ -81,6 +81,18 @@ export function buildAppSchema(services?: Services): Promise<GraphQLSchema> {
     pubSub: NO_TOPIC_PUBSUB,
     emitSchemaFile: false,
   });
+  describeRootTypes(schema);
+  return schema;
+}
+
+/** type-graphql names the root types but cannot describe them: every type of the schema has a description. */
+function describeRootTypes(schema: GraphQLSchema): void {
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
+  if (query) query.description = 'Reads. Single-object fields (product, order, warehouse) answer null, with no error, for an object that does not exist or that you may not see';
+  if (mutation) mutation.description = 'Writes. A mutation that names a missing or hidden object fails with NOT_FOUND; checkout and buyNow are idempotent by their key';
+  if (subscription) subscription.description = 'Live events, over WebSocket only (graphql-transport-ws at /graphql); sent over HTTP a subscription is refused with BAD_REQUEST';
 }
 
 const RESOLVER_CLASSES = [

@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from '../common/errors';
 import type { Orm } from '../config/database';
 import type { AppConfig } from '../config/env';
 import { logger } from '../config/logger';
@@ -83,7 +84,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+function sendJsonError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 

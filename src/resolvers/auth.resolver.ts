@@ -9,14 +9,14 @@ import type { AuthService } from '../services/auth.service';
 export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
 
-  @Mutation(() => AuthPayloadType)
-  register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => AuthPayloadType, { description: 'Creates a CUSTOMER account and signs it in (rate-limited per IP)' })
+  register(@Arg('input', () => RegisterInput, { description: 'The new account' }) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
     return this.auth.register(ctx, parseRegister(input));
   }
 
   /** Its input is checked by the service, after the limiter has counted the attempt. */
-  @Mutation(() => AuthPayloadType)
-  login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
+  @Mutation(() => AuthPayloadType, { description: 'Signs in: a token for the account; INVALID_CREDENTIALS, TOTP_REQUIRED or TOTP_INVALID otherwise (rate-limited per account and IP)' })
+  login(@Arg('input', () => LoginInput, { description: 'Email, password and, with 2FA on, the one-time code' }) input: LoginInput, @Ctx() ctx: GraphQLContext) {
     return this.auth.login(ctx, input);
   }
 
@@ -27,21 +27,21 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => TotpSetupType, { description: 'Starts 2FA enrolment; needs the account password (INVALID_CREDENTIALS without it)' })
-  setupTotp(@Arg('password', () => String, { nullable: true }) password: string | null, @Ctx() ctx: GraphQLContext) {
+  setupTotp(@Arg('password', () => String, { nullable: true, description: 'The account password (INVALID_CREDENTIALS when missing or wrong)' }) password: string | null, @Ctx() ctx: GraphQLContext) {
     return this.auth.setupTotp(ctx, password);
   }
 
   @Authorized()
   @Mutation(() => UserType, { description: 'Enables 2FA and revokes every earlier token, this one included: sign in again with a code' })
-  verifyTotp(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext) {
+  verifyTotp(@Arg('code', () => String, { description: 'The current 6-digit code of the authenticator' }) code: string, @Ctx() ctx: GraphQLContext) {
     return this.auth.verifyTotp(ctx, code);
   }
 
   @Authorized()
   @Mutation(() => UserType, { description: 'Needs the account password and a code; revokes every earlier token, this one included: sign in again' })
   disableTotp(
-    @Arg('code', () => String) code: string,
-    @Arg('password', () => String, { nullable: true }) password: string | null,
+    @Arg('code', () => String, { description: 'The current 6-digit code of the authenticator' }) code: string,
+    @Arg('password', () => String, { nullable: true, description: 'The account password (INVALID_CREDENTIALS when missing or wrong)' }) password: string | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.auth.disableTotp(ctx, code, password);
@@ -49,7 +49,7 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => AuthPayloadType, { description: 'Revokes every earlier token and returns a new one' })
-  changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
+  changePassword(@Arg('input', () => ChangePasswordInput, { description: 'The current password and the new one' }) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext) {
     return this.auth.changePassword(ctx, input);
   }
 }

@@ -20,19 +20,19 @@ export class CartResolver {
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Adds units to the cart and holds the stock until reservedUntil' })
-  addToCart(@Arg('input', () => AddToCartInput) input: AddToCartInput, @Ctx() ctx: GraphQLContext) {
+  addToCart(@Arg('input', () => AddToCartInput, { description: 'The product and how many units' }) input: AddToCartInput, @Ctx() ctx: GraphQLContext) {
     return this.carts.addToCart(ctx, parseAddToCart(input));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Sets the quantity of a line (0 removes it), holding or releasing stock' })
-  updateCartItem(@Arg('input', () => UpdateCartItemInput) input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext) {
+  updateCartItem(@Arg('input', () => UpdateCartItemInput, { description: 'The line and its new quantity' }) input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext) {
     return this.carts.updateCartItem(ctx, parseUpdateCartItem(input));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Removes a line and releases its holds' })
-  removeFromCart(@Arg('itemId', () => ID) itemId: string, @Ctx() ctx: GraphQLContext) {
+  removeFromCart(@Arg('itemId', () => ID, { description: 'A line of your cart (CartItem.id)' }) itemId: string, @Ctx() ctx: GraphQLContext) {
     return this.carts.removeFromCart(ctx, requireId('itemId', itemId));
   }
 
@@ -42,7 +42,7 @@ export class CartResolver {
     return this.carts.clearCart(ctx);
   }
 
-  @FieldResolver(() => [CartItemType])
+  @FieldResolver(() => [CartItemType], { description: 'The lines, oldest first' })
   async items(@Root() cart: CartRef, @Ctx() ctx: GraphQLContext) {
     return (await this.carts.contentsOf(ctx, cart)).lines;
   }
@@ -60,7 +60,7 @@ export class CartResolver {
 
 @Resolver(() => CartItemType)
 export class CartItemResolver {
-  @FieldResolver(() => ProductType)
+  @FieldResolver(() => ProductType, { description: 'The product of the line' })
   product(@Root() line: CartLine) {
     return line.product;
   }

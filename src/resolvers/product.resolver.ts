@@ -15,34 +15,34 @@ export class ProductResolver {
 
   @Authorized()
   @Mutation(() => ProductType, { description: 'Creates a product owned by the caller' })
-  createProduct(@Arg('input', () => CreateProductInput) input: CreateProductInput, @Ctx() ctx: GraphQLContext) {
+  createProduct(@Arg('input', () => CreateProductInput, { description: 'The new product\'s fields' }) input: CreateProductInput, @Ctx() ctx: GraphQLContext) {
     return this.productService.createProduct(ctx, parseCreateProduct(input));
   }
 
   @Authorized()
   @Mutation(() => ProductType, { description: 'Changes the given fields (owner only)' })
-  updateProduct(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateProductInput) input: UpdateProductInput, @Ctx() ctx: GraphQLContext) {
+  updateProduct(@Arg('id', () => ID, { description: 'One of your products' }) id: string, @Arg('input', () => UpdateProductInput, { description: 'The fields to change' }) input: UpdateProductInput, @Ctx() ctx: GraphQLContext) {
     return this.productService.updateProduct(ctx, requireId('id', id), parseUpdateProduct(input));
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Owner only. A product with stock, orders or cart lines is archived instead, so its history survives' })
-  deleteProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  deleteProduct(@Arg('id', () => ID, { description: 'One of your products' }) id: string, @Ctx() ctx: GraphQLContext) {
     return this.productService.deleteProduct(ctx, requireId('id', id));
   }
 
   @Query(() => ProductConnection, { description: 'The public catalog (archived products left out), oldest first' })
-  async products(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => ProductFilter, { nullable: true }) filter: ProductFilter | null, @Ctx() ctx: GraphQLContext) {
+  async products(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => ProductFilter, { nullable: true, description: 'Only products matching every given field' }) filter: ProductFilter | null, @Ctx() ctx: GraphQLContext) {
     const where = parseProductFilter(filter);
     return toConnection(await this.productService.listProducts(ctx, where, parsePageArgs(page)));
   }
 
-  @Query(() => ProductType, { nullable: true, description: 'A product of the catalog, or null' })
-  product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  @Query(() => ProductType, { nullable: true, description: 'A product of the catalog. Null, with no error, when it does not exist or is archived' })
+  product(@Arg('id', () => ID, { description: 'The product id' }) id: string, @Ctx() ctx: GraphQLContext) {
     return this.productService.findProduct(ctx, requireId('id', id));
   }
 
-  @FieldResolver(() => UserType)
+  @FieldResolver(() => UserType, { description: 'The user who owns the product (and its stock)' })
   owner(@Root() product: Product, @Ctx() ctx: GraphQLContext) {
     return this.productService.ownerOf(ctx, product);
   }

@@ -16,25 +16,25 @@ export class StockResolver {
   @Mutation(() => StockType, {
     description: 'Sets the on-hand quantity (warehouse owner, own product). With expectedVersion: compare-and-set, CONFLICT when stale',
   })
-  setStock(@Arg('input', () => SetStockInput) input: SetStockInput, @Ctx() ctx: GraphQLContext) {
+  setStock(@Arg('input', () => SetStockInput, { description: 'The stock row and its new on-hand quantity' }) input: SetStockInput, @Ctx() ctx: GraphQLContext) {
     return this.stockService.setStock(ctx, parseSetStock(input));
   }
 
   @Authorized()
   @Mutation(() => StockType, { description: 'Adds delta to the on-hand quantity; INSUFFICIENT_STOCK below what is reserved' })
-  adjustStock(@Arg('input', () => AdjustStockInput) input: AdjustStockInput, @Ctx() ctx: GraphQLContext) {
+  adjustStock(@Arg('input', () => AdjustStockInput, { description: 'The stock row and the change' }) input: AdjustStockInput, @Ctx() ctx: GraphQLContext) {
     return this.stockService.adjustStock(ctx, parseAdjustStock(input));
   }
 
   @Authorized()
   @Mutation(() => [StockResultType], { description: 'Up to 500 independent setStock items; one result per item, in input order' })
-  setStocks(@Arg('input', () => [SetStockInput]) input: SetStockInput[], @Ctx() ctx: GraphQLContext) {
+  setStocks(@Arg('input', () => [SetStockInput], { description: 'Up to 500 setStock items' }) input: SetStockInput[], @Ctx() ctx: GraphQLContext) {
     return this.stockService.setStocks(ctx, parseSetStocks(input));
   }
 
   @Authorized()
   @Query(() => StockMovementConnection, { description: "The product's stock ledger, oldest first (owner or admin)" })
-  async stockMovements(@Arg('productId', () => ID) productId: string, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext) {
+  async stockMovements(@Arg('productId', () => ID, { description: 'One of your products (any, for admins)' }) productId: string, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext) {
     const id = requireId('productId', productId);
     return toConnection(await this.stockService.listMovements(ctx, id, parsePageArgs(page)));
   }
@@ -44,12 +44,12 @@ export class StockResolver {
     return encodeCursor(stock.id);
   }
 
-  @FieldResolver(() => WarehouseType)
+  @FieldResolver(() => WarehouseType, { description: 'The warehouse that holds this stock' })
   warehouse(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
     return this.stockService.warehouseOf(ctx, stock);
   }
 
-  @FieldResolver(() => ProductType)
+  @FieldResolver(() => ProductType, { description: 'The product this stock is of' })
   product(@Root() stock: Stock, @Ctx() ctx: GraphQLContext) {
     return this.stockService.productOf(ctx, stock);
   }
@@ -69,7 +69,7 @@ export class StockResolver {
 export class StockMovementResolver {
   constructor(private readonly stockService: StockService) {}
 
-  @FieldResolver(() => StockType)
+  @FieldResolver(() => StockType, { description: 'The stock row that changed' })
   stock(@Root() movement: StockMovement, @Ctx() ctx: GraphQLContext) {
     return this.stockService.stockOf(ctx, movement);
   }

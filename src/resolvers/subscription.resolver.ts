@@ -22,7 +22,7 @@ export function createStockLevelResolver(stockWatch: StockWatchService | null) {
         return stockWatch.subscribe(context as GraphQLContext, requireId('productId', args.productId));
       },
     })
-    stockChanged(@Root() level: StockLevel, @Arg('productId', () => ID) _productId: string): StockLevel {
+    stockChanged(@Root() level: StockLevel, @Arg('productId', () => ID, { description: 'A live product of the catalog (NOT_FOUND otherwise)' }) _productId: string): StockLevel {
       return level;
     }
   }

@@ -14,13 +14,13 @@ export class WarehouseResolver {
 
   @Authorized()
   @Mutation(() => WarehouseType, { description: 'Creates a warehouse owned by the caller' })
-  createWarehouse(@Arg('input', () => CreateWarehouseInput) input: CreateWarehouseInput, @Ctx() ctx: GraphQLContext) {
+  createWarehouse(@Arg('input', () => CreateWarehouseInput, { description: 'The new warehouse\'s fields' }) input: CreateWarehouseInput, @Ctx() ctx: GraphQLContext) {
     return this.warehouseService.createWarehouse(ctx, parseCreateWarehouse(input));
   }
 
   @Authorized()
   @Mutation(() => WarehouseType, { description: 'Changes the given fields (owner only)' })
-  updateWarehouse(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateWarehouseInput) input: UpdateWarehouseInput, @Ctx() ctx: GraphQLContext) {
+  updateWarehouse(@Arg('id', () => ID, { description: 'One of your live warehouses' }) id: string, @Arg('input', () => UpdateWarehouseInput, { description: 'The fields to change' }) input: UpdateWarehouseInput, @Ctx() ctx: GraphQLContext) {
     return this.warehouseService.updateWarehouse(ctx, requireId('id', id), parseUpdateWarehouse(input));
   }
 
@@ -28,7 +28,7 @@ export class WarehouseResolver {
   @Mutation(() => Boolean, {
     description: 'Owner only. Refused while carts hold its stock or open orders ship from it; a warehouse with stock history is emptied through the ledger and archived',
   })
-  deleteWarehouse(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  deleteWarehouse(@Arg('id', () => ID, { description: 'One of your live warehouses' }) id: string, @Ctx() ctx: GraphQLContext) {
     return this.warehouseService.deleteWarehouse(ctx, requireId('id', id));
   }
 
@@ -39,8 +39,8 @@ export class WarehouseResolver {
   }
 
   @Authorized()
-  @Query(() => WarehouseType, { nullable: true, description: 'One of your warehouses (any, for admins); NOT_FOUND otherwise' })
-  warehouse(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  @Query(() => WarehouseType, { nullable: true, description: 'One of your live warehouses (any, for admins). Null, with no error, when it does not exist, is archived or you may not see it' })
+  warehouse(@Arg('id', () => ID, { description: 'The warehouse id' }) id: string, @Ctx() ctx: GraphQLContext) {
     return this.warehouseService.findWarehouse(ctx, requireId('id', id));
   }
 

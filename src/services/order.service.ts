@@ -10,7 +10,7 @@ import {
 } from '../common/errors';
 import { addMoney, multiplyMoney } from '../common/money';
 import type { DbContext } from '../db/context';
-import { paginate, type Page } from '../db/pagination';
+import { paginate, type Page, type PageRequest } from '../db/pagination';
 import { loadBatched, loadById } from '../db/request-batch';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Warehouse } from '../entities';
@@ -196,8 +196,8 @@ export class OrderService {
     });
   }
 
-  /** The viewer's orders (all orders for an admin), optionally by status, oldest first, paginated. */
-  async listOrders(ctx: RequestContext, args: { status?: OrderStatus | null; first: number; afterId: number }): Promise<Page<Order>> {
+  /** The viewer's orders (all orders for an admin), optionally by status, in creation order (`args.direction`; oldest first by default), paginated. */
+  async listOrders(ctx: RequestContext, args: { status?: OrderStatus | null } & PageRequest): Promise<Page<Order>> {
     const viewer = requireViewer(ctx);
     const where: Record<string, unknown> = {};
     if (!isAdmin(ctx)) where.user = viewer.id;
@@ -205,11 +205,11 @@ export class OrderService {
     return paginate(ctx.em, Order, where, args);
   }
 
-  /** One order: the buyer's own, or any for an admin; NOT_FOUND otherwise (existence is not revealed). */
-  async getOrder(ctx: RequestContext, id: number): Promise<Order> {
+  /** One order: the buyer's own, or any for an admin; null otherwise (whether it exists is not revealed). */
+  async findOrder(ctx: RequestContext, id: number): Promise<Order | null> {
     const viewer = requireViewer(ctx);
     const order = await ctx.em.findOne(Order, { id });
-    if (!order || (!isAdmin(ctx) && order.user.id !== viewer.id)) throw new NotFoundError('Order');
+    if (!order || (!isAdmin(ctx) && order.user.id !== viewer.id)) return null;
     return order;
   }
 

@@ -1,4 +1,4 @@
-import { AppError, BadUserInputError, ConflictError, ForbiddenError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
+import { AppError, BadUserInputError, ConflictError, type ErrorCode, ForbiddenError, InsufficientStockError, NotFoundError, RetryableConflict } from '../common/errors';
 import { MAX_ON_HAND, MAX_STOCK_ITEMS_PER_REQUEST } from '../common/limits';
 import { logger } from '../config/logger';
 import type { DbContext } from '../db/context';
@@ -56,7 +56,7 @@ async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Pr
   return results;
 }
 
-function publicError(error: unknown): { code: string; message: string } {
+function publicError(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   logger.error('setStocks item failed', { error: error instanceof Error ? error : String(error) });
   return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };

@@ -90,10 +90,11 @@ export class WarehouseService {
     return ctx.em.find(Warehouse, { owner: viewer.id, archivedAt: null }, { orderBy: { id: 'asc' } });
   }
 
-  /** A live warehouse of the caller (any, for an admin); NOT_FOUND for anyone else. */
-  async findWarehouse(ctx: RequestContext, id: number): Promise<Warehouse> {
-    requireViewer(ctx);
-    return this.findVisibleOrThrow(ctx, id);
+  /** A live warehouse of the caller (any, for an admin); null for anyone else (whether it exists is not revealed). */
+  async findWarehouse(ctx: RequestContext, id: number): Promise<Warehouse | null> {
+    const viewer = requireViewer(ctx);
+    const warehouse = await ctx.em.findOne(Warehouse, { id, archivedAt: null });
+    return warehouse && (warehouse.owner.id === viewer.id || isAdmin(ctx)) ? warehouse : null;
   }
 
   /** One page of the warehouse's stock rows, in id order (never more than page.first). Only reachable through a warehouse the caller may see. */

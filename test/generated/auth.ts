@@ -3,26 +3,39 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A password change: the current password and the new one */
 export type ChangePasswordInput = {
+  /** The password in use now */
   currentPassword: string;
+  /** 8-128 characters */
   newPassword: string;
 };
 
+/** The credentials of a sign-in */
 export type LoginInput = {
+  /** The account's email address */
   email: string;
+  /** The account's password */
   password: string;
   /** The 6-digit one-time code, for accounts with 2FA */
   totp?: string | null | undefined;
 };
 
+/** A new account (always a CUSTOMER) */
 export type RegisterInput = {
+  /** A valid email address, at most 254 characters; compared case-insensitively */
   email: string;
+  /** Display name, 1-100 characters */
   name: string;
+  /** 8-128 characters */
   password: string;
 };
 
+/** What an account may do */
 export type UserRole =
+  /** Sees every order, warehouse and ledger and changes order statuses; granted only by the operator */
   | 'ADMIN'
+  /** Every registered account: shops, and sells from its own warehouses and products */
   | 'CUSTOMER';
 
 export type UserFieldsFragment = { id: string, email: string | null, name: string, role: UserRole, totpEnabled: boolean | null, createdAt: string };

@@ -3,13 +3,17 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Units of a product to add to the cart */
 export type AddToCartInput = {
+  /** A live product of the catalog */
   productId: string | number;
   /** Units to add; they are held until the line's reservedUntil. A line holds at most MAX_HOLD_PER_PRODUCT units (10 unless configured) */
   quantity: number;
 };
 
+/** A new quantity for one cart line */
 export type UpdateCartItemInput = {
+  /** A line of your cart (CartItem.id) */
   itemId: string | number;
   /** The new quantity of the line (0 removes it), at most MAX_HOLD_PER_PRODUCT (10 unless configured) */
   quantity: number;

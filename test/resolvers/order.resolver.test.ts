@@ -248,15 +248,33 @@ describe('orders and order', () => {
     const theirs = await buy(other, p.productId, 1);
     expectData(await buyer.client.request(CancelOrderDocument, { id: mine[1].id }));
 
-    const page1 = expectData(await buyer.client.request(OrdersDocument, { first: 2 })).orders;
+    // Oldest first when asked (CREATED_AT_ASC), paged forward with full PageInfo.
+    const asc = { sort: 'CREATED_AT_ASC' } as const;
+    const page1 = expectData(await buyer.client.request(OrdersDocument, { first: 2, ...asc })).orders;
     expect(page1.totalCount).toBe(5);
     expect(page1.edges.map((e) => e.node.id)).toEqual([mine[0].id, mine[1].id]);
-    expect(page1.pageInfo.hasNextPage).toBe(true);
-    const page2 = expectData(await buyer.client.request(OrdersDocument, { first: 2, after: page1.pageInfo.endCursor })).orders;
+    expect(page1.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: page1.edges[0].cursor, endCursor: page1.edges[1].cursor });
+    const page2 = expectData(await buyer.client.request(OrdersDocument, { first: 2, after: page1.pageInfo.endCursor, ...asc })).orders;
     expect(page2.edges.map((e) => e.node.id)).toEqual([mine[2].id, mine[3].id]);
-    const page3 = expectData(await buyer.client.request(OrdersDocument, { first: 2, after: page2.pageInfo.endCursor })).orders;
+    expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true, startCursor: page2.edges[0].cursor });
+    const page3 = expectData(await buyer.client.request(OrdersDocument, { first: 2, after: page2.pageInfo.endCursor, ...asc })).orders;
     expect(page3.edges.map((e) => e.node.id)).toEqual([mine[4].id]);
-    expect(page3.pageInfo.hasNextPage).toBe(false);
+    expect(page3.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+
+    // Newest first by default (CREATED_AT_DESC), keyset-paged backwards through creation order.
+    const newest: string[] = [];
+    let after: string | null | undefined = null;
+    for (let guard = 0; guard < 5; guard += 1) {
+      const page: typeof page1 = expectData(await buyer.client.request(OrdersDocument, { first: 2, after })).orders;
+      newest.push(...page.edges.map((e) => e.node.id));
+      after = page.pageInfo.endCursor;
+      if (!page.pageInfo.hasNextPage) break;
+    }
+    expect(newest).toEqual(mine.map((o) => o.id).reverse());
+    // A cursor carries its sort: one read newest-first is refused for the oldest-first list.
+    const descCursor = expectData(await buyer.client.request(OrdersDocument, { first: 1 })).orders.pageInfo.endCursor;
+    const mixed = await buyer.client.request(OrdersDocument, { first: 1, after: descCursor, ...asc });
+    expect(mixed.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     expect(page1.edges[0].node.lines[0]).toMatchObject({ quantity: 1, product: { id: String(p.productId) }, warehouse: { id: String(p.warehouseId) } });
 
     const cancelled = expectData(await buyer.client.request(OrdersDocument, { status: 'CANCELLED' })).orders;
@@ -271,15 +289,15 @@ describe('orders and order', () => {
     expect(errorCode(await server.client.request(OrdersDocument, {}))).toBe('UNAUTHENTICATED');
   });
 
-  it("shows your own order, any order to an admin, and NOT_FOUND for someone else's", async () => {
+  it("shows your own order, any order to an admin, and null with no error for someone else's or an unknown one", async () => {
     const buyer = await shopper();
     const other = await shopper();
     const p = await createStockedProduct(server, { onHand: 10, price: '2.00' });
     const order = await buy(buyer, p.productId, 2);
     expect(expectData(await buyer.client.request(OrderDocument, { id: order.id })).order).toEqual(order);
     expect(expectData(await admin.client.request(OrderDocument, { id: order.id })).order?.id).toBe(order.id);
-    expect(errorCode(await other.client.request(OrderDocument, { id: order.id }))).toBe('NOT_FOUND');
-    expect(errorCode(await buyer.client.request(OrderDocument, { id: '999999' }))).toBe('NOT_FOUND');
+    expect(await other.client.request(OrderDocument, { id: order.id })).toEqual({ status: 200, data: { order: null } });
+    expect(await buyer.client.request(OrderDocument, { id: '999999' })).toEqual({ status: 200, data: { order: null } });
     expect(errorCode(await server.client.request(OrderDocument, { id: order.id }))).toBe('UNAUTHENTICATED');
   });
 });

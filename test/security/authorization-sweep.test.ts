@@ -57,6 +57,8 @@ interface Entry {
 const DATA: Outcome = (data) => expect(data).toBeTruthy();
 const same = (outcome: Outcome): Record<Role, Outcome> => ({ anonymous: outcome, stranger: outcome, owner: outcome, admin: outcome });
 const signedIn = (outcome: Outcome): Record<Role, Outcome> => ({ anonymous: 'UNAUTHENTICATED', stranger: outcome, owner: outcome, admin: outcome });
+/** A single-object query: another's object answers null with no error, as a missing one would (the not-found rule). */
+const withStranger = (stranger: Outcome, outcomes: Record<Role, Outcome>): Record<Role, Outcome> => ({ ...outcomes, stranger });
 const ownerOnly = (others: 'FORBIDDEN' | 'NOT_FOUND', admin: Outcome, owner: Outcome = DATA): Record<Role, Outcome> => ({
   anonymous: 'UNAUTHENTICATED',
   stranger: others,
@@ -90,7 +92,7 @@ const ENTRIES: Entry[] = [
       admin: (d, w) => expect(d.products.edges[0].node).toMatchObject({ totalOrdered: 0, stocks: [{ onHand: 50 }], owner: { email: w.owner.email } }),
     },
   },
-  { field: 'Query.order', needs: ['order'], operation: (w) => ({ query: `{ order(id: "${w.orderId}") { id status lines { quantity } } }` }), expect: ownerOnly('NOT_FOUND', (d) => expect(d.order.lines).toEqual([{ quantity: 1 }]), (d) => expect(d.order.lines).toEqual([{ quantity: 1 }])) },
+  { field: 'Query.order', needs: ['order'], operation: (w) => ({ query: `{ order(id: "${w.orderId}") { id status lines { quantity } } }` }), expect: withStranger((d) => expect(d.order).toBeNull(), ownerOnly('NOT_FOUND', (d) => expect(d.order.lines).toEqual([{ quantity: 1 }]), (d) => expect(d.order.lines).toEqual([{ quantity: 1 }]))) },
   {
     field: 'Query.orders',
     needs: ['order'],
@@ -110,7 +112,8 @@ const ENTRIES: Entry[] = [
   {
     field: 'Query.warehouse',
     operation: (w) => ({ query: `{ warehouse(id: "${w.warehouseId}") { id stocks { onHand } } }` }),
-    expect: ownerOnly('NOT_FOUND', (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }]), (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }])),
+    // Another's warehouse is null with no error, as an unknown one (the not-found rule of single-object queries).
+    expect: withStranger((d) => expect(d.warehouse).toBeNull(), ownerOnly('NOT_FOUND', (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }]), (d) => expect(d.warehouse.stocks).toEqual([{ onHand: 50 }]))),
   },
   {
     field: 'Query.warehouses',
@@ -245,12 +248,12 @@ const ENTRIES: Entry[] = [
     needs: ['order'],
     // The buyer reaches the seller's product and warehouse through the lines: never their stock or sales.
     operation: (w) => ({ query: `{ order(id: "${w.orderId}") { lines { quantity product { totalOrdered stocks { id } owner { email } } warehouse { name stocks { id } } } } }` }),
-    expect: ownerOnly(
+    expect: withStranger((d) => expect(d.order).toBeNull(), ownerOnly(
       'NOT_FOUND',
       (d) => expect(d.order.lines).toEqual([{ quantity: 1, product: { totalOrdered: 1, stocks: [{ id: expect.any(String) }], owner: { email: expect.any(String) } }, warehouse: { name: expect.any(String), stocks: [{ id: expect.any(String) }] } }]),
       // (the owner here is the buyer, who is also the seller of this product: see the next entry for a buyer who is not)
       (d) => expect(d.order.lines[0].quantity).toBe(1),
-    ),
+    )),
   },
   {
     field: 'OrderLine.warehouse',

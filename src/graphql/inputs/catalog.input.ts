@@ -11,7 +11,7 @@ import {
   WAREHOUSE_LOCATION_MAX,
   WAREHOUSE_NAME_MAX,
 } from '../../common/limits';
-import { optionalText, requireId, requireInt, requireMoney, requireText } from '../../common/validate';
+import { checkAll, optionalText, requireId, requireInt, requireMoney, requireText } from '../../common/validate';
 import type { ProductFields, ProductFilter as ProductFilterValue } from '../../services/product.service';
 import type { AdjustStockCommand, SetStockCommand } from '../../services/stock.service';
 import type { WarehouseFields } from '../../services/warehouse.service';
@@ -21,7 +21,7 @@ import { DecimalScalar } from '../scalars/decimal.scalar';
 // boundary, so that services receive typed values and every failure comes back as
 // BAD_USER_INPUT naming its field.
 
-@InputType()
+@InputType({ description: 'A new product, owned by the caller' })
 export class CreateProductInput {
   @Field(() => String, { description: '1-200 characters' })
   name!: string;
@@ -29,7 +29,7 @@ export class CreateProductInput {
   @Field(() => String, { nullable: true, description: 'Up to 5000 characters; empty when omitted' })
   description?: string | null;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'Unit price: a decimal string, not negative, at most 2 decimals' })
   price!: string;
 
   @Field(() => String, { description: '1-100 characters' })
@@ -38,20 +38,20 @@ export class CreateProductInput {
 
 @InputType({ description: 'Only the fields given are changed' })
 export class UpdateProductInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: '1-200 characters' })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Up to 5000 characters' })
   description?: string | null;
 
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Unit price: a decimal string, not negative, at most 2 decimals' })
   price?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: '1-100 characters' })
   category?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the catalog; every given field must match' })
 export class ProductFilter {
   @Field(() => String, { nullable: true, description: 'Case-insensitive substring of the name' })
   name?: string | null;
@@ -59,11 +59,11 @@ export class ProductFilter {
   @Field(() => String, { nullable: true, description: 'Exact category' })
   category?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only products of this owner' })
   ownerId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A new warehouse, owned by the caller' })
 export class CreateWarehouseInput {
   @Field(() => String, { description: '1-200 characters' })
   name!: string;
@@ -74,19 +74,19 @@ export class CreateWarehouseInput {
 
 @InputType({ description: 'Only the fields given are changed' })
 export class UpdateWarehouseInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: '1-200 characters' })
   name?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Up to 200 characters' })
   location?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Sets the on-hand quantity of one product in one of your warehouses' })
 export class SetStockInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'One of your live warehouses' })
   warehouseId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'One of your products' })
   productId!: string;
 
   @Field(() => Int, { description: 'The new on-hand quantity; never below what is reserved' })
@@ -96,12 +96,12 @@ export class SetStockInput {
   expectedVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Changes the on-hand quantity of one product in one of your warehouses by delta' })
 export class AdjustStockInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'One of your live warehouses' })
   warehouseId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'One of your products' })
   productId!: string;
 
   @Field(() => Int, { description: 'Non-zero change of the on-hand quantity' })
@@ -114,57 +114,55 @@ export class AdjustStockInput {
 const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
 
 export function parseCreateProduct(input: CreateProductInput): ProductFields {
-  return {
-    name: requireText('name', input.name, { max: PRODUCT_NAME_MAX }),
-    description: optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '',
-    price: requireMoney('price', input.price),
-    category: requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }),
-  };
+  return checkAll({
+    name: () => requireText('name', input.name, { max: PRODUCT_NAME_MAX }),
+    description: () => optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '',
+    price: () => requireMoney('price', input.price),
+    category: () => requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }),
+  }, 'input');
 }
 
 /** Only the fields given; a null field is left as it is. */
 export function parseUpdateProduct(input: UpdateProductInput): Partial<ProductFields> {
-  const out: Partial<ProductFields> = {};
-  if (given(input.name)) out.name = requireText('name', input.name, { max: PRODUCT_NAME_MAX });
-  if (given(input.description)) out.description = optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '';
-  if (given(input.price)) out.price = requireMoney('price', input.price);
-  if (given(input.category)) out.category = requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX });
-  return out;
+  return checkAll({
+    name: () => (given(input.name) ? requireText('name', input.name, { max: PRODUCT_NAME_MAX }) : undefined),
+    description: () => (given(input.description) ? (optionalText('description', input.description, { max: PRODUCT_DESCRIPTION_MAX }) ?? '') : undefined),
+    price: () => (given(input.price) ? requireMoney('price', input.price) : undefined),
+    category: () => (given(input.category) ? requireText('category', input.category, { max: PRODUCT_CATEGORY_MAX }) : undefined),
+  }, 'input');
 }
 
 /** An empty name or category filters nothing. */
 export function parseProductFilter(filter: ProductFilter | null | undefined): ProductFilterValue {
-  const out: ProductFilterValue = {};
-  if (!filter) return out;
-  const name = optionalText('filter.name', filter.name, { max: PRODUCT_NAME_MAX });
-  if (name) out.name = name;
-  const category = optionalText('filter.category', filter.category, { max: PRODUCT_CATEGORY_MAX });
-  if (category) out.category = category;
-  if (given(filter.ownerId)) out.ownerId = requireId('filter.ownerId', filter.ownerId);
-  return out;
+  if (!filter) return {};
+  return checkAll({
+    name: () => optionalText('filter.name', filter.name, { max: PRODUCT_NAME_MAX }) || undefined,
+    category: () => optionalText('filter.category', filter.category, { max: PRODUCT_CATEGORY_MAX }) || undefined,
+    ownerId: () => (given(filter.ownerId) ? requireId('filter.ownerId', filter.ownerId) : undefined),
+  });
 }
 
 export function parseCreateWarehouse(input: CreateWarehouseInput): { name: string; location: string } {
-  return {
-    name: requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }),
-    location: optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) ?? '',
-  };
+  return checkAll({
+    name: () => requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }),
+    location: () => optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) ?? '',
+  }, 'input');
 }
 
 export function parseUpdateWarehouse(input: UpdateWarehouseInput): WarehouseFields {
-  const out: WarehouseFields = {};
-  if (given(input.name)) out.name = requireText('name', input.name, { max: WAREHOUSE_NAME_MAX });
-  if (given(input.location)) out.location = optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX });
-  return out;
+  return checkAll({
+    name: () => (given(input.name) ? requireText('name', input.name, { max: WAREHOUSE_NAME_MAX }) : undefined),
+    location: () => (given(input.location) ? optionalText('location', input.location, { max: WAREHOUSE_LOCATION_MAX }) : undefined),
+  }, 'input');
 }
 
 export function parseSetStock(input: SetStockInput): SetStockCommand {
-  return {
-    warehouseId: requireId('warehouseId', input.warehouseId),
-    productId: requireId('productId', input.productId),
-    onHand: requireInt('onHand', input.onHand, { min: 0, max: MAX_ON_HAND }),
-    expectedVersion: given(input.expectedVersion) ? requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION }) : undefined,
-  };
+  return checkAll({
+    warehouseId: () => requireId('warehouseId', input.warehouseId),
+    productId: () => requireId('productId', input.productId),
+    onHand: () => requireInt('onHand', input.onHand, { min: 0, max: MAX_ON_HAND }),
+    expectedVersion: () => (given(input.expectedVersion) ? requireInt('expectedVersion', input.expectedVersion, { min: 1, max: MAX_VERSION }) : undefined),
+  }, 'input');
 }
 
 /** Bulk setStocks: at most MAX_BULK_ITEMS items; an item that does not parse becomes its error, reported in its place. */
@@ -181,9 +179,14 @@ export function parseSetStocks(items: SetStockInput[]): (SetStockCommand | AppEr
 }
 
 export function parseAdjustStock(input: AdjustStockInput): AdjustStockCommand {
-  const warehouseId = requireId('warehouseId', input.warehouseId);
-  const productId = requireId('productId', input.productId);
-  const delta = requireInt('delta', input.delta, { min: -MAX_ON_HAND, max: MAX_ON_HAND });
-  if (delta === 0) throw new BadUserInputError('delta', 'delta must not be 0');
-  return { warehouseId, productId, delta, reason: optionalText('reason', input.reason, { max: STOCK_REASON_MAX }) || null };
+  return checkAll({
+    warehouseId: () => requireId('warehouseId', input.warehouseId),
+    productId: () => requireId('productId', input.productId),
+    delta: () => {
+      const delta = requireInt('delta', input.delta, { min: -MAX_ON_HAND, max: MAX_ON_HAND });
+      if (delta === 0) throw new BadUserInputError('delta', 'delta must not be 0');
+      return delta;
+    },
+    reason: () => optionalText('reason', input.reason, { max: STOCK_REASON_MAX }) || null,
+  }, 'input');
 }

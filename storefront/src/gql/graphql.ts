@@ -4,19 +4,25 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Units of a product to add to the cart */
 export type AddToCartInput = {
+  /** A live product of the catalog */
   productId: string | number;
   /** Units to add; they are held until the line's reservedUntil. A line holds at most MAX_HOLD_PER_PRODUCT units (10 unless configured) */
   quantity: number;
 };
 
+/** One product bought directly, without the cart */
 export type BuyNowInput = {
+  /** Chosen by the client (1-100 visible ASCII characters): a retry with the same key and input returns the same order */
   idempotencyKey: string;
+  /** A live product of the catalog */
   productId: string | number;
   /** At most MAX_HOLD_PER_PRODUCT (10 unless configured) */
   quantity: number;
 };
 
+/** Turns the cart into an order */
 export type CheckoutInput = {
   /** Chosen by the client (1-100 visible ASCII characters): a retry with the same key and input returns the same order */
   idempotencyKey: string;
@@ -24,27 +30,42 @@ export type CheckoutInput = {
   shippingCost?: string | null | undefined;
 };
 
+/** The credentials of a sign-in */
 export type LoginInput = {
+  /** The account's email address */
   email: string;
+  /** The account's password */
   password: string;
   /** The 6-digit one-time code, for accounts with 2FA */
   totp?: string | null | undefined;
 };
 
+/** Where an order is in its life: PENDING -> PROCESSED -> SHIPPED -> DELIVERED, or CANCELLED from PENDING or PROCESSED */
 export type OrderStatus =
+  /** Cancelled: its units went back to the stock they came from */
   | 'CANCELLED'
+  /** Arrived: the final status */
   | 'DELIVERED'
+  /** Placed: its units left the stock; the buyer may still cancel it */
   | 'PENDING'
+  /** Being prepared; only an admin may cancel it */
   | 'PROCESSED'
+  /** On its way; can no longer be cancelled */
   | 'SHIPPED';
 
+/** A new account (always a CUSTOMER) */
 export type RegisterInput = {
+  /** A valid email address, at most 254 characters; compared case-insensitively */
   email: string;
+  /** Display name, 1-100 characters */
   name: string;
+  /** 8-128 characters */
   password: string;
 };
 
+/** A new quantity for one cart line */
 export type UpdateCartItemInput = {
+  /** A line of your cart (CartItem.id) */
   itemId: string | number;
   /** The new quantity of the line (0 removes it), at most MAX_HOLD_PER_PRODUCT (10 unless configured) */
   quantity: number;
