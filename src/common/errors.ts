@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'RESULT_TOO_LARGE'
   | 'TOO_MANY_SUBSCRIPTIONS'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'SALE_NOT_STARTED'
+  | 'SALE_QUOTA_EXHAUSTED'
+  | 'PURCHASE_LIMIT_REACHED';
 
 export class AppError extends Error {
   constructor(
@@ -88,6 +91,27 @@ export class ReservationExpiredError extends AppError {
       productId: String(productId),
       available,
     });
+  }
+}
+
+/** The product sells only in its flash sale, which has not started yet (by the database clock). */
+export class SaleNotStartedError extends AppError {
+  constructor(productId: number | string, startsAt: Date) {
+    super('SALE_NOT_STARTED', `This product goes on sale at ${startsAt.toISOString()}`, { productId: String(productId), startsAt: startsAt.toISOString() });
+  }
+}
+
+/** The flash sale's quota of units at the sale price is gone (and the product does not sell at its regular price meanwhile). */
+export class SaleQuotaExhaustedError extends AppError {
+  constructor(productId: number | string) {
+    super('SALE_QUOTA_EXHAUSTED', 'The units on sale are sold out', { productId: String(productId) });
+  }
+}
+
+/** The buyer's allowance in a flash sale (units held in carts and in orders that are not cancelled) would be exceeded. */
+export class PurchaseLimitReachedError extends AppError {
+  constructor(productId: number | string, limit: number, bought: number) {
+    super('PURCHASE_LIMIT_REACHED', `At most ${limit} units per buyer in this sale: you have ${bought}`, { productId: String(productId), limit, bought });
   }
 }
 

@@ -5,6 +5,7 @@ import { buildSchema, type AuthChecker, type ContainerType, type PubSub } from '
 import type { Services } from '../container';
 import { AuthResolver, UserResolver } from '../resolvers/auth.resolver';
 import { CartItemResolver, CartResolver } from '../resolvers/cart.resolver';
+import { FlashSaleResolver, ProductFlashSaleResolver } from '../resolvers/flash-sale.resolver';
 import { OrderLineResolver, OrderResolver } from '../resolvers/order.resolver';
 import { ProductResolver } from '../resolvers/product.resolver';
 import { StockMovementResolver, StockResolver } from '../resolvers/stock.resolver';
@@ -26,6 +27,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [CartItemResolver, new CartItemResolver()],
     [OrderResolver, new OrderResolver(services.orders)],
     [OrderLineResolver, new OrderLineResolver(services.orders)],
+    [FlashSaleResolver, new FlashSaleResolver(services.flashSales)],
+    [ProductFlashSaleResolver, new ProductFlashSaleResolver(services.flashSales)],
   ]);
 }
 
@@ -92,6 +95,8 @@ const RESOLVER_CLASSES = [
   CartItemResolver,
   OrderResolver,
   OrderLineResolver,
+  FlashSaleResolver,
+  ProductFlashSaleResolver,
 ] as const;
 
 /** The SDL committed as schema.graphql: sorted so that it is stable. */

@@ -20,6 +20,8 @@ export interface LineDraft {
   warehouseId: number;
   quantity: number;
   unitPrice: string;
+  /** The flash sale the units were sold under (null or omitted: the regular price). */
+  flashSaleId?: number | null;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function insertOrders(sql: Sql, orders: OrderDraft[], now: Date): P
 export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> {
   const merged = new Map<string, LineDraft>();
   for (const d of drafts) {
-    const key = `${d.orderId}:${d.productId}:${d.stockId}`;
+    const key = `${d.orderId}:${d.productId}:${d.stockId}:${d.flashSaleId ?? 0}`;
     const seen = merged.get(key);
     if (seen) seen.quantity += d.quantity;
     else merged.set(key, { ...d });
@@ -73,9 +75,9 @@ export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> 
   const now = sql.date(new Date());
   const lines = [...merged.values()];
   await sql.run(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
-      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-    lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), now, now]),
+    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, flash_sale_id, created_at, updated_at) VALUES ' +
+      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), d.flashSaleId ?? null, now, now]),
   );
 }
 

@@ -2,6 +2,7 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { StockMovementKind } from '../../entities';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 import { Connection } from './connection';
+import { FlashSaleType } from './flash-sale.type';
 
 registerEnumType(StockMovementKind, { name: 'StockMovementKind' });
 
@@ -89,6 +90,9 @@ export class StockMovementType {
   @Field(() => ID, { nullable: true })
   orderId?: number | null;
 
+  @Field(() => DecimalScalar, { nullable: true, description: 'SALE: the price per unit paid (the flash sale\'s while one applied)' })
+  unitPrice?: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 }
@@ -100,6 +104,12 @@ export class StockLevelType {
 
   @Field(() => Int)
   available!: number;
+
+  @Field(() => FlashSaleType, {
+    nullable: true,
+    description: "The product's sale running now or next, else its latest (ENDED or CANCELLED): a change is pushed when a sale opens, its quota moves and it is over",
+  })
+  flashSale?: unknown;
 }
 
 @ObjectType('StockError')
