@@ -8,7 +8,7 @@ import { currentRead, dbNowMs, marks, num, type Row, type Sql } from '../db/sql'
  * instant: the affected-row count says whether the rule held. Callers run inside a unit of work,
  * on its `tx.sql`, in the stock write's transaction.
  *
- * Lock order (with the stock repository's): buyer rows, then the sale row, then stock rows.
+ * Lock order (with the stock repository's): the sale row, then buyer rows, then stock rows.
  */
 
 export interface SaleRow {
@@ -200,9 +200,18 @@ export async function returnQuota(sql: Sql, saleId: number, units: number): Prom
   return result.affectedRows === 1;
 }
 
-/** Inserts the per-buyer counter rows that are missing (a concurrent insert of the same row is not an error). */
+/**
+ * Inserts the per-buyer counter rows that are missing (a concurrent insert of the same row is not
+ * an error). Rows that exist are not touched: an insert into the unique index takes gap locks, so
+ * a buyer's later attempts only read here.
+ */
 export async function ensureBuyerRows(sql: Sql, saleId: number, userIds: number[]): Promise<void> {
-  const unique = [...new Set(userIds)];
+  const wanted = [...new Set(userIds)];
+  if (!wanted.length) return;
+  const existing = new Set(
+    (await sql.all(`SELECT user_id FROM flash_sale_buyers WHERE flash_sale_id = ? AND user_id IN (${marks(wanted.length)})`, [saleId, ...wanted])).map((r) => num(r.user_id)),
+  );
+  const unique = wanted.filter((id) => !existing.has(id)).sort((a, b) => a - b);
   if (!unique.length) return;
   const now = sql.date(new Date());
   const values = unique.map(() => '(?, ?, 0, ?, ?)').join(', ');

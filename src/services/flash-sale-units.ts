@@ -33,7 +33,9 @@ import {
  * applies. Cart lines hold their sale units (counted in the quota and the allowance) until they
  * lapse like their stock holds; checkout turns them into sold units, cancel gives them back.
  *
- * Write order: buyer rows, then the sale row, then (the caller's) stock rows.
+ * Write order: the sale row, then buyer rows, then (the caller's) stock rows. The sale row goes
+ * first because a new buyer row's foreign key takes a shared lock on it: taking that before the
+ * quota's exclusive lock would let two transactions deadlock (S then X).
  */
 
 /** The price a request's units are taken at: `saleId` null for the regular price. */
@@ -62,12 +64,12 @@ async function giveBack(sql: Sql, saleId: number, units: { userId: number; quant
   const sale = await readSale(sql, saleId);
   if (!sale) return;
   const total = units.reduce((sum, u) => sum + u.quantity, 0);
+  if (sale.quota !== null && total > 0 && !(await returnQuota(sql, saleId, total))) throw new Error(`flash sale ${saleId}: the quota cannot take back ${total} units`);
   if (sale.perBuyerLimit !== null) {
     for (const u of [...units].sort((a, b) => a.userId - b.userId)) {
       if (!(await subtractBought(sql, saleId, u.userId, u.quantity))) throw new Error(`flash sale ${saleId}: buyer ${u.userId} does not have ${u.quantity} units to give back`);
     }
   }
-  if (sale.quota !== null && total > 0 && !(await returnQuota(sql, saleId, total))) throw new Error(`flash sale ${saleId}: the quota cannot take back ${total} units`);
 }
 
 /** The buyer's guarded increment, with one lazy release of the buyer's own lapsed sale holds. */
@@ -111,22 +113,28 @@ function outsideSale(productId: number, sale: SaleRow | null, regularPrice: stri
   return REGULAR(regularPrice);
 }
 
-/** Takes `units` of a running sale for one buyer: allowance, then quota; a refusal leaves both as they were. */
+/** Takes `units` of a running sale for one buyer: quota, then allowance; a refusal leaves both as they were. */
 async function takeSaleUnits(sql: Sql, sale: SaleRow, userId: number, units: number, regularPrice: string): Promise<SalePricing> {
+  if (!(await takeFromQuota(sql, sale, units))) {
+    if (sale.regularPriceAllowed) return REGULAR(regularPrice);
+    throw new SaleQuotaExhaustedError(sale.productId);
+  }
   if (sale.perBuyerLimit !== null) await ensureBuyerRows(sql, sale.id, [userId]);
   const refused = await takeAllowance(sql, sale, userId, units);
-  if (refused) throw refused;
-  if (await takeFromQuota(sql, sale, units)) return { saleId: sale.id, unitPrice: sale.salePrice };
-  if (sale.perBuyerLimit !== null && !(await subtractBought(sql, sale.id, userId, units))) throw new RetryableConflict('buyer counter changed');
-  if (sale.regularPriceAllowed) return REGULAR(regularPrice);
-  throw new SaleQuotaExhaustedError(sale.productId);
+  if (refused) {
+    if (sale.quota !== null && !(await returnQuota(sql, sale.id, units))) throw new RetryableConflict('quota changed');
+    throw refused;
+  }
+  return { saleId: sale.id, unitPrice: sale.salePrice };
 }
 
 /**
  * The buyNow batch: one result per request (in arrival order), each its pricing or its refusal.
- * Allowances are taken buyer by buyer (a buyer over the limit fails alone); the quota by ONE
- * guarded decrement for the batch's sale units, or, when that is more than is left, for the
- * requests that fit in arrival order (the rest are refused and their allowance given back).
+ * The quota by ONE guarded decrement for the batch's sale units (what buyers over their limit
+ * asked for is given back in one more); allowances buyer by buyer (a buyer over the limit fails
+ * alone). When the quota has less than the batch asks, the sale row is locked, and the requests
+ * within their allowance get what is left in arrival order (the rest: SALE_QUOTA_EXHAUSTED, their
+ * allowance given back).
  */
 export async function takeBatchSaleUnits(
   sql: Sql,
@@ -146,17 +154,22 @@ export async function takeBatchSaleUnits(
     });
   }
   const results: (SalePricing | Error | null)[] = requests.map(() => null);
-  if (sale.perBuyerLimit !== null) await ensureBuyerRows(sql, sale.id, requests.flatMap((r) => (r ? [r.userId] : [])));
+  const units = (list: number[]) => list.reduce((sum, i) => sum + requests[i]!.quantity, 0);
+  const asked = requests.flatMap((r, i) => (r ? [i] : []));
+  // The sale row first (see the write order above): the whole batch's units, or, failing that, its lock.
+  const quotaTaken = await takeFromQuota(sql, sale, units(asked));
+  if (sale.perBuyerLimit !== null) await ensureBuyerRows(sql, sale.id, asked.map((i) => requests[i]!.userId));
   const taken: number[] = [];
-  for (const [i, r] of requests.entries()) {
-    if (!r) continue;
-    const refused = await takeAllowance(sql, sale, r.userId, r.quantity);
+  for (const i of asked) {
+    const refused = await takeAllowance(sql, sale, requests[i]!.userId, requests[i]!.quantity);
     if (refused) results[i] = refused;
     else taken.push(i);
   }
-  const total = taken.reduce((sum, i) => sum + requests[i]!.quantity, 0);
   let admitted = taken;
-  if (!(await takeFromQuota(sql, sale, total))) {
+  if (quotaTaken) {
+    const over = units(asked) - units(taken);
+    if (sale.quota !== null && over > 0 && !(await returnQuota(sql, sale.id, over))) throw new RetryableConflict(`flash sale ${sale.id} quota changed concurrently`);
+  } else {
     const fresh = await requireStillRunning(sql, sale.id);
     let left = fresh.quotaRemaining ?? 0;
     admitted = taken.filter((i) => {
@@ -164,7 +177,7 @@ export async function takeBatchSaleUnits(
       if (fits) left -= requests[i]!.quantity;
       return fits;
     });
-    const admittedUnits = admitted.reduce((sum, i) => sum + requests[i]!.quantity, 0);
+    const admittedUnits = units(admitted);
     if (admittedUnits > 0 && !(await takeQuota(sql, sale.id, admittedUnits))) throw new RetryableConflict(`flash sale ${sale.id} quota changed concurrently`);
     const refused = taken.filter((i) => !admitted.includes(i));
     if (sale.perBuyerLimit !== null) {
@@ -244,6 +257,10 @@ export async function priceCheckoutLines(
   const out = new Map<number, SalePricing>();
   const holds = new Map((await findSaleHolds(sql, lines.map((l) => l.itemId))).map((h) => [h.cartItemId, h]));
   const sales = await findCurrentSales(sql, [...new Set(lines.map((l) => l.productId))]);
+  // The sale rows first (write order): a sale order line's foreign key would otherwise take a
+  // shared lock on its sale row after the stock rows, behind a buyNow batch that holds the sale
+  // row and waits for those stock rows.
+  for (const saleId of [...sales.values()].filter(isRunning).map((s) => s.id).sort((a, b) => a - b)) await readSale(sql, saleId, { forUpdate: true });
   for (const line of lines) {
     const sale = sales.get(line.productId) ?? null;
     let hold = holds.get(line.itemId);
