@@ -383,24 +383,30 @@ export interface BuyerAuditRow {
   sold: number;
 }
 
-/** Every (sale, buyer) that has a counter, a sale hold or a sale order line, with the three numbers. */
+/**
+ * Every (sale, buyer) that has a counter, a sale hold or a sale order line, with the three numbers:
+ * three grouped reads merged here (one pass each, instead of a subquery per buyer).
+ */
 export async function readBuyerAuditRows(sql: Sql): Promise<BuyerAuditRow[]> {
-  const rows = await sql.all(
-    'SELECT k.flash_sale_id, k.user_id, f.per_buyer_limit, ' +
-      '(SELECT b.bought FROM flash_sale_buyers b WHERE b.flash_sale_id = k.flash_sale_id AND b.user_id = k.user_id) AS bought, ' +
-      'COALESCE((SELECT SUM(h.quantity) FROM flash_sale_holds h WHERE h.flash_sale_id = k.flash_sale_id AND h.user_id = k.user_id), 0) AS held, ' +
-      'COALESCE((SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id ' +
-      "WHERE l.flash_sale_id = k.flash_sale_id AND o.user_id = k.user_id AND o.status <> 'CANCELLED'), 0) AS sold " +
-      'FROM (SELECT flash_sale_id, user_id FROM flash_sale_buyers UNION SELECT flash_sale_id, user_id FROM flash_sale_holds ' +
-      'UNION SELECT l.flash_sale_id, o.user_id FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.flash_sale_id IS NOT NULL) k ' +
-      'JOIN flash_sales f ON f.id = k.flash_sale_id ORDER BY k.flash_sale_id, k.user_id',
+  const limits = new Map((await sql.all('SELECT id, per_buyer_limit FROM flash_sales')).map((r) => [num(r.id), nullableNum(r.per_buyer_limit)]));
+  const out = new Map<string, BuyerAuditRow>();
+  const at = (saleId: unknown, userId: unknown): BuyerAuditRow => {
+    const key = `${num(saleId)}:${num(userId)}`;
+    let row = out.get(key);
+    if (!row) {
+      row = { saleId: num(saleId), userId: num(userId), limit: limits.get(num(saleId)) ?? null, bought: null, held: 0, sold: 0 };
+      out.set(key, row);
+    }
+    return row;
+  };
+  for (const r of await sql.all('SELECT flash_sale_id, user_id, bought FROM flash_sale_buyers')) at(r.flash_sale_id, r.user_id).bought = num(r.bought);
+  for (const r of await sql.all('SELECT flash_sale_id, user_id, SUM(quantity) AS qty FROM flash_sale_holds GROUP BY flash_sale_id, user_id')) {
+    at(r.flash_sale_id, r.user_id).held = num(r.qty);
+  }
+  const sold = await sql.all(
+    'SELECT l.flash_sale_id, o.user_id, SUM(l.quantity) AS qty FROM order_lines l JOIN orders o ON o.id = l.order_id ' +
+      "WHERE l.flash_sale_id IS NOT NULL AND o.status <> 'CANCELLED' GROUP BY l.flash_sale_id, o.user_id",
   );
-  return rows.map((r) => ({
-    saleId: num(r.flash_sale_id),
-    userId: num(r.user_id),
-    limit: nullableNum(r.per_buyer_limit),
-    bought: nullableNum(r.bought),
-    held: num(r.held),
-    sold: num(r.sold),
-  }));
+  for (const r of sold) at(r.flash_sale_id, r.user_id).sold = num(r.qty);
+  return [...out.values()].sort((a, b) => a.saleId - b.saleId || a.userId - b.userId);
 }
