@@ -1,5 +1,5 @@
 import { multiplyMoney, normalizeMoney } from '../common/money';
-import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
+import { currentRead, dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 import { OrderStatus } from '../entities';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
@@ -87,6 +87,8 @@ export interface CheckoutLine {
   quantity: number;
   price: string;
   archived: boolean;
+  /** flash sale: the product has a sale that is not over, or the line holds sale units. */
+  inSale: boolean;
 }
 
 /** The key's earlier order (if any) and the shopper's cart lines with their products, in one statement. */
@@ -96,7 +98,10 @@ export async function readCheckout(
   idempotencyKey: string,
 ): Promise<{ replay: { orderId: number; requestHash: string } | null; lines: CheckoutLine[] }> {
   const rows = await sql.all(
-    'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM users u ' +
+    'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at, ' +
+      // flash sale: whether the line needs the sale rules, in this statement rather than reads of their own.
+      `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id, ` +
+      '(SELECT MIN(h.id) FROM flash_sale_holds h WHERE h.cart_item_id = ci.id) AS sale_hold_id FROM users u ' +
       'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
       'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id WHERE u.id = ? ORDER BY ci.id',
     [idempotencyKey, userId],
@@ -104,7 +109,14 @@ export async function readCheckout(
   const replay = rows[0]?.order_id ? { orderId: num(rows[0].order_id), requestHash: String(rows[0].request_hash) } : null;
   const lines = rows
     .filter((r) => r.id !== null && r.id !== undefined)
-    .map((r) => ({ itemId: num(r.id), productId: num(r.product_id), quantity: num(r.quantity), price: normalizeMoney(r.price as string), archived: Boolean(r.archived_at) }));
+    .map((r) => ({
+      itemId: num(r.id),
+      productId: num(r.product_id),
+      quantity: num(r.quantity),
+      price: normalizeMoney(r.price as string),
+      archived: Boolean(r.archived_at),
+      inSale: (r.sale_id !== null && r.sale_id !== undefined) || (r.sale_hold_id !== null && r.sale_hold_id !== undefined),
+    }));
   return { replay, lines };
 }
 

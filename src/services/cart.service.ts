@@ -97,7 +97,7 @@ export class CartService {
       } else {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
-      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price });
+      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale });
       return cartId;
     });
     return { id: cartId };
@@ -193,12 +193,21 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string },
+    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
     // flash sale: the line's sale units (buyer allowance, then quota) before its stock rows; lapse with its holds.
-    await settleLineSaleHold(sql, { itemId: line.itemId, productId: line.productId, userId: line.actorId, wanted: line.wanted, expiresAtMs, regularPrice: line.regularPrice });
+    await settleLineSaleHold(sql, {
+      itemId: line.itemId,
+      productId: line.productId,
+      userId: line.actorId,
+      wanted: line.wanted,
+      expiresAtMs,
+      regularPrice: line.regularPrice,
+      isNew: line.isNew,
+      inSale: line.inSale,
+    });
     const holds = line.isNew ? [] : await findHolds(sql, [line.itemId]);
     for (const hold of holds) {
       if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {

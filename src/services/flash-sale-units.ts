@@ -205,15 +205,18 @@ export async function returnSaleUnits(sql: Sql, saleId: number, units: { userId:
  */
 export async function settleLineSaleHold(
   sql: Sql,
-  line: { itemId: number; productId: number; userId: number; wanted: number; expiresAtMs: number; regularPrice: string },
+  line: { itemId: number; productId: number; userId: number; wanted: number; expiresAtMs: number; regularPrice: string; isNew?: boolean; inSale?: boolean },
 ): Promise<SalePricing> {
-  const [hold] = await findSaleHolds(sql, [line.itemId]);
+  // A line inserted by this transaction has no sale hold yet; with the caller's word that the
+  // product has no sale that is not over (read in its own statement), nothing is left to read.
+  if (line.isNew && line.inSale === false) return REGULAR(line.regularPrice);
+  const [hold] = line.isNew ? [] : await findSaleHolds(sql, [line.itemId]);
   const sale = line.wanted > 0 ? await saleOf(sql, line.productId) : null;
   const running = sale && isRunning(sale) ? sale : null;
   if (hold && (!running || hold.saleId !== running.id || line.wanted === 0)) {
     await releaseSaleHold(sql, hold);
     if (line.wanted === 0) return REGULAR(line.regularPrice);
-    return settleLineSaleHold(sql, line);
+    return settleLineSaleHold(sql, { ...line, isNew: true });
   }
   if (!running) return line.wanted === 0 ? REGULAR(line.regularPrice) : outsideSale(line.productId, sale, line.regularPrice);
   const held = hold?.quantity ?? 0;
@@ -252,9 +255,13 @@ async function releaseSaleHold(sql: Sql, hold: SaleHoldRow): Promise<void> {
 export async function priceCheckoutLines(
   sql: Sql,
   userId: number,
-  lines: { itemId: number; productId: number; quantity: number; price: string }[],
+  all: { itemId: number; productId: number; quantity: number; price: string; inSale?: boolean }[],
 ): Promise<Map<number, SalePricing>> {
   const out = new Map<number, SalePricing>();
+  // Lines the caller read as outside any sale (no sale that is not over, no sale hold): the regular price, no reads.
+  for (const line of all) if (line.inSale === false) out.set(line.itemId, REGULAR(line.price));
+  const lines = all.filter((l) => l.inSale !== false);
+  if (!lines.length) return out;
   const holds = new Map((await findSaleHolds(sql, lines.map((l) => l.itemId))).map((h) => [h.cartItemId, h]));
   const sales = await findCurrentSales(sql, [...new Set(lines.map((l) => l.productId))]);
   // The sale rows first (write order): a sale order line's foreign key would otherwise take a
