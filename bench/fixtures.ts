@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Orm } from '../src/config/database';
 import { loadConfig, type AppConfig } from '../src/config/env';
-import { createServices } from '../src/container';
+import { createServices, type Services } from '../src/container';
+import { sqlFor } from '../src/db/sql';
+import { insertSale, readDbNowMs } from '../src/repositories/flash-sale.repository';
 import { Product, User, Warehouse } from '../src/entities';
 import { createMysqlDatabase, type MysqlDatabase } from '../test/kit/db';
 import { insertUsers, setStockLevels } from '../test/kit/fixtures';
@@ -51,6 +53,8 @@ export class Fixtures {
     readonly config: AppConfig,
     readonly seller: User,
     readonly buyers: Buyer[],
+    private readonly services: Services,
+    private readonly password: string,
   ) {}
 
   static async create(env: Record<string, string>, buyerCount: number): Promise<Fixtures> {
@@ -63,7 +67,22 @@ export class Fixtures {
     const users = await insertUsers(db, buyerCount, { prefix: 'bench-buyer', password });
     const services = createServices(config, orm);
     const buyers = users.map((u) => ({ id: u.id, token: issueToken(services, u) }));
-    return new Fixtures(orm, config, seller, buyers);
+    return new Fixtures(orm, config, seller, buyers, services, password);
+  }
+
+  /** More buyers (with tokens), for a scenario where each buyer is used up (A-sale: a per-buyer limit). */
+  async addBuyers(count: number, prefix: string): Promise<Buyer[]> {
+    const users = await insertUsers(this, count, { prefix, password: this.password });
+    return users.map((u) => ({ id: u.id, token: issueToken(this.services, u) }));
+  }
+
+  /** A sale-only flash sale of a product, running from a second ago (by the database clock) for an hour. */
+  async createFlashSale(productId: number, terms: { salePrice: string; quota: number; perBuyerLimit: number }): Promise<number> {
+    return this.em().transactional(async (tx) => {
+      const sql = sqlFor(tx as Em);
+      const nowMs = await readDbNowMs(sql);
+      return insertSale(sql, { productId, ...terms, startsAtMs: nowMs - 1000, endsAtMs: nowMs + 3_600_000, regularPriceAllowed: false });
+    });
   }
 
   em(): Em {

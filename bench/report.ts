@@ -2,7 +2,7 @@ import type { LatencySummary } from './load';
 
 /** One measured line of the report: a strategy, in a scenario phase, at a concurrency. */
 export interface ResultRow {
-  scenario: 'A' | 'A-soldout' | 'B' | 'C';
+  scenario: 'A' | 'A-soldout' | 'A-sale' | 'B' | 'C';
   strategy: string;
   concurrency: number;
   /** What `rate` counts per second ('pings': L4 baseline requests, `{ __typename }` with a token). */
@@ -34,6 +34,7 @@ export interface ResultRow {
 export const SCENARIO_TITLES: Record<ResultRow['scenario'], string> = {
   A: 'A. hot SKU, selling out',
   'A-soldout': 'A. hot SKU, after sold out',
+  'A-sale': 'A-sale. hot SKU in a flash sale (quota = stock, 2 per buyer, each buyer tries 5 times)',
   B: 'B. 1,000 SKUs, Zipf demand',
   C: 'C. cart churn',
 };
@@ -120,6 +121,20 @@ export function compareLines(rows: ResultRow[]): string[] {
     out.push(
       `${r.scenario} @${r.concurrency}: GraphQL / GraphQL-old = ${old.rate > 0 ? (r.rate / old.rate).toFixed(2) : '–'}` +
         ` (${r.unit}/s ${r.rate.toFixed(0)} vs ${old.rate.toFixed(0)}; p99 ${r.latency.p99.toFixed(1)} vs ${old.latency.p99.toFixed(1)} ms)`,
+    );
+  }
+  return out;
+}
+
+/** A-sale against plain A (GraphQL buyNow, same concurrency, same run): the cost of the sale rules. */
+export function saleLines(rows: ResultRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.scenario === 'A-sale' && x.strategy === 'GraphQL')) {
+    const plain = rows.find((x) => x.scenario === 'A' && x.concurrency === r.concurrency && x.strategy === 'GraphQL');
+    if (!plain) continue;
+    out.push(
+      `A-sale @${r.concurrency}: ${r.rate.toFixed(0)} orders/s vs A ${plain.rate.toFixed(0)} orders/s = ${plain.rate > 0 ? (r.rate / plain.rate).toFixed(2) : '–'}` +
+        ` (${r.requestsPerSecond.toFixed(0)} vs ${plain.requestsPerSecond.toFixed(0)} req/s; p99 ${r.latency.p99.toFixed(1)} vs ${plain.latency.p99.toFixed(1)} ms)`,
     );
   }
   return out;

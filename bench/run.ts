@@ -8,11 +8,12 @@ import { renderChart } from './chart';
 import { benchSecrets, createBenchDatabase, Fixtures, type BenchDatabase, type Catalog } from './fixtures';
 import type { PhaseResult, Recorder } from './load';
 import { loadOperations } from './operations';
-import { compareLines, markdownTable, outcomeLines, SCENARIO_TITLES, targetVerdicts, textTable, type ResultRow } from './report';
+import { compareLines, markdownTable, outcomeLines, saleLines, SCENARIO_TITLES, targetVerdicts, textTable, type ResultRow } from './report';
 import {
   clearCarts,
   graphqlBuyNow,
   graphqlCartCheckout,
+  graphqlSaleBuyNow,
   rawSellers,
   runChurn,
   runBaseline,
@@ -23,7 +24,7 @@ import {
   type Seller,
 } from './scenarios';
 import { buildRoot, diffMetrics, processCpuMs, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
-import { checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
+import { checkFlashSale, checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
@@ -351,6 +352,45 @@ async function main(): Promise<void> {
     const sold = (catalog: Catalog, ok: number, ledger: LedgerMode, expectOrders = true) =>
       checkRun(fx.orm, { stockIds: catalog.stockIds, initialEach: catalog.unitsEach, okOrders: ok, ledger, expectOrders });
 
+    // A-sale: scenario A's product in a flash sale of all its units, 2 per buyer, each buyer trying
+    // 5 times (so 3 of their 5 requests are PURCHASE_LIMIT_REACHED), against plain A's GraphQL row.
+    const SALE_LIMIT = 2;
+    const SALE_TRIES = 5;
+    const saleRow = async (c: number) => {
+      const catalog = await fx.createCatalog(tag(`A-sale-${c}`), 1, plan.hot.units, '10.00');
+      const target = saleTargets(catalog)[0];
+      const saleId = await fx.createFlashSale(target.productId, { salePrice: '7.50', quota: plan.hot.units, perBuyerLimit: SALE_LIMIT });
+      const buyers = await fx.addBuyers(Math.ceil(plan.hot.units / SALE_LIMIT) + 2 * c, tag('sale-buyer'));
+      const seller = graphqlSaleBuyNow(ctx, tag('AS'), buyers, c, SALE_TRIES);
+      if (!seller) return;
+      const m0 = await snapshot(servers);
+      const phase = await runSale({
+        name: 'A-sale GraphQL',
+        concurrency: c,
+        seller,
+        pick: () => target,
+        maxRequests: Math.ceil(plan.hot.units / SALE_LIMIT) * SALE_TRIES + c * SALE_TRIES * 2,
+        maxDurationMs: 180_000,
+        stopOnSoldOut: true,
+      });
+      const m1 = await snapshot(servers);
+      const check = await sold(catalog, phase.unitCodes.OK ?? 0, 'full');
+      const sale = await checkFlashSale(fx.orm, { saleId, quota: plan.hot.units, perBuyerLimit: SALE_LIMIT, salePrice: '7.50' });
+      const merged = { ...check, ok: check.ok && !sale.problems.length, problems: [...check.problems, ...sale.problems] };
+      record(
+        row('A-sale', 'GraphQL', phase, {
+          expected: 'OK',
+          unit: 'orders',
+          counters: [m0, m1],
+          server: true,
+          check: merged,
+          ledger: 'full',
+          note: `flash sale: ${sale.sold} units to ${sale.buyers} buyers, at most ${sale.maxPerBuyer} each (limit ${SALE_LIMIT}, quota ${plan.hot.units})`,
+        }),
+      );
+      await sleep(300);
+    };
+
     // ------------------------------------------------------------------ A. hot SKU
     if (plan.only.has('A')) {
       print(`\nA. hot SKU: 1 product × ${plan.hot.units} units, buyNow of 1 until sold out, then ${plan.hot.soldOutRequests} sold-out requests`);
@@ -424,6 +464,7 @@ async function main(): Promise<void> {
           await sleep(300);
         }
         if (wanted('L4')) await baselineRow('A', c, plan.hot.units, 60_000);
+        if (wanted('GraphQL')) await saleRow(c);
       }
     }
 
@@ -519,6 +560,8 @@ async function main(): Promise<void> {
     const setup = `${plan.servers} server processes (WORKERS=1 each, DATABASE_POOL_SIZE=${plan.pool}, NODE_ENV=production, LOG_LEVEL=warn, WRITE_RATE_LIMIT_PER_USER=1000000); raw SQL pool ${plan.servers * plan.pool} connections; retry policy ${fx.config.retry.maxAttempts} attempts, ${fx.config.retry.baseDelayMs}–${fx.config.retry.maxDelayMs} ms${plan.serverMain ? `; servers run ${plan.serverMain}` : ''}${Object.keys(plan.serverEnv).length ? `; server env ${Object.entries(plan.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}${plan.pessimisticEnv ? `; GraphQL-P servers add ${Object.keys(plan.pessimisticEnv).join(', ')}` : ''}${compareServers.length ? `; GraphQL-old: ${plan.servers} more server processes (same env, same database) run ${plan.compareMain} from ${buildRoot(plan.compareMain!)}` : ''}`;
     print(`\n${textTable(rows)}\n`);
     print(outcomeLines(rows).join('\n'));
+    const sales = saleLines(rows);
+    if (sales.length) print(`\nFlash sale vs plain A (rate ratio, same run):\n${sales.map((l) => `  ${l}`).join('\n')}`);
     const comparison = compareLines(rows);
     if (comparison.length) print(`\nThis build vs --compare-main (rate ratio, same run):\n${comparison.map((l) => `  ${l}`).join('\n')}`);
     const verdicts = targetVerdicts(rows);

@@ -25,6 +25,9 @@ type StrategyName = 'GraphQL' | 'L1' | 'L2' | 'L2-late' | 'P-raw' | 'naive' | 'L
 /** Outcomes after which a virtual user stops: the bench is broken, not the server busy. */
 const FATAL = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_REQUEST']);
 
+/** What a buyer gets once the units are gone: the stock, or a flash sale's quota. */
+const SOLD_OUT = new Set(['INSUFFICIENT_STOCK', 'SALE_QUOTA_EXHAUSTED']);
+
 function server(ctx: BenchContext, vu: number): ServerProcess {
   return ctx.servers[vu % ctx.servers.length];
 }
@@ -50,6 +53,27 @@ export function graphqlBuyNow(ctx: BenchContext, tag: string): Seller | undefine
       query,
       { input: { productId: String(target.productId), quantity: 1, idempotencyKey: `${tag}-${vu}-${(sequence += 1)}` } },
       ctx.buyers[vu].token,
+    );
+    rec.request('buyNow', res.code, res.ms);
+    return res.code;
+  };
+}
+
+/**
+ * A-sale: buyNow of one unit in a flash sale with a per-buyer limit. Virtual user `vu` is a new
+ * buyer every `triesEach` attempts (buyer vu, then vu + concurrency, …), so that every buyer
+ * tries exactly `triesEach` times.
+ */
+export function graphqlSaleBuyNow(ctx: BenchContext, tag: string, buyers: Buyer[], concurrency: number, triesEach: number): Seller | undefined {
+  const query = ctx.ops.buyNow;
+  if (!query) return undefined;
+  let sequence = 0;
+  return async (vu, iteration, target, rec) => {
+    const buyer = buyers[(vu + concurrency * Math.floor(iteration / triesEach)) % buyers.length];
+    const res = await server(ctx, vu).target.graphql(
+      query,
+      { input: { productId: String(target.productId), quantity: 1, idempotencyKey: `${tag}-${buyer.id}-${(sequence += 1)}` } },
+      buyer.token,
     );
     rec.request('buyNow', res.code, res.ms);
     return res.code;
@@ -101,7 +125,7 @@ export interface SaleLoad {
   maxUnits?: number;
   maxRequests: number;
   maxDurationMs: number;
-  /** Each buyer stops at its first INSUFFICIENT_STOCK (selling a hot SKU out). */
+  /** Each buyer stops at its first INSUFFICIENT_STOCK or SALE_QUOTA_EXHAUSTED (selling a hot SKU out). */
   stopOnSoldOut: boolean;
 }
 
@@ -117,7 +141,7 @@ export function runSale(load: SaleLoad): Promise<PhaseResult> {
       const code = await load.seller(vu, iteration, load.pick(vu, iteration), rec);
       rec.unit(code, now() - t0);
       if (FATAL.has(code)) return 'stop';
-      return load.stopOnSoldOut && code === 'INSUFFICIENT_STOCK' ? 'stop' : 'continue';
+      return load.stopOnSoldOut && SOLD_OUT.has(code) ? 'stop' : 'continue';
     },
   });
 }

@@ -113,3 +113,34 @@ export async function leftoverCartItems(orm: Orm): Promise<number> {
   const [row] = await orm.em.fork().execute<Row[]>('SELECT COUNT(*) AS n FROM cart_items');
   return num(row.n);
 }
+
+export interface SaleCheck {
+  problems: string[];
+  /** Units sold under the sale (orders not cancelled). */
+  sold: number;
+  /** Most units any one buyer got. */
+  maxPerBuyer: number;
+  buyers: number;
+}
+
+/**
+ * A-sale: no buyer got more than the limit, the quota was never exceeded, every sale line is at
+ * the sale price, and the quota counter agrees with the lines.
+ */
+export async function checkFlashSale(orm: Orm, sale: { saleId: number; quota: number; perBuyerLimit: number; salePrice: string }): Promise<SaleCheck> {
+  const em = orm.em.fork() as Em;
+  const problems: string[] = [];
+  const perBuyer = await em.execute<Row[]>(
+    "SELECT o.user_id, SUM(l.quantity) AS units, MIN(l.unit_price) AS lo, MAX(l.unit_price) AS hi FROM order_lines l JOIN orders o ON o.id = l.order_id " +
+      "WHERE l.flash_sale_id = ? AND o.status <> 'CANCELLED' GROUP BY o.user_id",
+    [sale.saleId],
+  );
+  const [row] = await em.execute<Row[]>('SELECT quota, quota_remaining FROM flash_sales WHERE id = ?', [sale.saleId]);
+  const sold = perBuyer.reduce((sum, r) => sum + num(r.units), 0);
+  const maxPerBuyer = Math.max(0, ...perBuyer.map((r) => num(r.units)));
+  if (maxPerBuyer > sale.perBuyerLimit) problems.push(`a buyer got ${maxPerBuyer} units (limit ${sale.perBuyerLimit})`);
+  if (sold > sale.quota) problems.push(`${sold} units sold at the sale price (quota ${sale.quota})`);
+  if (perBuyer.some((r) => Number(r.lo).toFixed(2) !== sale.salePrice || Number(r.hi).toFixed(2) !== sale.salePrice)) problems.push('a sale line is not at the sale price');
+  if (num(row?.quota) - num(row?.quota_remaining) !== sold) problems.push(`quota counter says ${num(row?.quota) - num(row?.quota_remaining)} taken, lines ${sold}`);
+  return { problems, sold, maxPerBuyer, buyers: perBuyer.length };
+}

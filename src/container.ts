@@ -4,6 +4,7 @@ import { UnitOfWork } from './db/unit-of-work';
 import { AuthService } from './services/auth.service';
 import { BuyNowBatcher } from './services/buy-now-batcher';
 import { CartService } from './services/cart.service';
+import { FlashSaleService } from './services/flash-sale.service';
 import { OrderService } from './services/order.service';
 import { ProductService } from './services/product.service';
 import { RateLimitService } from './services/rate-limit.service';
@@ -26,6 +27,7 @@ export interface Services {
   orders: OrderService;
   stockWatch: StockWatchService;
   rateLimits: RateLimitService;
+  flashSales: FlashSaleService;
 }
 
 /**
@@ -49,5 +51,6 @@ export function createServices(config: AppConfig, orm: Orm): Services {
     carts: new CartService(uow, shopper, config.reservationTtlSeconds),
     orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking, config.buyNowQueue)),
     stockWatch: new StockWatchService(orm, config.stockWatchIntervalMs),
+    flashSales: new FlashSaleService(uow),
   };
 }

@@ -27,6 +27,9 @@ export const ERROR_CODES = {
   PERSISTED_QUERY_NOT_FOUND: 'An automatic persisted query hash is not known: send the full query',
   PERSISTED_QUERY_NOT_SUPPORTED: 'Persisted queries are not supported here: send the full query',
   OPERATION_RESOLUTION_FAILURE: 'The request names an operation the document does not contain, or a document with several operations names none',
+  SALE_NOT_STARTED: 'The product sells only in its flash sale, which has not started yet: extensions.startsAt says when (by the database clock)',
+  SALE_QUOTA_EXHAUSTED: 'The flash sale\'s quota of units at the sale price is sold (or held in carts); the product may still sell at its regular price after the sale if the seller allows it',
+  PURCHASE_LIMIT_REACHED: 'The buyer already bought or holds the most units of this flash sale a buyer may take: extensions.limit and extensions.bought',
   INTERNAL_SERVER_ERROR: 'An unexpected failure, logged on the server with the request; a purchase may be retried with the same idempotency key',
 } as const;
 
@@ -118,6 +121,27 @@ export class ReservationExpiredError extends AppError {
       productId: String(productId),
       available,
     });
+  }
+}
+
+/** The product sells only in its flash sale, which has not started yet (by the database clock). */
+export class SaleNotStartedError extends AppError {
+  constructor(productId: number | string, startsAt: Date) {
+    super('SALE_NOT_STARTED', `This product goes on sale at ${startsAt.toISOString()}`, { productId: String(productId), startsAt: startsAt.toISOString() });
+  }
+}
+
+/** The flash sale's quota of units at the sale price is gone (and the product does not sell at its regular price meanwhile). */
+export class SaleQuotaExhaustedError extends AppError {
+  constructor(productId: number | string) {
+    super('SALE_QUOTA_EXHAUSTED', 'The units on sale are sold out', { productId: String(productId) });
+  }
+}
+
+/** The buyer's allowance in a flash sale (units held in carts and in orders that are not cancelled) would be exceeded. */
+export class PurchaseLimitReachedError extends AppError {
+  constructor(productId: number | string, limit: number, bought: number) {
+    super('PURCHASE_LIMIT_REACHED', `At most ${limit} units per buyer in this sale: you have ${bought}`, { productId: String(productId), limit, bought });
   }
 }
 

@@ -23,6 +23,14 @@ export const marks = (count: number): string => Array.from({ length: count }, ()
 /** ` FOR UPDATE` on MySQL (a locking read of the latest committed row, not the snapshot); nothing on SQLite, which serialises writers. */
 export const currentRead = (sql: Sql): string => (sql.kind === 'mysql' ? ' FOR UPDATE' : '');
 
+/**
+ * The database server's clock as epoch milliseconds, as an SQL expression: what flash-sale
+ * windows are compared with, so that processes with skewed clocks agree (MySQL: NOW(3) of the
+ * statement; SQLite: its own 'now', fixed for the statement).
+ */
+export const dbNowMs = (sql: Sql): string =>
+  sql.kind === 'mysql' ? 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)' : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
 interface RunResult {
   /** Rows the statement matched (MySQL reports found rows, as version checks need). */
   affectedRows: number;

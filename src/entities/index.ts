@@ -1,4 +1,5 @@
 import { Cart, CartItem, StockHold } from './cart.entity';
+import { FlashSale, FlashSaleBuyer, FlashSaleHold } from './flash-sale.entity';
 import { Order, OrderLine } from './order.entity';
 import { Product } from './product.entity';
 import { RateLimit } from './rate-limit.entity';
@@ -8,6 +9,7 @@ import { User } from './user.entity';
 import { Warehouse } from './warehouse.entity';
 
 export * from './cart.entity';
+export * from './flash-sale.entity';
 export * from './order.entity';
 export * from './product.entity';
 export * from './rate-limit.entity';
@@ -17,4 +19,4 @@ export * from './user.entity';
 export * from './warehouse.entity';
 
 /** Every entity, listed explicitly so discovery works the same from `src` and from `dist`. */
-export const ENTITIES = [User, Product, Warehouse, Stock, StockMovement, Cart, CartItem, StockHold, Order, OrderLine, RateLimit];
+export const ENTITIES = [User, Product, Warehouse, Stock, StockMovement, Cart, CartItem, StockHold, Order, OrderLine, RateLimit, FlashSale, FlashSaleBuyer, FlashSaleHold];

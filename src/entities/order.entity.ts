@@ -1,6 +1,7 @@
 import { Check, Entity, Enum, Index, ManyToOne, Property, type Opt, type Ref, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { CaseSensitiveKeyType } from './case-sensitive-key.type';
+import { FlashSale } from './flash-sale.entity';
 import { MoneyType } from './money.type';
 import { Product } from './product.entity';
 import { Stock } from './stock.entity';
@@ -69,4 +70,8 @@ export class OrderLine extends BaseEntity {
 
   @Property({ type: MoneyType })
   subtotal!: string;
+
+  /** The flash sale whose price and quota these units were sold under; null at the regular price. */
+  @ManyToOne({ entity: () => FlashSale, ref: true, nullable: true, deleteRule: 'restrict' })
+  flashSale?: Ref<FlashSale> | null;
 }

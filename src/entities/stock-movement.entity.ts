@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, Property, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base';
+import { MoneyType } from './money.type';
 import { Stock } from './stock.entity';
 import { User } from './user.entity';
 
@@ -42,6 +43,10 @@ export class StockMovement extends BaseEntity {
 
   @Property({ type: 'integer', nullable: true })
   orderId?: number | null;
+
+  /** SALE rows: the price per unit the buyer paid (the flash sale's price while one applied). */
+  @Property({ type: MoneyType, nullable: true })
+  unitPrice?: string | null;
 
   @ManyToOne({ entity: () => User, ref: true, nullable: true, deleteRule: 'restrict' })
   actor?: Ref<User> | null;

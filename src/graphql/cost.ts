@@ -43,6 +43,10 @@ const SIZES: Record<string, Size> = {
   'Query.warehouses': UNPAGED,
   'Cart.items': UNPAGED,
   'Order.lines': UNPAGED,
+  'Query.flashSales': CONNECTION,
+  'FlashSaleConnection.edges': EDGES,
+  // At most 50 (newest first); usually one or two.
+  'Product.flashSales': UNPAGED,
 };
 
 /**

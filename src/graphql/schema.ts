@@ -5,6 +5,7 @@ import { buildSchema, type AuthChecker, type ContainerType, type PubSub } from '
 import type { Services } from '../container';
 import { AuthResolver, UserResolver } from '../resolvers/auth.resolver';
 import { CartItemResolver, CartResolver, OrderCartResolver } from '../resolvers/cart.resolver';
+import { FlashSaleResolver, ProductFlashSaleResolver } from '../resolvers/flash-sale.resolver';
 import { OrderLineResolver, OrderResolver } from '../resolvers/order.resolver';
 import { ProductResolver } from '../resolvers/product.resolver';
 import { StockMovementResolver, StockResolver } from '../resolvers/stock.resolver';
@@ -28,6 +29,8 @@ function resolverInstances(services: Services): Map<Function, object> {
     [StockLevelFieldResolver, new StockLevelFieldResolver(services.products)],
     [OrderResolver, new OrderResolver(services.orders)],
     [OrderLineResolver, new OrderLineResolver(services.orders)],
+    [FlashSaleResolver, new FlashSaleResolver(services.flashSales)],
+    [ProductFlashSaleResolver, new ProductFlashSaleResolver(services.flashSales)],
   ]);
 }
 
@@ -108,6 +111,8 @@ const RESOLVER_CLASSES = [
   StockLevelFieldResolver,
   OrderResolver,
   OrderLineResolver,
+  FlashSaleResolver,
+  ProductFlashSaleResolver,
 ] as const;
 
 /** The SDL committed as schema.graphql: sorted so that it is stable. */

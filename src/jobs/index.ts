@@ -25,6 +25,8 @@ export function createBackgroundJobs(config: AppConfig, orm: Orm, services: Serv
       intervalMs: config.holdSweepIntervalMs,
       run: async () => {
         await services.carts.releaseExpiredHolds(systemContext(orm, 'hold-sweeper'));
+        // flash sale: lapsed sale units held by cart lines go back to their buyers' allowance and the quota.
+        await services.flashSales.releaseExpiredSaleHolds(systemContext(orm, 'hold-sweeper'));
       },
     },
     {

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../common/errors';
-import { marks, num, type Row, type Sql } from '../db/sql';
+import { dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 
 /** The SQL of `carts` and `cart_items` (their holds are the stock repository's). */
 
@@ -29,12 +29,16 @@ export interface LineForAdd {
   cartId: number | null;
   itemId: number | null;
   quantity: number;
+  /** flash sale: whether the product has a sale that is not over (running or announced). */
+  inSale: boolean;
 }
 
 /** The product, the shopper's cart and its line for that product, in one statement (the flash-sale path); null for an unknown product. */
 export async function findLineForAdd(sql: Sql, userId: number, productId: number): Promise<LineForAdd | null> {
   const row = await sql.get(
-    'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity FROM products p ' +
+    'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity, ' +
+      // flash sale: one subquery instead of a read of its own on the hot path.
+      `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id FROM products p ` +
       'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id WHERE p.id = ?',
     [userId, productId],
   );
@@ -45,6 +49,7 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
     cartId: row.cart_id ? num(row.cart_id) : null,
     itemId: row.item_id ? num(row.item_id) : null,
     quantity: row.item_id ? num(row.quantity) : 0,
+    inSale: row.sale_id !== null && row.sale_id !== undefined,
   };
 }
 

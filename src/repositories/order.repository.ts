@@ -1,5 +1,5 @@
 import { multiplyMoney, normalizeMoney } from '../common/money';
-import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
+import { currentRead, dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 import { OrderStatus } from '../entities';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
@@ -20,6 +20,8 @@ export interface LineDraft {
   warehouseId: number;
   quantity: number;
   unitPrice: string;
+  /** The flash sale the units were sold under (null or omitted: the regular price). */
+  flashSaleId?: number | null;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function insertOrders(sql: Sql, orders: OrderDraft[], now: Date): P
 export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> {
   const merged = new Map<string, LineDraft>();
   for (const d of drafts) {
-    const key = `${d.orderId}:${d.productId}:${d.stockId}`;
+    const key = `${d.orderId}:${d.productId}:${d.stockId}:${d.flashSaleId ?? 0}`;
     const seen = merged.get(key);
     if (seen) seen.quantity += d.quantity;
     else merged.set(key, { ...d });
@@ -73,9 +75,9 @@ export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> 
   const now = sql.date(new Date());
   const lines = [...merged.values()];
   await sql.run(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, created_at, updated_at) VALUES ' +
-      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-    lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), now, now]),
+    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, flash_sale_id, created_at, updated_at) VALUES ' +
+      lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), d.flashSaleId ?? null, now, now]),
   );
 }
 
@@ -85,6 +87,8 @@ export interface CheckoutLine {
   quantity: number;
   price: string;
   archived: boolean;
+  /** flash sale: the product has a sale that is not over, or the line holds sale units. */
+  inSale: boolean;
 }
 
 /** The key's earlier order (if any) and the shopper's cart lines with their products, in one statement. */
@@ -94,7 +98,10 @@ export async function readCheckout(
   idempotencyKey: string,
 ): Promise<{ replay: { orderId: number; requestHash: string } | null; lines: CheckoutLine[] }> {
   const rows = await sql.all(
-    'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at FROM users u ' +
+    'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at, ' +
+      // flash sale: whether the line needs the sale rules, in this statement rather than reads of their own.
+      `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id, ` +
+      '(SELECT MIN(h.id) FROM flash_sale_holds h WHERE h.cart_item_id = ci.id) AS sale_hold_id FROM users u ' +
       'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
       'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id WHERE u.id = ? ORDER BY ci.id',
     [idempotencyKey, userId],
@@ -102,7 +109,14 @@ export async function readCheckout(
   const replay = rows[0]?.order_id ? { orderId: num(rows[0].order_id), requestHash: String(rows[0].request_hash) } : null;
   const lines = rows
     .filter((r) => r.id !== null && r.id !== undefined)
-    .map((r) => ({ itemId: num(r.id), productId: num(r.product_id), quantity: num(r.quantity), price: normalizeMoney(r.price as string), archived: Boolean(r.archived_at) }));
+    .map((r) => ({
+      itemId: num(r.id),
+      productId: num(r.product_id),
+      quantity: num(r.quantity),
+      price: normalizeMoney(r.price as string),
+      archived: Boolean(r.archived_at),
+      inSale: (r.sale_id !== null && r.sale_id !== undefined) || (r.sale_hold_id !== null && r.sale_hold_id !== undefined),
+    }));
   return { replay, lines };
 }
 

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
-import { marks, num, type Sql } from '../db/sql';
+import { currentRead, marks, num, type Sql } from '../db/sql';
 import { OrderStatus } from '../entities';
 
 /**
@@ -53,4 +53,10 @@ export async function totalOrderedByProduct(sql: Sql, productIds: number[]): Pro
     [OrderStatus.CANCELLED, ...productIds],
   );
   return new Map(rows.map((r) => [num(r.product_id), num(r.qty)]));
+}
+
+/** A live product's owner, write-locked on MySQL until the transaction ends (flash sales of one product are created one at a time); null when missing or archived. */
+export async function lockLiveProduct(sql: Sql, productId: number): Promise<{ ownerId: number } | null> {
+  const row = await sql.get(`SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL${currentRead(sql)}`, [productId]);
+  return row ? { ownerId: num(row.owner_id) } : null;
 }

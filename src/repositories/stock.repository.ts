@@ -32,6 +32,8 @@ interface LedgerNote {
   reason?: string | null;
   orderId?: number | null;
   actorId?: number | null;
+  /** SALE: the price per unit paid. */
+  unitPrice?: string | null;
 }
 
 export interface StockChange extends LedgerNote {
@@ -109,7 +111,7 @@ interface LedgerEntry extends LedgerNote {
 }
 
 const LEDGER_INSERT =
-  'INSERT INTO stock_movements (stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, created_at, updated_at) ';
+  'INSERT INTO stock_movements (stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, unit_price, created_at, updated_at) ';
 
 /**
  * The one ledger writer: the ledger rows of the write this transaction has just made to a stock
@@ -123,7 +125,7 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
   let result;
   if (entries.length === 1) {
     const e = entries[0];
-    result = await sql.run(`${LEDGER_INSERT}SELECT id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ? FROM stocks WHERE id = ?`, [
+    result = await sql.run(`${LEDGER_INSERT}SELECT id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ?, ? FROM stocks WHERE id = ?`, [
       e.kind,
       e.onHandDelta,
       e.reservedDelta,
@@ -131,19 +133,22 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
       e.reason ?? null,
       e.orderId ?? null,
       e.actorId ?? null,
+      e.unitPrice ?? null,
       now,
       now,
       stockId,
     ]);
   } else {
-    const derived = entries.map(() => 'SELECT ? AS seq, ? AS kind, ? AS on_hand_delta, ? AS reserved_delta, ? AS later, ? AS reason, ? AS order_id, ? AS actor_id');
+    const derived = entries.map(
+      () => 'SELECT ? AS seq, ? AS kind, ? AS on_hand_delta, ? AS reserved_delta, ? AS later, ? AS reason, ? AS order_id, ? AS actor_id, ? AS unit_price',
+    );
     result = await sql.run(
-      `${LEDGER_INSERT}SELECT s.id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, ?, ? ` +
+      `${LEDGER_INSERT}SELECT s.id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, m.unit_price, ?, ? ` +
         `FROM stocks s JOIN (${derived.join(' UNION ALL ')}) m ON 1 = 1 WHERE s.id = ? ORDER BY m.seq`,
       [
         now,
         now,
-        ...entries.flatMap((e, seq) => [seq, e.kind, e.onHandDelta, e.reservedDelta, e.onHandLater, e.reason ?? null, e.orderId ?? null, e.actorId ?? null]),
+        ...entries.flatMap((e, seq) => [seq, e.kind, e.onHandDelta, e.reservedDelta, e.onHandLater, e.reason ?? null, e.orderId ?? null, e.actorId ?? null, e.unitPrice ?? null]),
         stockId,
       ],
     );
@@ -170,6 +175,8 @@ export interface Sale {
   orderId: number;
   quantity: number;
   actorId: number;
+  /** The price per unit paid (the flash sale's while one applied). */
+  unitPrice: string;
 }
 
 /**
@@ -183,7 +190,7 @@ export async function sellInBatch(sql: Sql, stockId: number, sales: Sale[], reas
   let later = total;
   const entries = sales.map((s) => {
     later -= s.quantity;
-    return { kind: StockMovementKind.SALE, onHandDelta: -s.quantity, reservedDelta: 0, onHandLater: later, reason, orderId: s.orderId, actorId: s.actorId };
+    return { kind: StockMovementKind.SALE, onHandDelta: -s.quantity, reservedDelta: 0, onHandLater: later, reason, orderId: s.orderId, actorId: s.actorId, unitPrice: s.unitPrice };
   });
   await insertLedger(sql, stockId, entries);
   return true;
@@ -293,8 +300,8 @@ export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId'
     taken = (await sql.run(statement, params)).affectedRows === 1;
   }
   if (!taken) return false;
-  const { kind, reason, orderId, actorId } = release;
-  await applyStockChangeOrRetry(sql, { stockId: hold.stockId, onHandDelta: -(release.sold ?? 0), reservedDelta: -quantity, kind, reason, orderId, actorId });
+  const { kind, reason, orderId, actorId, unitPrice } = release;
+  await applyStockChangeOrRetry(sql, { stockId: hold.stockId, onHandDelta: -(release.sold ?? 0), reservedDelta: -quantity, kind, reason, orderId, actorId, unitPrice });
   return true;
 }
 

@@ -7,6 +7,7 @@ import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { insertLines, insertOrders, orderKey, readBuyNowBatch } from '../repositories/order.repository';
 import { lapsedHeldByStock, sellInBatch, type Sale, type StockRow } from '../repositories/stock.repository';
 import { systemContext, type RequestContext } from './context';
+import { returnSaleUnits, takeBatchSaleUnits, type SalePricing } from './flash-sale-units';
 import { requireStorableTotal } from './order-rules';
 import { freeByStock, planTake, releaseLapsedForShortage, totalFree, type Allocation } from './stock-allocation';
 
@@ -243,6 +244,21 @@ function plan(requests: BuyNowRequest[], stocks: StockRow[], eligible: boolean[]
   return { takes, short };
 }
 
+/** Per sale, the units taken for requests that the stock then could not serve. */
+function shortSaleUnits(
+  takes: (Allocation[] | Error | null)[],
+  requests: BuyNowRequest[],
+  priceOf: (i: number) => SalePricing,
+): Map<number, { userId: number; quantity: number }[]> {
+  const out = new Map<number, { userId: number; quantity: number }[]>();
+  takes.forEach((take, i) => {
+    const saleId = take instanceof Error ? priceOf(i).saleId : null;
+    if (saleId === null) return;
+    out.set(saleId, [...(out.get(saleId) ?? []), { userId: requests[i].userId, quantity: requests[i].quantity }]);
+  });
+  return out;
+}
+
 /** One attempt at the whole batch inside the unit of work; per-request refusals are returned, not thrown. */
 async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'optimistic' | 'pessimistic'): Promise<(BuyNowOutcome | Error)[]> {
   const sql = tx.sql;
@@ -265,6 +281,17 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
     }
     return null;
   });
+  // flash sale: the sale's window, quota and per-buyer limits, before any stock row is written.
+  const pricing = await takeBatchSaleUnits(
+    sql,
+    productId,
+    requests.map((r, i) => (results[i] === null ? { userId: r.userId, quantity: r.quantity } : null)),
+    price ?? '0.00',
+  );
+  pricing.forEach((p, i) => {
+    if (p instanceof Error) results[i] = p;
+  });
+  const priceOf = (i: number): SalePricing => pricing[i] as SalePricing;
   const eligible = results.map((r) => r === null);
   let allocation = plan(requests, stocks, eligible);
   if (allocation.short) {
@@ -281,6 +308,8 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
     if (take instanceof Error) results[i] = take;
     else winners.push({ index: i, take });
   });
+  // flash sale: sale units taken for requests the stock could not serve go back.
+  for (const [saleId, units] of shortSaleUnits(allocation.takes, requests, priceOf)) await returnSaleUnits(sql, saleId, units);
   if (!winners.length || price === null) return results as (BuyNowOutcome | Error)[];
 
   // Order rows first (the unique key makes a concurrent twin in another process wait, fail and
@@ -290,7 +319,7 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
     sql,
     winners.map(({ index }) => {
       const r = requests[index];
-      return { userId: r.userId, idempotencyKey: r.idempotencyKey, requestHash: r.requestHash, totalPrice: multiplyMoney(price, r.quantity), shippingCost: '0.00' };
+      return { userId: r.userId, idempotencyKey: r.idempotencyKey, requestHash: r.requestHash, totalPrice: multiplyMoney(priceOf(index).unitPrice, r.quantity), shippingCost: '0.00' };
     }),
     now,
   );
@@ -299,7 +328,7 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
   winners.forEach(({ index, take }, w) => {
     for (const { stockId, quantity } of take) {
       const sales = salesByStock.get(stockId) ?? [];
-      sales.push({ orderId: orderIds[w], quantity, actorId: requests[index].userId });
+      sales.push({ orderId: orderIds[w], quantity, actorId: requests[index].userId, unitPrice: priceOf(index).unitPrice });
       salesByStock.set(stockId, sales);
     }
   });
@@ -309,12 +338,20 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
 
   await insertLines(
     sql,
-    winners.flatMap(({ take }, w) =>
-      take.map(({ stockId, warehouseId, quantity }) => ({ orderId: orderIds[w], productId, warehouseId, stockId, quantity, unitPrice: price })),
+    winners.flatMap(({ index, take }, w) =>
+      take.map(({ stockId, warehouseId, quantity }) => ({
+        orderId: orderIds[w],
+        productId,
+        warehouseId,
+        stockId,
+        quantity,
+        unitPrice: priceOf(index).unitPrice,
+        flashSaleId: priceOf(index).saleId,
+      })),
     ),
   );
   winners.forEach(({ index }, w) => {
-    results[index] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(price, requests[index].quantity), createdAt: now };
+    results[index] = { kind: 'created', orderId: orderIds[w], totalPrice: multiplyMoney(priceOf(index).unitPrice, requests[index].quantity), createdAt: now };
   });
   return results as (BuyNowOutcome | Error)[];
 }

@@ -18,9 +18,11 @@ import {
   insertItem,
   setItemQuantity,
 } from '../repositories/cart.repository';
+import { findSaleHoldPrices } from '../repositories/flash-sale.repository';
 import { findProductForSaleOrThrow } from '../repositories/product.repository';
 import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
+import { releaseLineSaleHolds, settleLineSaleHold } from './flash-sale-units';
 import type { ShopperMutation } from './shopper-mutation';
 import { allocateStock } from './stock-allocation';
 import { requireViewer } from './viewer';
@@ -110,7 +112,7 @@ export class CartService {
       } else {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
-      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId });
+      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale });
       return cartId;
     });
     return { id: cartId };
@@ -125,12 +127,13 @@ export class CartService {
     const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
       const item = await findOwnItemOrThrow(tx.sql, viewer.id, itemId);
       if (quantity === 0) {
+        await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
         await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
         await deleteItems(tx.sql, [item.id]);
       } else {
         const product = await findProductForSaleOrThrow(tx.sql, item.productId);
         await setItemQuantity(tx.sql, item.id, quantity, product.price);
-        await this.holdForLine(tx, { itemId: item.id, productId: item.productId, wanted: quantity, actorId: viewer.id });
+        await this.holdForLine(tx, { itemId: item.id, productId: item.productId, wanted: quantity, actorId: viewer.id, regularPrice: product.price });
       }
       return item.cartId;
     });
@@ -141,6 +144,7 @@ export class CartService {
   async removeFromCart(ctx: RequestContext, itemId: number): Promise<CartRef> {
     const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
       const item = await findOwnItemOrThrow(tx.sql, viewer.id, itemId);
+      await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
       await deleteItems(tx.sql, [item.id]);
       return item.cartId;
@@ -153,6 +157,7 @@ export class CartService {
     const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
       const cartId = await ensureCartId(tx.sql, viewer.id);
       const itemIds = await findItemIds(tx.sql, cartId);
+      await releaseLineSaleHolds(tx.sql, itemIds); // flash sale: the lines' sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, itemIds), viewer.id, 'cart cleared');
       await deleteItems(tx.sql, itemIds);
       return cartId;
@@ -203,10 +208,21 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean },
+    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
+    // flash sale: the line's sale units (buyer allowance, then quota) before its stock rows; lapse with its holds.
+    await settleLineSaleHold(sql, {
+      itemId: line.itemId,
+      productId: line.productId,
+      userId: line.actorId,
+      wanted: line.wanted,
+      expiresAtMs,
+      regularPrice: line.regularPrice,
+      isNew: line.isNew,
+      inSale: line.inSale,
+    });
     const holds = line.isNew ? [] : await findHolds(sql, [line.itemId]);
     for (const hold of holds) {
       if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {
@@ -258,14 +274,17 @@ export class CartService {
 
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
     const rows = await findCartLines(sqlFor(ctx.em), cartId);
+    // flash sale: a line holding sale units is at the sale price.
+    const salePrices = await findSaleHoldPrices(sqlFor(ctx.em), rows.map((r) => r.itemId));
     const lines: CartLine[] = rows.map((row) => {
       const product = ctx.em.map(Product, row.product);
+      const unitPrice = salePrices.get(row.itemId) ?? product.price;
       return {
         id: row.itemId,
         product,
         quantity: row.quantity,
-        unitPrice: product.price,
-        subtotal: multiplyMoney(product.price, row.quantity),
+        unitPrice,
+        subtotal: multiplyMoney(unitPrice, row.quantity),
         reservedUntil: row.reservedUntilMs === null ? null : new Date(row.reservedUntilMs),
       };
     });

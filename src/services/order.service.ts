@@ -29,6 +29,7 @@ import { deleteItems } from '../repositories/cart.repository';
 import { applyStockChangeOrRetry, findHolds, releaseHold } from '../repositories/stock.repository';
 import type { BuyNowBatcher } from './buy-now-batcher';
 import type { RequestContext, Viewer } from './context';
+import { priceCheckoutLines, returnOrderSaleUnits } from './flash-sale-units';
 import { requestHash, requireStorableTotal } from './order-rules';
 import type { ShopperMutation } from './shopper-mutation';
 import { allocateStock, type Allocation } from './stock-allocation';
@@ -97,7 +98,10 @@ export class OrderService {
       if (!lines.length) throw new BadUserInputError('cart', 'The cart is empty');
       const archived = lines.find((l) => l.archived);
       if (archived) throw new BadUserInputError('cart', `Product ${archived.productId} is no longer for sale: remove it from the cart`);
-      const totalPrice = requireStorableTotal(addMoney(shippingCost, ...lines.map((l) => multiplyMoney(l.price, l.quantity))));
+      // flash sale: each line's price (sale units taken or converted) before any stock row is written.
+      const pricing = await priceCheckoutLines(sql, viewer.id, lines);
+      const priceOf = (itemId: number) => pricing.get(itemId)!;
+      const totalPrice = requireStorableTotal(addMoney(shippingCost, ...lines.map((l) => multiplyMoney(priceOf(l.itemId).unitPrice, l.quantity))));
       const draft = { userId: viewer.id, idempotencyKey, requestHash: hash, totalPrice, shippingCost };
       const now = new Date();
       const [orderId] = await insertOrders(sql, [draft], now);
@@ -116,11 +120,13 @@ export class OrderService {
           orderId,
           actorId: viewer.id,
           reason: 'checkout',
+          unitPrice: take > 0 ? priceOf(line.itemId).unitPrice : null,
         });
         if (!settled) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
         if (take > 0) {
           sold.set(line.itemId, (sold.get(line.itemId) ?? 0) + take);
-          drafts.push({ orderId, productId: line.productId, stockId: hold.stockId, warehouseId: hold.warehouseId, quantity: take, unitPrice: line.price });
+          const { unitPrice, saleId } = priceOf(line.itemId);
+          drafts.push({ orderId, productId: line.productId, stockId: hold.stockId, warehouseId: hold.warehouseId, quantity: take, unitPrice, flashSaleId: saleId });
         }
       }
       for (const line of lines) {
@@ -128,12 +134,21 @@ export class OrderService {
         if (missing <= 0) continue;
         let allocations: Allocation[];
         try {
-          allocations = await allocateStock(sql, { productId: line.productId, quantity: missing, mode: 'sell', actorId: viewer.id, orderId, reason: 'checkout (hold had lapsed)' });
+          allocations = await allocateStock(sql, {
+            productId: line.productId,
+            quantity: missing,
+            mode: 'sell',
+            actorId: viewer.id,
+            orderId,
+            reason: 'checkout (hold had lapsed)',
+            unitPrice: priceOf(line.itemId).unitPrice,
+          });
         } catch (error) {
           if (error instanceof InsufficientStockError) throw new ReservationExpiredError(line.productId, Number(error.extensions.available));
           throw error;
         }
-        for (const a of allocations) drafts.push({ orderId, productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice: line.price });
+        const { unitPrice, saleId } = priceOf(line.itemId);
+        for (const a of allocations) drafts.push({ orderId, productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice, flashSaleId: saleId });
       }
       await insertLines(sql, drafts);
       await deleteItems(sql, itemIds);
@@ -273,6 +288,7 @@ export class OrderService {
     if (!(await updateStatus(sql, orderId, allowed, OrderStatus.CANCELLED))) {
       throw new InvalidStatusTransitionError(await this.currentStatus(tx, orderId), OrderStatus.CANCELLED);
     }
+    await returnOrderSaleUnits(sql, orderId); // flash sale: allowance and quota back, before the stock rows
     for (const units of await findOrderUnitsByStock(sql, orderId)) {
       await applyStockChangeOrRetry(sql, {
         stockId: units.stockId,

@@ -3,6 +3,7 @@ import type { Orm } from '../config/database';
 import { logger } from '../config/logger';
 import { Product, StockMovementKind, User, UserRole, Warehouse } from '../entities';
 import { hashPassword } from './password.service';
+import { insertSale, readDbNowMs } from '../repositories/flash-sale.repository';
 import { applyStockChangeOrRetry, ensureStockRow } from '../repositories/stock.repository';
 import { sqlFor } from '../db/sql';
 
@@ -20,8 +21,19 @@ const DEMO_PRODUCTS = [
   { name: 'Espresso machine', description: '15 bar pump', price: '199.50', category: 'kitchen', stock: [12, 8] },
 ];
 
+const HOUR_MS = 3_600_000;
+
 /**
- * Fills an empty database with demo users, two warehouses and stocked products. Does nothing when
+ * The demo's flash sales (README, docs/API.md): the headphones on sale now (sale-only, 20 units,
+ * 2 per buyer, for a week) and the monitor announced for tomorrow (regular price until then).
+ */
+const DEMO_SALES = [
+  { product: 0, salePrice: '39.90', fromHours: -1, toHours: 7 * 24, quota: 20, perBuyerLimit: 2, regularPriceAllowed: false },
+  { product: 2, salePrice: '249.99', fromHours: 24, toHours: 26, quota: 3, perBuyerLimit: 1, regularPriceAllowed: true },
+];
+
+/**
+ * Fills an empty database with demo users, two warehouses, stocked products and two flash sales. Does nothing when
  * any user exists, so it is safe on every start and from several processes (the unique email
  * key stops a second concurrent seed).
  */
@@ -57,6 +69,18 @@ export async function seedDemoDataIfEmpty(orm: Orm): Promise<boolean> {
             });
           }
         }
+      }
+      const nowMs = await readDbNowMs(sqlFor(tx));
+      for (const sale of DEMO_SALES) {
+        await insertSale(sqlFor(tx), {
+          productId: products[sale.product].id,
+          salePrice: sale.salePrice,
+          startsAtMs: nowMs + sale.fromHours * HOUR_MS,
+          endsAtMs: nowMs + sale.toHours * HOUR_MS,
+          quota: sale.quota,
+          perBuyerLimit: sale.perBuyerLimit,
+          regularPriceAllowed: sale.regularPriceAllowed,
+        });
       }
     });
   } catch (error) {

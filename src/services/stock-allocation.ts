@@ -74,7 +74,7 @@ export async function releaseLapsedForShortage(sql: Sql, productId: number, rows
  */
 export async function allocateStock(
   sql: Sql,
-  input: { productId: number; quantity: number; mode: 'hold' | 'sell'; actorId: number | null; orderId?: number | null; reason?: string },
+  input: { productId: number; quantity: number; mode: 'hold' | 'sell'; actorId: number | null; orderId?: number | null; reason?: string; unitPrice?: string },
 ): Promise<Allocation[]> {
   let rows = await findSellableStocks(sql, input.productId);
   let free = freeByStock(rows);
@@ -97,6 +97,7 @@ export async function allocateStock(
       actorId: input.actorId,
       orderId: input.orderId ?? null,
       reason: input.reason ?? null,
+      unitPrice: input.mode === 'sell' ? (input.unitPrice ?? null) : null,
     });
   }
   return plan;

@@ -1,5 +1,6 @@
 import type { Em } from '../db/context';
 import { sqlFor } from '../db/sql';
+import { readBuyerAuditRows, readSaleAuditRows, type BuyerAuditRow, type SaleAuditRow } from '../repositories/flash-sale.repository';
 import { readMovementPage, readStockAuditRows } from '../repositories/stock.repository';
 
 export interface StockAuditReport {
@@ -25,7 +26,9 @@ interface ChainState {
  * - the sums of `on_hand_delta` / `reserved_delta` over its movements equal the row;
  * - the movements, in id order, form a chain from zero: each `on_hand_after` / `reserved_after`
  *   is the previous value plus the delta;
- * - `reserved` equals the quantity in its `stock_holds` (lapsed-but-unswept holds included).
+ * - `reserved` equals the quantity in its `stock_holds` (lapsed-but-unswept holds included);
+ * - every flash sale's quota counter and every per-buyer counter against the sale units held in
+ *   carts plus sold in orders that are not cancelled (auditFlashSales).
  *
  * Reads run in one transaction, so on MySQL (REPEATABLE READ) the report is one consistent
  * snapshot even while the system is live; on SQLite the reads cannot interleave with writers.
@@ -87,7 +90,28 @@ export async function auditStock(em: Em): Promise<StockAuditReport> {
       }
     }
 
+    auditFlashSales(await readSaleAuditRows(sql), await readBuyerAuditRows(sql), report);
+
     if (omitted) problems.push(`... and ${omitted} more problems`);
     return { ok: problems.length === 0, stocksChecked: stocks.length, problems };
   });
+}
+
+/**
+ * Flash sales: `quota - quota_remaining` equals the sale units held plus sold (orders not
+ * cancelled), and each buyer's `bought` equals their held plus sold units (a sale with a limit
+ * has a counter row for every buyer who took units).
+ */
+function auditFlashSales(sales: SaleAuditRow[], buyers: BuyerAuditRow[], report: (problem: string) => void): void {
+  for (const s of sales) {
+    if (s.quota === null) continue;
+    const taken = s.quota - (s.quotaRemaining ?? 0);
+    if (taken !== s.held + s.sold) report(`flash sale ${s.id}: quota ${s.quota}, ${s.quotaRemaining} remaining, but ${s.held} held + ${s.sold} sold`);
+  }
+  for (const b of buyers) {
+    if (b.limit === null) continue;
+    const label = `flash sale ${b.saleId} buyer ${b.userId}`;
+    if (b.bought === null) report(`${label}: ${b.held} held + ${b.sold} sold but no counter row`);
+    else if (b.bought !== b.held + b.sold) report(`${label}: counter ${b.bought}, but ${b.held} held + ${b.sold} sold`);
+  }
 }

@@ -3,13 +3,33 @@ import { logger } from '../config/logger';
 import type { Orm } from '../config/database';
 import { sqlFor } from '../db/sql';
 import { Product } from '../entities';
+import type { Sql } from '../db/sql';
+import { findCurrentSales } from '../repositories/flash-sale.repository';
 import { availableByProduct } from '../repositories/stock.repository';
 import { systemContext, type RequestContext } from './context';
+import { toSaleView, type FlashSaleView } from './flash-sale.service';
 
 export interface StockLevel {
   productId: number;
   available: number;
+  /** The product's sale running now or next, else its latest one (ended or cancelled); null when it never had one. */
+  flashSale: FlashSaleView | null;
 }
+
+/** Levels of the watched products: stock and sale state (by the database clock), in two statements. */
+async function readLevels(sql: Sql, productIds: number[]): Promise<StockLevel[]> {
+  const [available, sales] = await Promise.all([availableByProduct(sql, productIds), findCurrentSales(sql, productIds, { withLatest: true })]);
+  return productIds.map((productId) => {
+    const sale = sales.get(productId);
+    return { productId, available: available.get(productId) ?? 0, flashSale: sale ? toSaleView(sale) : null };
+  });
+}
+
+/** What a watcher is told about: a change of any of these is pushed (a sale opening, its quota moving, its end). */
+const signatureOf = (level: StockLevel): string => {
+  const sale = level.flashSale;
+  return `${level.available}|${sale ? `${sale.id}:${sale.status}:${sale.quotaRemaining}:${sale.updatedAt.getTime()}` : '-'}`;
+};
 
 type Listener = (level: StockLevel) => void;
 
@@ -21,7 +41,7 @@ type Listener = (level: StockLevel) => void;
  */
 export class StockWatchService {
   private readonly listeners = new Map<number, Set<Listener>>();
-  private readonly last = new Map<number, number>();
+  private readonly last = new Map<number, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   /** Polls run on a context of their own, never on a subscriber's (which ends with its connection). */
@@ -42,9 +62,9 @@ export class StockWatchService {
       queue.push(level);
       wake?.();
     };
-    const current = (await availableByProduct(sqlFor(ctx.em), [productId])).get(productId) ?? 0;
-    queue.push({ productId, available: current });
-    if (!this.listeners.has(productId)) this.last.set(productId, current);
+    const [current] = await readLevels(sqlFor(ctx.em), [productId]);
+    queue.push(current);
+    if (!this.listeners.has(productId)) this.last.set(productId, signatureOf(current));
     this.add(productId, listener);
     const stop = () => {
       done = true;
@@ -99,11 +119,12 @@ export class StockWatchService {
     if (this.polling || this.listeners.size === 0) return;
     this.polling = true;
     try {
-      const levels = await availableByProduct(sqlFor(this.system.em), [...this.listeners.keys()]);
-      for (const [productId, available] of levels) {
-        if (this.last.get(productId) === available) continue;
-        this.last.set(productId, available);
-        for (const listener of this.listeners.get(productId) ?? []) listener({ productId, available });
+      const levels = await readLevels(sqlFor(this.system.em), [...this.listeners.keys()]);
+      for (const level of levels) {
+        const signature = signatureOf(level);
+        if (this.last.get(level.productId) === signature) continue;
+        this.last.set(level.productId, signature);
+        for (const listener of this.listeners.get(level.productId) ?? []) listener(level);
       }
     } catch (error) {
       logger.warn('stock watch poll failed', { error: error as Error });

@@ -67,12 +67,18 @@ export type ErrorCode =
   | 'PERSISTED_QUERY_NOT_FOUND'
   /** Persisted queries are not supported here: send the full query */
   | 'PERSISTED_QUERY_NOT_SUPPORTED'
+  /** The buyer already bought or holds the most units of this flash sale a buyer may take: extensions.limit and extensions.bought */
+  | 'PURCHASE_LIMIT_REACHED'
   /** Too many attempts in the window: wait extensions.retryAfter seconds before trying again (same idempotency key for a purchase) */
   | 'RATE_LIMITED'
   /** The cart's hold on a product lapsed and the stock was sold meanwhile: extensions.available says how much is left */
   | 'RESERVATION_EXPIRED'
   /** The answer would exceed GRAPHQL_MAX_RESULT_NODES fields: ask for smaller pages or fewer fields (HTTP 400) */
   | 'RESULT_TOO_LARGE'
+  /** The product sells only in its flash sale, which has not started yet: extensions.startsAt says when (by the database clock) */
+  | 'SALE_NOT_STARTED'
+  /** The flash sale's quota of units at the sale price is sold (or held in carts); the product may still sell at its regular price after the sale if the seller allows it */
+  | 'SALE_QUOTA_EXHAUSTED'
   /** The database did not answer in time or a queue is full (HTTP 503, extensions.retryable): retry shortly; with extensions.outcome UNKNOWN retry with the same idempotency key */
   | 'SERVICE_UNAVAILABLE'
   /** A WebSocket connection holds the most live subscriptions it may (extensions.limit): complete one first */

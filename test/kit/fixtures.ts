@@ -15,6 +15,7 @@ import {
   OrderLine,
   type OrderStatus,
   Product,
+  readDbNowMs,
   readStock,
   sqlFor,
   StockMovementKind,
@@ -297,6 +298,19 @@ export async function orderedQuantity(db: Db, productId: number, options: { incl
 export async function countRows(db: Db, table: 'orders' | 'order_lines' | 'stock_holds' | 'cart_items' | 'carts' | 'users'): Promise<number> {
   const row = await db.em().execute<Record<string, unknown>>(`SELECT COUNT(*) AS n FROM ${table}`, [], 'get');
   return num(row?.n);
+}
+
+/** The database server's clock (epoch ms): what flash-sale windows are compared with. */
+export async function databaseNowMs(db: Db): Promise<number> {
+  return readDbNowMs(sqlFor(db.em()));
+}
+
+/** Makes every cart hold of a user (stock and flash-sale units) lapse now, behind the API's back, as if its TTL had run out. */
+export async function lapseCartHolds(db: Db, userId: number): Promise<void> {
+  const em = db.em();
+  const items = 'SELECT ci.id FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = ?';
+  await em.execute(`UPDATE stock_holds SET expires_at_ms = 1 WHERE cart_item_id IN (${items})`, [userId]);
+  await em.execute('UPDATE flash_sale_holds SET expires_at_ms = 1 WHERE user_id = ?', [userId]);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

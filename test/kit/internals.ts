@@ -19,6 +19,7 @@ export { auditStock } from '../../src/services/stock-audit.service';
 export { applyStockChange, ensureStockRow, insertHold, readStock } from '../../src/repositories/stock.repository';
 export { allocateStock } from '../../src/services/stock-allocation';
 export { sqlFor } from '../../src/db/sql';
+export { readDbNowMs } from '../../src/repositories/flash-sale.repository';
 export type { Em, RequestContext } from '../../src/services/context';
 
 /** A fresh EntityManager of its own on the ORM (MikroORM refuses work on the global one). */

@@ -45,3 +45,19 @@ it('reports a broken movement chain', async () => {
   await em().execute('UPDATE stock_movements SET on_hand_after = 10 WHERE id = ?', [first.id]);
   await expectAuditClean(server);
 });
+
+it("reports a flash sale's quota and per-buyer counters that disagree with the units held and sold", async () => {
+  const [{ id: productId, owner_id: ownerId }] = await em().execute<{ id: number; owner_id: number }[]>('SELECT id, owner_id FROM products ORDER BY id LIMIT 1');
+  const now = new Date();
+  await em().execute(
+    'INSERT INTO flash_sales (product_id, sale_price, starts_at_ms, ends_at_ms, quota, quota_remaining, per_buyer_limit, regular_price_allowed, version, created_at, updated_at) VALUES (?, ?, ?, ?, 5, 4, 2, ?, 1, ?, ?)',
+    [productId, '1.00', 0, 1, false, now, now],
+  );
+  const [{ id: saleId }] = await em().execute<{ id: number }[]>('SELECT MAX(id) AS id FROM flash_sales');
+  await em().execute('INSERT INTO flash_sale_buyers (flash_sale_id, user_id, bought, created_at, updated_at) VALUES (?, ?, 1, ?, ?)', [saleId, ownerId, now, now]);
+  const report = await auditStock(em());
+  expect(report.problems).toEqual([`flash sale ${saleId}: quota 5, 4 remaining, but 0 held + 0 sold`, `flash sale ${saleId} buyer ${ownerId}: counter 1, but 0 held + 0 sold`]);
+  await em().execute('DELETE FROM flash_sale_buyers WHERE flash_sale_id = ?', [saleId]);
+  await em().execute('DELETE FROM flash_sales WHERE id = ?', [saleId]);
+  await expectAuditClean(server);
+});

@@ -37,6 +37,8 @@ interface World {
   orderId?: string;
   /** A line in the owner's cart (and one in the stranger's and admin's, so each can check out). */
   cartItemId?: string;
+  /** A flash sale of the product (announced for tomorrow), created by the owner. */
+  flashSaleId?: string;
   /** A TOTP secret: pending (setupTotp done) or enabled, for every user of the world. */
   totpSecret?: string;
 }
@@ -48,7 +50,7 @@ type Outcome = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | ((data: Data, w: 
 interface Entry {
   /** `Query.x`, `Mutation.x`, `Subscription.x`, or a nested path such as `Product.stocks`. */
   field: string;
-  needs?: ('order' | 'cart' | 'totpPending' | 'totpEnabled' | 'sale')[];
+  needs?: ('order' | 'cart' | 'totpPending' | 'totpEnabled' | 'sale' | 'flashSale')[];
   operation: (w: World) => { query: string; variables?: Record<string, unknown> };
   expect: Record<Role, Outcome>;
 }
@@ -223,6 +225,28 @@ const ENTRIES: Entry[] = [
     expect: ownerOnly('FORBIDDEN', (d) => expect(d.updateOrderStatus.status).toBe('PROCESSED'), 'FORBIDDEN'),
   },
 
+  // ---------------------------------------------------------------- Flash sales (owner of the product or admin)
+  { field: 'Query.flashSales', operation: () => ({ query: '{ flashSales(first: 1) { totalCount } }' }), expect: same(DATA) },
+  {
+    field: 'Mutation.createFlashSale',
+    operation: (w) => ({
+      query: `mutation { createFlashSale(input: { productId: "${w.productId}", salePrice: "1.00", startsAt: "2030-01-01T00:00:00Z", endsAt: "2030-01-02T00:00:00Z" }) { status } }`,
+    }),
+    expect: ownerOnly('FORBIDDEN', (d) => expect(d.createFlashSale.status).toBe('UPCOMING'), (d) => expect(d.createFlashSale.status).toBe('UPCOMING')),
+  },
+  {
+    field: 'Mutation.updateFlashSale',
+    needs: ['flashSale'],
+    operation: (w) => ({ query: `mutation { updateFlashSale(id: "${w.flashSaleId}", input: { salePrice: "2.00" }) { salePrice } }` }),
+    expect: ownerOnly('FORBIDDEN', (d) => expect(d.updateFlashSale.salePrice).toBe('2.00'), (d) => expect(d.updateFlashSale.salePrice).toBe('2.00')),
+  },
+  {
+    field: 'Mutation.cancelFlashSale',
+    needs: ['flashSale'],
+    operation: (w) => ({ query: `mutation { cancelFlashSale(id: "${w.flashSaleId}") { status } }` }),
+    expect: ownerOnly('FORBIDDEN', (d) => expect(d.cancelFlashSale.status).toBe('CANCELLED'), (d) => expect(d.cancelFlashSale.status).toBe('CANCELLED')),
+  },
+
   // ---------------------------------------------------------------- Subscription
   {
     field: 'Subscription.stockChanged',
@@ -315,6 +339,12 @@ async function buildWorld(needs: Entry['needs'] = []): Promise<World> {
   }
   if (needs.includes('sale')) {
     expectData(await api(stranger).raw({ query: `mutation { buyNow(input: { productId: "${productId}", quantity: 1, idempotencyKey: "${randomUUID()}" }) { id } }` }));
+  }
+  if (needs.includes('flashSale')) {
+    const res = await api(owner).raw({
+      query: `mutation { createFlashSale(input: { productId: "${productId}", salePrice: "1.00", startsAt: "2030-01-01T00:00:00Z", endsAt: "2030-01-02T00:00:00Z" }) { id } }`,
+    });
+    world.flashSaleId = (expectData(res) as Data).createFlashSale.id;
   }
   if (needs.includes('cart')) {
     for (const user of [owner, stranger, admin]) {

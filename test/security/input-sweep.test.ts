@@ -239,6 +239,30 @@ add('cancelOrder', 'seller', CANCEL, [
   ['an unknown order', () => ({ id: '999999999' }), NF],
   ['a malformed order id', () => ({ id: '-' }), V, 'id'],
 ]);
+// ---------------------------------------------------------------- flash sales
+const CREATE_FS = 'mutation($i: CreateFlashSaleInput!) { createFlashSale(input: $i) { id } }';
+const sale = (o: Record<string, unknown>) => ({ i: { productId, salePrice: '1.00', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-02T00:00:00Z', ...o } });
+add('createFlashSale', 'seller', CREATE_FS, [
+  ['a negative sale price', () => sale({ salePrice: '-1.00' }), V],
+  ['an end before the start', () => sale({ endsAt: '2029-12-31T00:00:00Z' }), V, 'endsAt'],
+  ['an end in the past', () => sale({ startsAt: '2020-01-01T00:00:00Z', endsAt: '2020-01-02T00:00:00Z' }), V, 'endsAt'],
+  ['a malformed start', () => sale({ startsAt: 'tomorrow' }), V],
+  ['a zero quota', () => sale({ quota: 0 }), V, 'quota'],
+  ['a zero per-buyer limit', () => sale({ perBuyerLimit: 0 }), V, 'perBuyerLimit'],
+  ['an unknown product', () => sale({ productId: '999999999' }), NF],
+]);
+const UPDATE_FS = 'mutation($id: ID!, $i: UpdateFlashSaleInput!) { updateFlashSale(id: $id, input: $i) { id } }';
+add('updateFlashSale', 'seller', UPDATE_FS, [
+  ['an unknown sale', () => ({ id: '999999999', i: { salePrice: '2.00' } }), NF],
+  ['a malformed sale id', () => ({ id: 'x', i: {} }), V, 'id'],
+  ['a negative quota', () => ({ id: '999999999', i: { quota: -1 } }), V, 'quota'],
+]);
+const CANCEL_FS = 'mutation($id: ID!) { cancelFlashSale(id: $id) { id } }';
+add('cancelFlashSale', 'seller', CANCEL_FS, [
+  ['an unknown sale', () => ({ id: '999999999' }), NF],
+  ['a malformed sale id', () => ({ id: '0' }), V, 'id'],
+]);
+
 const STATUS = 'mutation($i: UpdateOrderStatusInput!) { updateOrderStatus(input: $i) { id } }';
 add('updateOrderStatus', 'admin', STATUS, [
   ['an unknown status', () => ({ i: { id: orderId, status: 'LOST' } }), V],

@@ -4,6 +4,7 @@ import { StockMovementKind } from '../../entities';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 import { Connection } from './connection';
 import { ErrorCodeEnum } from './error-code.type';
+import { FlashSaleType } from './flash-sale.type';
 
 registerEnumType(StockMovementKind, {
   name: 'StockMovementKind',
@@ -102,6 +103,9 @@ export class StockMovementType {
   @Field(() => ID, { nullable: true, description: 'The order of a SALE or CANCELLATION; null otherwise' })
   orderId?: number | null;
 
+  @Field(() => DecimalScalar, { nullable: true, description: 'SALE: the price per unit paid (the flash sale\'s while one applied)' })
+  unitPrice?: string | null;
+
   @Field(() => Date, { description: 'When the change was made' })
   createdAt!: Date;
 }
@@ -114,6 +118,12 @@ export class StockLevelType {
 
   @Field(() => Int, { description: 'Sellable quantity over all live warehouses after the change (as Product.available)' })
   available!: number;
+
+  @Field(() => FlashSaleType, {
+    nullable: true,
+    description: "The product's sale running now or next, else its latest (ENDED or CANCELLED): a change is pushed when a sale opens, its quota moves and it is over",
+  })
+  flashSale?: unknown;
 }
 
 /**

@@ -1,0 +1,48 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { FlashSaleStatus } from '../../entities';
+import { DecimalScalar } from '../scalars/decimal.scalar';
+import { Connection } from './connection';
+
+registerEnumType(FlashSaleStatus, { name: 'FlashSaleStatus', description: 'Where a sale stands by the database clock' });
+
+/** `product` comes from FlashSaleResolver. */
+@ObjectType('FlashSale', { description: "A product's sale price in a window, with an optional quota and per-buyer limit, enforced by the database" })
+export class FlashSaleType {
+  @Field(() => ID)
+  id!: number;
+
+  @Field(() => DecimalScalar, { description: 'Price per unit while the sale runs and its quota lasts' })
+  salePrice!: string;
+
+  @Field(() => Date, { description: 'Start (inclusive), by the database clock' })
+  startsAt!: Date;
+
+  @Field(() => Date, { description: 'End (exclusive), by the database clock' })
+  endsAt!: Date;
+
+  @Field(() => Int, { nullable: true, description: 'Units sold at the sale price over the whole sale; null: no quota' })
+  quota?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Units of the quota not yet held in carts or ordered' })
+  quotaRemaining?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Units one buyer may hold and buy at the sale price over the whole sale; null: no limit' })
+  perBuyerLimit?: number | null;
+
+  @Field(() => Boolean, { description: 'Before the start and once the quota is gone the product sells at its regular price (false: sale-only)' })
+  regularPriceAllowed!: boolean;
+
+  @Field(() => FlashSaleStatus)
+  status!: FlashSaleStatus;
+
+  @Field(() => Date, { nullable: true })
+  cancelledAt?: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
+
+export const FlashSaleConnection = Connection('FlashSale', FlashSaleType);
