@@ -1,5 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { marks, num, type Row, type Sql } from '../db/sql';
+import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
 /** The SQL of `carts` and `cart_items` (their holds are the stock repository's). */
 
@@ -22,15 +23,22 @@ export interface LineForAdd {
   cartId: number | null;
   itemId: number | null;
   quantity: number;
+  /** The product's sellable stock rows (live warehouses), in lock order: what a hold plans against. */
+  stocks: StockRow[];
 }
 
-/** The product, the shopper's cart and its line for that product, in one statement (the flash-sale path); null for an unknown product. */
+/**
+ * The product, its sellable stock rows, the shopper's cart and its line for that product, in one
+ * statement (the flash-sale path); null for an unknown product.
+ */
 export async function findLineForAdd(sql: Sql, userId: number, productId: number): Promise<LineForAdd | null> {
-  const row = await sql.get(
-    'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity FROM products p ' +
-      'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id WHERE p.id = ?',
+  const rows = await sql.all(
+    `SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity, ${STOCK_COLUMNS} FROM products p ` +
+      'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id ' +
+      'LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id WHERE p.id = ? ORDER BY s.id',
     [userId, productId],
   );
+  const row = rows[0];
   if (!row) return null;
   return {
     price: String(row.price),
@@ -38,6 +46,7 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
     cartId: row.cart_id ? num(row.cart_id) : null,
     itemId: row.item_id ? num(row.item_id) : null,
     quantity: row.item_id ? num(row.quantity) : 0,
+    stocks: rows.filter((r) => r.id !== null && r.id !== undefined).map(toStockRow),
   };
 }
 

@@ -17,7 +17,7 @@ import {
   setItemQuantity,
 } from '../repositories/cart.repository';
 import { findProductForSaleOrThrow } from '../repositories/product.repository';
-import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow } from '../repositories/stock.repository';
+import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
 import type { ShopperMutation } from './shopper-mutation';
 import { allocateStock } from './stock-allocation';
@@ -95,7 +95,7 @@ export class CartService {
       } else {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
-      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId });
+      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, stocks: found.stocks });
       return cartId;
     });
     return { id: cartId };
@@ -188,7 +188,7 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean },
+    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; stocks?: StockRow[] },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
@@ -207,6 +207,7 @@ export class CartService {
         mode: 'hold',
         actorId: line.actorId,
         reason: 'cart hold',
+        stocks: line.stocks,
       });
       for (const allocation of allocations) {
         const hold = holds.find((h) => h.stockId === allocation.stockId);
