@@ -1,5 +1,5 @@
 import { UnauthenticatedError } from '../common/errors';
-import { num, type Sql } from '../db/sql';
+import { marks, num, type Sql } from '../db/sql';
 import type { UserRole } from '../entities';
 
 /** The SQL of the `users` columns that guarded units and every request touch (lock, token version, TOTP step). */
@@ -17,10 +17,16 @@ export async function lockShopper(sql: Sql, userId: number): Promise<void> {
   if (!row) throw new UnauthenticatedError('Account not found: sign in again');
 }
 
-/** The three columns a token check needs, or undefined for an unknown user. */
-export async function findTokenOwner(sql: Sql, userId: number): Promise<{ id: number; role: UserRole; tokenVersion: number } | undefined> {
-  const row = await sql.get('SELECT id, role, token_version FROM users WHERE id = ?', [userId]);
-  return row ? { id: num(row.id), role: row.role as UserRole, tokenVersion: num(row.token_version) } : undefined;
+export interface TokenOwner {
+  id: number;
+  role: UserRole;
+  tokenVersion: number;
+}
+
+/** The three columns a token check needs, of several users at once (unknown ids are absent). */
+export async function findTokenOwners(sql: Sql, userIds: number[]): Promise<Map<number, TokenOwner>> {
+  const rows = userIds.length ? await sql.all(`SELECT id, role, token_version FROM users WHERE id IN (${marks(userIds.length)})`, userIds) : [];
+  return new Map(rows.map((row) => [num(row.id), { id: num(row.id), role: row.role as UserRole, tokenVersion: num(row.token_version) }]));
 }
 
 /** Records an accepted TOTP time step, only if it is later than the last one: false for a replay. */
