@@ -5,8 +5,9 @@ import type { UserRole } from '../entities';
 /** The SQL of the `users` columns that guarded units and every request touch (lock, token version, TOTP step). */
 
 /**
- * Serialises every cart and checkout unit of one shopper. On MySQL it is a row lock on the user,
- * taken as the unit's FIRST statement: InnoDB (REPEATABLE READ) fixes a transaction's snapshot at
+ * Serialises every cart and checkout unit of one shopper when the write limiter is off (otherwise
+ * the limiter's upsert of the shopper's counter row, the unit's first statement, is that lock:
+ * ShopperMutation.run). On MySQL it is a row lock on the user, taken as the unit's FIRST statement: InnoDB (REPEATABLE READ) fixes a transaction's snapshot at
  * its first plain read, so everything read afterwards includes every earlier unit of this shopper
  * (no checkout can act on a cart line that a concurrent checkout already sold). SQLite runs one
  * write transaction at a time, so nothing is needed there. Other shoppers are never blocked.
