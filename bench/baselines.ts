@@ -69,6 +69,23 @@ async function insertSaleMovementFromRow(conn: Conn, stockId: number, orderId: n
 
 const GUARDED_DECREMENT = `UPDATE stocks SET on_hand = on_hand - 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND on_hand - reserved >= 1`;
 
+/** A ledger row of `kind` whose "after" values are read from the row this transaction has just written (and holds locked). */
+async function insertMovementFromRow(
+  conn: Conn,
+  move: { stockId: number; kind: 'SALE' | 'RESERVATION' | 'RELEASE'; onHandDelta: number; reservedDelta: number; orderId: number | null; userId: number },
+): Promise<void> {
+  await conn.query(
+    `INSERT INTO stock_movements (created_at, updated_at, stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) ` +
+      `SELECT ${NOW}, ${NOW}, id, ?, ?, ?, on_hand, reserved, NULL, ?, ? FROM stocks WHERE id = ?`,
+    [move.kind, move.onHandDelta, move.reservedDelta, move.orderId, move.userId, move.stockId],
+  );
+}
+
+const GUARDED_RESERVE = `UPDATE stocks SET reserved = reserved + 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved + 1 <= on_hand`;
+/** A held unit becomes a sale: leaves on hand and reserved together, guarded like every stock write. */
+const GUARDED_HELD_SALE = `UPDATE stocks SET on_hand = on_hand - 1, reserved = reserved - 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved >= 1 AND on_hand >= 1`;
+const HOLD_TTL_MS = 15 * 60 * 1000;
+
 export class RawSqlStrategies {
   private readonly pool: mysql.Pool;
 
@@ -118,6 +135,79 @@ export class RawSqlStrategies {
       if (res.affectedRows !== 1) return 'INSUFFICIENT_STOCK';
       await insertLine(conn, orderId, target);
       await insertSaleMovementFromRow(conn, target.stockId, orderId, userId);
+      return 'OK';
+    });
+  }
+
+  /**
+   * L2-cart: the cart path's two transactions with the fewest statements, the ceiling of
+   * addToCart + checkout (scenario B). Hold: guarded reserve, its ledger row, the cart line, the
+   * hold row. Checkout: the order row, the hold removed (a compare-and-set: it must still be
+   * there), the held unit sold by one guarded write, its ledger row, the order line (after the
+   * write: see insertLine), the cart line removed. The buyer's cart row is found or created once
+   * per buyer (a cart exists from the first addToCart on, as on the server). When the checkout
+   * fails the hold is given back, so the books close.
+   */
+  async l2Cart(target: SaleTarget, userId: number): Promise<Code> {
+    const cartId = await this.cartOf(userId);
+    let held: { itemId: number; holdId: number } | undefined;
+    const hold = await this.transaction(async (conn) => {
+      const [res] = await conn.query<Result>(GUARDED_RESERVE, [target.stockId]);
+      if (res.affectedRows !== 1) return 'INSUFFICIENT_STOCK';
+      await insertMovementFromRow(conn, { stockId: target.stockId, kind: 'RESERVATION', onHandDelta: 0, reservedDelta: 1, orderId: null, userId });
+      const [item] = await conn.query<Result>(
+        `INSERT INTO cart_items (created_at, updated_at, cart_id, product_id, quantity, unit_price, version) VALUES (${NOW}, ${NOW}, ?, ?, 1, ?, 1)`,
+        [cartId, target.productId, target.price],
+      );
+      const [holdRow] = await conn.query<Result>(
+        `INSERT INTO stock_holds (created_at, updated_at, cart_item_id, stock_id, quantity, expires_at_ms) VALUES (${NOW}, ${NOW}, ?, ?, 1, ?)`,
+        [item.insertId, target.stockId, Date.now() + HOLD_TTL_MS],
+      );
+      held = { itemId: item.insertId, holdId: holdRow.insertId };
+      return 'OK';
+    });
+    if (hold !== 'OK' || !held) return hold;
+    const line = held;
+    const sale = await this.transaction(async (conn) => {
+      const orderId = await insertOrderRow(conn, userId, target);
+      const [taken] = await conn.query<Result>('DELETE FROM stock_holds WHERE id = ? AND quantity = 1', [line.holdId]);
+      if (taken.affectedRows !== 1) return 'RESERVATION_EXPIRED';
+      const [res] = await conn.query<Result>(GUARDED_HELD_SALE, [target.stockId]);
+      if (res.affectedRows !== 1) return 'INSUFFICIENT_STOCK';
+      await insertMovementFromRow(conn, { stockId: target.stockId, kind: 'SALE', onHandDelta: -1, reservedDelta: -1, orderId, userId });
+      await insertLine(conn, orderId, target);
+      await conn.query('DELETE FROM cart_items WHERE id = ?', [line.itemId]);
+      return 'OK';
+    });
+    if (sale !== 'OK') await this.giveBack(target, userId, line);
+    return sale;
+  }
+
+  private readonly carts = new Map<number, Promise<number>>();
+
+  /** The buyer's cart row (unique per user), created if missing; once per buyer. */
+  private cartOf(userId: number): Promise<number> {
+    let cart = this.carts.get(userId);
+    if (!cart) {
+      cart = (async () => {
+        await this.pool.query(`INSERT IGNORE INTO carts (created_at, updated_at, user_id) VALUES (${NOW}, ${NOW}, ?)`, [userId]);
+        const [rows] = await this.pool.query<mysql.RowDataPacket[]>('SELECT id FROM carts WHERE user_id = ?', [userId]);
+        return Number(rows[0].id);
+      })();
+      this.carts.set(userId, cart);
+    }
+    return cart;
+  }
+
+  /** Releases an L2-cart hold whose checkout failed (RELEASE in the ledger), so that nothing stays reserved. */
+  private async giveBack(target: SaleTarget, userId: number, line: { itemId: number; holdId: number }): Promise<void> {
+    await this.transaction(async (conn) => {
+      const [taken] = await conn.query<Result>('DELETE FROM stock_holds WHERE id = ? AND quantity = 1', [line.holdId]);
+      if (taken.affectedRows === 1) {
+        await conn.query(`UPDATE stocks SET reserved = reserved - 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved >= 1`, [target.stockId]);
+        await insertMovementFromRow(conn, { stockId: target.stockId, kind: 'RELEASE', onHandDelta: 0, reservedDelta: -1, orderId: null, userId });
+      }
+      await conn.query('DELETE FROM cart_items WHERE id = ?', [line.itemId]);
       return 'OK';
     });
   }

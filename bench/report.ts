@@ -50,6 +50,16 @@ function ratio(rows: ResultRow[], row: ResultRow, strategy: string): number | nu
   return base ? row.rate / base.rate : null;
 }
 
+/**
+ * B's rate against half the L4 pings: a B order is two requests (addToCart + checkout), so L4/2 is
+ * what the request pipeline alone allows per order. Only B: C's unit is one request already (×L4).
+ */
+function halfL4Ratio(rows: ResultRow[], row: ResultRow): number | null {
+  if (row.scenario !== 'B') return null;
+  const base = baseline(rows, row, 'L4');
+  return base ? row.rate / (base.rate / 2) : null;
+}
+
 const fixed = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 const int = (v: number | null | undefined) => (v === null || v === undefined ? '–' : String(Math.round(v)));
 
@@ -60,7 +70,10 @@ function codesText(codes: Record<string, number>): string {
     .join(' ');
 }
 
-const HEADERS = ['scenario', 'strategy', 'conc', 'rate/s', 'unit', 'req/s', '×L2', '×L1', '×L4', 'p50 ms', 'p99 ms', 'p99.9 ms', 'retries/order', 'CONFLICT', 'oversold', 'check'];
+const HEADERS = ['scenario', 'strategy', 'conc', 'rate/s', 'unit', 'req/s', '×L2', '×L1', '×L4', '×L2c', '×L4/2', 'p50 ms', 'p99 ms', 'p99.9 ms', 'retries/order', 'CONFLICT', 'oversold', 'check'];
+
+/** Text columns, left-aligned. */
+const LEFT = new Set(['scenario', 'strategy', 'unit', 'check'].map((h) => HEADERS.indexOf(h)));
 
 function cells(rows: ResultRow[], r: ResultRow): string[] {
   const perOrder = r.retries === null ? null : r.retries / Math.max(1, r.unit === 'orders' ? r.codes.OK ?? 0 : r.units);
@@ -74,6 +87,8 @@ function cells(rows: ResultRow[], r: ResultRow): string[] {
     fixed(ratio(rows, r, 'L2'), 2),
     fixed(ratio(rows, r, 'L1'), 2),
     fixed(ratio(rows, r, 'L4'), 2),
+    fixed(ratio(rows, r, 'L2-cart'), 2),
+    fixed(halfL4Ratio(rows, r), 2),
     fixed(r.latency.p50, 1),
     fixed(r.latency.p99, 1),
     fixed(r.latency.p999, 1),
@@ -87,12 +102,12 @@ function cells(rows: ResultRow[], r: ResultRow): string[] {
 export function textTable(rows: ResultRow[]): string {
   const body = rows.map((r) => cells(rows, r));
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((v, i) => (i <= 1 || i === 4 || i === 15 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  const line = (c: string[]) => c.map((v, i) => (LEFT.has(i) ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function markdownTable(rows: ResultRow[]): string {
-  const out = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map((_, i) => (i <= 1 || i === 4 || i === 15 ? '---' : '---:')).join('|')}|`];
+  const out = [`| ${HEADERS.join(' | ')} |`, `|${HEADERS.map((_, i) => (LEFT.has(i) ? '---' : '---:')).join('|')}|`];
   for (const r of rows) out.push(`| ${cells(rows, r).join(' | ')} |`);
   return out.join('\n');
 }
@@ -174,6 +189,29 @@ export function targetVerdicts(rows: ResultRow[]): TargetVerdict[] {
       measured: floor ? `${fixed(r.rate / floor, 2)}× (min = ${fixed(floor, 0)}/s)` : 'no baseline',
       met: floor ? r.rate >= 0.7 * floor : null,
     });
+    const cart = baseline(rows, r, 'L2-cart');
+    const cartFloor = cart && l4 ? Math.min(cart.rate, l4.rate / 2) : null;
+    out.push({
+      target: `cart path @${r.concurrency} ≥ 0.5× min(L2-cart, L4/2)`,
+      measured: cartFloor ? `${fixed(r.rate / cartFloor, 2)}× (min = ${fixed(cartFloor, 0)}/s)` : 'no baseline',
+      met: cartFloor ? r.rate >= 0.5 * cartFloor : null,
+    });
+    const dbMs = r.cpuMsPerUnit.db;
+    const cartDbMs = cart?.cpuMsPerUnit.db ?? null;
+    out.push({
+      target: `cart path @${r.concurrency}: database CPU per order ≤ 2× L2-cart's`,
+      measured: dbMs !== null && cartDbMs ? `${fixed(dbMs / cartDbMs, 2)}× (${fixed(dbMs, 2)} vs ${fixed(cartDbMs, 2)} ms)` : 'database CPU not measured',
+      met: dbMs !== null && cartDbMs ? dbMs <= 2 * cartDbMs : null,
+    });
+    if (r.concurrency === 64) out.push({ target: 'cart path @64: p99 < 150 ms', measured: `${fixed(r.latency.p99, 1)} ms`, met: r.latency.p99 < 150 });
+  }
+  for (const r of rows.filter((x) => x.scenario === 'C' && x.strategy === 'GraphQL' && x.concurrency === 64)) {
+    const r4 = ratio(rows, r, 'L4');
+    out.push({ target: 'cart churn @64 ≥ 0.3× L4', measured: `${fixed(r4, 2)}×`, met: r4 === null ? null : r4 >= 0.3 });
+  }
+  for (const r of rows.filter((x) => x.scenario === 'A' && x.strategy === 'GraphQL')) {
+    const r2 = ratio(rows, r, 'L2');
+    out.push({ target: `hot SKU @${r.concurrency} ≥ 1.0× L2`, measured: `${fixed(r2, 2)}×`, met: r2 === null ? null : r2 >= 1 });
   }
   for (const r of rows.filter((x) => x.scenario === 'A' && x.strategy === 'GraphQL')) {
     const p = baseline(rows, r, 'P-raw');

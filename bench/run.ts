@@ -475,6 +475,7 @@ async function main(): Promise<void> {
         const strategies: [string, Seller | undefined, LedgerMode][] = [
           ['L1', sellersRaw.L1, 'none'],
           ['L2', sellersRaw.L2, 'full'],
+          ['L2-cart', sellersRaw['L2-cart'], 'full'],
           ['P-raw', sellersRaw['P-raw'], 'full'],
           ['GraphQL', graphqlCartCheckout(ctx, tag('B')), 'full'],
           ...(compareServers.length ? ([['GraphQL-old', graphqlCartCheckout(ctxOld, tag('BO')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),

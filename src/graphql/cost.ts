@@ -103,9 +103,23 @@ function refusal(message: string): GraphQLError {
 }
 
 /**
+ * What of the variables a cost depends on: the numbers (`first`) and the length of each list
+ * (sized input lists); strings, ids and the rest only by their kind. Two requests of one document
+ * with the same key have the same cost.
+ */
+function sizeKey(operationName: string | undefined | null, variables: Record<string, unknown> | undefined | null): string {
+  return `${operationName ?? ''}|${JSON.stringify(variables ?? {}, (_key, value: unknown) => (Array.isArray(value) ? `#${value.length}` : typeof value === 'string' ? 's' : value))}`;
+}
+
+/** Costs computed per parsed document (Apollo keeps one DocumentNode per query text), by sizeKey. */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const COSTS_PER_DOCUMENT = 64;
+
+/**
  * The refusal of an operation whose cost exceeds maxCost, else null. Lists count by `first`
  * whether it is a literal or a variable, so this needs the request's variables. Variables that
- * do not coerce are left to the executor, which refuses them before any resolver runs.
+ * do not coerce are left to the executor, which refuses them before any resolver runs. The cost
+ * of a document is computed once per size key (sizeKey) and remembered with the document.
  */
 export function queryCostError(
   schema: GraphQLSchema,
@@ -116,13 +130,22 @@ export function queryCostError(
 ): GraphQLError | null {
   const operation = getOperationAST(document, operationName);
   if (!operation) return null;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  if (coerced.errors) return null;
-  let cost: number;
-  try {
-    cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operation.name?.value, estimators: [estimator] });
-  } catch (error) {
-    return refusal(error instanceof Error ? error.message : 'The query cost could not be computed');
+  const coerces = () => !getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).errors;
+  let byKey = costs.get(document);
+  if (!byKey) costs.set(document, (byKey = new Map()));
+  const key = sizeKey(operationName, variables);
+  let cost = byKey.get(key);
+  if (cost === undefined) {
+    if (!coerces()) return null;
+    try {
+      cost = getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operation.name?.value, estimators: [estimator] });
+    } catch (error) {
+      return refusal(error instanceof Error ? error.message : 'The query cost could not be computed');
+    }
+    if (byKey.size >= COSTS_PER_DOCUMENT) byKey.clear();
+    byKey.set(key, cost);
+  } else if (cost > maxCost && !coerces()) {
+    return null;
   }
   return cost > maxCost ? refusal(`Query cost ${cost} exceeds the cost limit of ${maxCost}`) : null;
 }

@@ -1,5 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
+import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
 /** The SQL of `carts` and `cart_items` (their holds are the stock repository's). */
 
@@ -31,17 +32,24 @@ export interface LineForAdd {
   quantity: number;
   /** flash sale: whether the product has a sale that is not over (running or announced). */
   inSale: boolean;
+  /** The product's sellable stock rows (live warehouses), in lock order: what a hold plans against. */
+  stocks: StockRow[];
 }
 
-/** The product, the shopper's cart and its line for that product, in one statement (the flash-sale path); null for an unknown product. */
+/**
+ * The product, its sellable stock rows, the shopper's cart and its line for that product, in one
+ * statement (the flash-sale path); null for an unknown product.
+ */
 export async function findLineForAdd(sql: Sql, userId: number, productId: number): Promise<LineForAdd | null> {
-  const row = await sql.get(
-    'SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity, ' +
+  const rows = await sql.all(
+    `SELECT p.price, p.archived_at, c.id AS cart_id, ci.id AS item_id, ci.quantity, ${STOCK_COLUMNS}, ` +
       // flash sale: one subquery instead of a read of its own on the hot path.
       `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id FROM products p ` +
-      'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id WHERE p.id = ?',
+      'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id ' +
+      'LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id WHERE p.id = ? ORDER BY s.id',
     [userId, productId],
   );
+  const row = rows[0];
   if (!row) return null;
   return {
     price: String(row.price),
@@ -50,6 +58,7 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
     itemId: row.item_id ? num(row.item_id) : null,
     quantity: row.item_id ? num(row.quantity) : 0,
     inSale: row.sale_id !== null && row.sale_id !== undefined,
+    stocks: rows.filter((r) => r.id !== null && r.id !== undefined).map(toStockRow),
   };
 }
 

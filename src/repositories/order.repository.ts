@@ -1,7 +1,7 @@
 import { multiplyMoney, normalizeMoney } from '../common/money';
 import { currentRead, dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 import { OrderStatus } from '../entities';
-import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
+import { STOCK_COLUMNS, toStockRow, type HoldRow, type StockRow } from './stock.repository';
 
 /** The SQL of `orders` and `order_lines`: the writes of a new order (checkout and the buyNow batch), status changes, and the reads of those units. */
 
@@ -91,33 +91,50 @@ export interface CheckoutLine {
   inSale: boolean;
 }
 
-/** The key's earlier order (if any) and the shopper's cart lines with their products, in one statement. */
+/**
+ * The key's earlier order (if any), the shopper's cart lines with their products, and the lines'
+ * holds (in lock order: stock id, then hold id, with each stock row's warehouse), in one statement.
+ */
 export async function readCheckout(
   sql: Sql,
   userId: number,
   idempotencyKey: string,
-): Promise<{ replay: { orderId: number; requestHash: string } | null; lines: CheckoutLine[] }> {
+): Promise<{ replay: { orderId: number; requestHash: string } | null; lines: CheckoutLine[]; holds: HoldRow[] }> {
   const rows = await sql.all(
     'SELECT o.id AS order_id, o.request_hash, ci.id, ci.product_id, ci.quantity, p.price, p.archived_at, ' +
       // flash sale: whether the line needs the sale rules, in this statement rather than reads of their own.
       `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id, ` +
-      '(SELECT MIN(h.id) FROM flash_sale_holds h WHERE h.cart_item_id = ci.id) AS sale_hold_id FROM users u ' +
+      '(SELECT MIN(fh.id) FROM flash_sale_holds fh WHERE fh.cart_item_id = ci.id) AS sale_hold_id, ' +
+      'h.id AS hold_id, h.stock_id, s.warehouse_id, h.quantity AS hold_quantity, h.expires_at_ms FROM users u ' +
       'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
-      'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id WHERE u.id = ? ORDER BY ci.id',
+      'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id ' +
+      'LEFT JOIN (stock_holds h JOIN stocks s ON s.id = h.stock_id) ON h.cart_item_id = ci.id WHERE u.id = ? ORDER BY ci.id, h.stock_id, h.id',
     [idempotencyKey, userId],
   );
   const replay = rows[0]?.order_id ? { orderId: num(rows[0].order_id), requestHash: String(rows[0].request_hash) } : null;
-  const lines = rows
-    .filter((r) => r.id !== null && r.id !== undefined)
-    .map((r) => ({
-      itemId: num(r.id),
-      productId: num(r.product_id),
-      quantity: num(r.quantity),
-      price: normalizeMoney(r.price as string),
-      archived: Boolean(r.archived_at),
-      inSale: (r.sale_id !== null && r.sale_id !== undefined) || (r.sale_hold_id !== null && r.sale_hold_id !== undefined),
-    }));
-  return { replay, lines };
+  const lines = new Map<number, CheckoutLine>();
+  const holds: HoldRow[] = [];
+  for (const r of rows) {
+    if (r.id === null || r.id === undefined) continue;
+    const itemId = num(r.id);
+    if (!lines.has(itemId)) {
+      lines.set(itemId, { itemId, productId: num(r.product_id), quantity: num(r.quantity), price: normalizeMoney(r.price as string), archived: Boolean(r.archived_at),
+        inSale: (r.sale_id !== null && r.sale_id !== undefined) || (r.sale_hold_id !== null && r.sale_hold_id !== undefined),
+      });
+    }
+    if (r.hold_id !== null && r.hold_id !== undefined) {
+      holds.push({
+        id: num(r.hold_id),
+        cartItemId: itemId,
+        stockId: num(r.stock_id),
+        warehouseId: num(r.warehouse_id),
+        quantity: num(r.hold_quantity),
+        expiresAtMs: num(r.expires_at_ms),
+      });
+    }
+  }
+  holds.sort((a, b) => a.stockId - b.stockId || a.id - b.id);
+  return { replay, lines: [...lines.values()], holds };
 }
 
 export interface BuyNowRead {

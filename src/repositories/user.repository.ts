@@ -1,12 +1,13 @@
 import { UnauthenticatedError } from '../common/errors';
-import { num, type Sql } from '../db/sql';
+import { marks, num, type Sql } from '../db/sql';
 import type { UserRole } from '../entities';
 
 /** The SQL of the `users` columns that guarded units and every request touch (lock, token version, TOTP step). */
 
 /**
- * Serialises every cart and checkout unit of one shopper. On MySQL it is a row lock on the user,
- * taken as the unit's FIRST statement: InnoDB (REPEATABLE READ) fixes a transaction's snapshot at
+ * Serialises every cart and checkout unit of one shopper when the write limiter is off (otherwise
+ * the limiter's upsert of the shopper's counter row, the unit's first statement, is that lock:
+ * ShopperMutation.run). On MySQL it is a row lock on the user, taken as the unit's FIRST statement: InnoDB (REPEATABLE READ) fixes a transaction's snapshot at
  * its first plain read, so everything read afterwards includes every earlier unit of this shopper
  * (no checkout can act on a cart line that a concurrent checkout already sold). SQLite runs one
  * write transaction at a time, so nothing is needed there. Other shoppers are never blocked.
@@ -17,10 +18,16 @@ export async function lockShopper(sql: Sql, userId: number): Promise<void> {
   if (!row) throw new UnauthenticatedError('Account not found: sign in again');
 }
 
-/** The three columns a token check needs, or undefined for an unknown user. */
-export async function findTokenOwner(sql: Sql, userId: number): Promise<{ id: number; role: UserRole; tokenVersion: number } | undefined> {
-  const row = await sql.get('SELECT id, role, token_version FROM users WHERE id = ?', [userId]);
-  return row ? { id: num(row.id), role: row.role as UserRole, tokenVersion: num(row.token_version) } : undefined;
+export interface TokenOwner {
+  id: number;
+  role: UserRole;
+  tokenVersion: number;
+}
+
+/** The three columns a token check needs, of several users at once (unknown ids are absent). */
+export async function findTokenOwners(sql: Sql, userIds: number[]): Promise<Map<number, TokenOwner>> {
+  const rows = userIds.length ? await sql.all(`SELECT id, role, token_version FROM users WHERE id IN (${marks(userIds.length)})`, userIds) : [];
+  return new Map(rows.map((row) => [num(row.id), { id: num(row.id), role: row.role as UserRole, tokenVersion: num(row.token_version) }]));
 }
 
 /** Records an accepted TOTP time step, only if it is later than the last one: false for a replay. */

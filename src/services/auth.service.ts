@@ -9,7 +9,8 @@ import {
 } from '../common/errors';
 import { sqlFor } from '../db/sql';
 import { User, UserRole } from '../entities';
-import { findTokenOwner, recordTotpStep } from '../repositories/user.repository';
+import { findTokenOwners, recordTotpStep, type TokenOwner } from '../repositories/user.repository';
+import { TickBatch } from '../db/tick-batch';
 import type { Em, RequestContext, Viewer } from './context';
 import { EMAIL_MAX, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../common/limits';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.service';
@@ -44,6 +45,9 @@ export class AuthService {
     private readonly totp: TotpService,
     private readonly rateLimits: RateLimitService,
   ) {}
+
+  /** Token checks of concurrent requests, one statement per turn of the event loop. */
+  private readonly tokenOwners = new TickBatch<TokenOwner>(findTokenOwners);
 
   /**
    * Creates a CUSTOMER account (input checked at the boundary): registration is not verified, so it
@@ -104,8 +108,9 @@ export class AuthService {
     if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
     const claims = this.tokens.verify(match[1]);
     const id = Number(claims.sub);
-    // A plain row, not an entity: every authenticated request runs this, and only three columns matter.
-    const user = Number.isSafeInteger(id) ? await findTokenOwner(sqlFor(ctx.em), id) : undefined;
+    // A plain row, not an entity: every authenticated request runs this, and only three columns
+    // matter; the checks of concurrent requests share one statement (TickBatch).
+    const user = Number.isSafeInteger(id) ? await this.tokenOwners.get(sqlFor(ctx.em), id) : undefined;
     if (!user || user.tokenVersion !== claims.tv) throw new UnauthenticatedError('Token revoked: sign in again');
     return { id: user.id, role: user.role };
   }

@@ -20,7 +20,7 @@ import {
 } from '../repositories/cart.repository';
 import { findSaleHoldPrices } from '../repositories/flash-sale.repository';
 import { findProductForSaleOrThrow } from '../repositories/product.repository';
-import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow } from '../repositories/stock.repository';
+import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
 import { releaseLineSaleHolds, settleLineSaleHold } from './flash-sale-units';
 import type { ShopperMutation } from './shopper-mutation';
@@ -112,7 +112,7 @@ export class CartService {
       } else {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
-      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale });
+      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale, stocks: found.stocks });
       return cartId;
     });
     return { id: cartId };
@@ -208,7 +208,7 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean },
+    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean; stocks?: StockRow[] },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
@@ -238,6 +238,7 @@ export class CartService {
         mode: 'hold',
         actorId: line.actorId,
         reason: 'cart hold',
+        stocks: line.stocks,
       });
       for (const allocation of allocations) {
         const hold = holds.find((h) => h.stockId === allocation.stockId);

@@ -26,7 +26,7 @@ import {
   type OrderDraft,
 } from '../repositories/order.repository';
 import { deleteItems } from '../repositories/cart.repository';
-import { applyStockChangeOrRetry, findHolds, releaseHold } from '../repositories/stock.repository';
+import { applyStockChangeOrRetry, releaseHold } from '../repositories/stock.repository';
 import type { BuyNowBatcher } from './buy-now-batcher';
 import type { RequestContext, Viewer } from './context';
 import { priceCheckoutLines, returnOrderSaleUnits } from './flash-sale-units';
@@ -90,7 +90,7 @@ export class OrderService {
     const hash = requestHash({ op: 'checkout', shippingCost });
     const created = await this.shopper.run(ctx, { outcomeUnknownMessage: RETRY_WITH_SAME_KEY }, async (tx, viewer) => {
       const sql = tx.sql;
-      const { replay, lines } = await readCheckout(sql, viewer.id, idempotencyKey);
+      const { replay, lines, holds } = await readCheckout(sql, viewer.id, idempotencyKey);
       if (replay) {
         if (replay.requestHash !== hash) throw new IdempotencyKeyReusedError();
         return { orderId: replay.orderId, draft: null };
@@ -109,7 +109,8 @@ export class OrderService {
       const itemIds = lines.map((l) => l.itemId);
       const drafts: LineDraft[] = [];
       const sold = new Map<number, number>();
-      for (const hold of await findHolds(sql, itemIds)) {
+      // The holds as read with the lines (the transaction's snapshot); one swept since fails its compare-and-set below.
+      for (const hold of holds) {
         const line = lines.find((l) => l.itemId === hold.cartItemId)!;
         // Never sells more than the line asks even if its holds were to exceed it: the rest is released.
         const take = Math.min(hold.quantity, line.quantity - (sold.get(line.itemId) ?? 0));

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { DbContext } from '../db/context';
-import { sqlFor } from '../db/sql';
+import { sqlFor, type Sql } from '../db/sql';
 import { countHit, deleteWindowsStartedBefore, type WindowCount } from '../repositories/rate-limit.repository';
 import type { RequestContext } from './context';
 
@@ -97,8 +97,30 @@ export class RateLimitService {
 
   /** Cart and checkout mutations, per user. */
   async consumeWrite(ctx: RequestContext, userId: number): Promise<void> {
+    await this.consumeOrThrow(ctx, [this.writeRule(userId)]);
+  }
+
+  /**
+   * The same count as consumeWrite, as a statement of the caller's unit of work (`sql`): the
+   * upsert write-locks the shopper's counter row until the unit ends, so it doubles as the
+   * shopper lock (ShopperMutation). Returns the refusal instead of throwing it, so that the caller
+   * can commit the count of a refused attempt; null when the write is within the limit. With the
+   * limiter off (WRITE_RATE_LIMIT_PER_USER=0) it counts nothing and returns `'off'`: the caller
+   * then needs another lock. A deadlock between concurrent first upserts of one key is the
+   * unit's to retry.
+   */
+  async consumeWriteInUnit(sql: Sql, userId: number): Promise<RateLimitedError | null | 'off'> {
+    const rule = this.writeRule(userId);
+    if (rule.limit <= 0) return 'off';
+    const nowMs = Date.now();
+    const count = await countHit(sql, rule, nowMs);
+    if (count.hits <= rule.limit) return null;
+    return new RateLimitedError(Math.max(count.windowStartMs + rule.windowSeconds * 1000 - nowMs, 1) / 1000);
+  }
+
+  private writeRule(userId: number): RateRule {
     const { writesPerUser, writeWindowSeconds } = this.config;
-    await this.consumeOrThrow(ctx, [{ bucket: `write:user:${userId}`, limit: writesPerUser, windowSeconds: writeWindowSeconds }]);
+    return { bucket: `write:user:${userId}`, limit: writesPerUser, windowSeconds: writeWindowSeconds };
   }
 
   /**

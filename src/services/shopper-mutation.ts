@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../common/errors';
+import { BadUserInputError, OutcomeUnknownError, type RateLimitedError } from '../common/errors';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { lockShopper } from '../repositories/user.repository';
 import type { RequestContext, Viewer } from './context';
@@ -13,7 +13,8 @@ import { requireViewer } from './viewer';
  * 2. the input's shape, parsed once at the GraphQL boundary (BAD_USER_INPUT naming the field);
  * 3. the per-shopper hold cap MAX_HOLD_PER_PRODUCT on the asked quantity (BAD_USER_INPUT);
  * 4. the write limiter (RATE_LIMITED): only well-formed requests count;
- * 5. the unit of work, whose FIRST statement is the shopper lock (see lockShopper).
+ * 5. the unit of work, whose FIRST statement is the shopper lock (in `run`, the limiter's count
+ *    of step 4 is that statement).
  *
  * buyNow runs 1–4 through `admit` and then its own batch (which needs no shopper lock: it never
  * reads the cart); its sold-out fast path sits between 3 and 4, so that refusals after a
@@ -45,21 +46,40 @@ export class ShopperMutation {
     return viewer;
   }
 
-  /** Steps 1–5: `work` runs in a unit of work (retried whole on a lost race) that starts with the shopper lock. */
+  /**
+   * Steps 1–5: `work` runs in a unit of work (retried whole on a lost race) that starts with the
+   * shopper lock. The write limiter's count (step 4) IS that first statement: its upsert
+   * write-locks the shopper's counter row for the unit, so one statement both counts and
+   * serialises (with the limiter off, lockShopper takes the users row instead). A refused attempt
+   * commits its count and fails with RATE_LIMITED before any work. A unit that fails (a domain
+   * error, CONFLICT, …) rolls its count back with everything else, so the attempt is counted
+   * again on its own afterwards: every admitted attempt counts, as with a separate limiter.
+   */
   async run<T>(
     ctx: RequestContext,
     options: { quantity?: number; outcomeUnknownMessage?: string },
     work: (tx: UnitContext<RequestContext>, viewer: Viewer) => Promise<T>,
   ): Promise<T> {
-    const viewer = await this.admit(ctx, options.quantity);
-    return this.uow.run(
-      ctx,
-      async (tx) => {
-        await lockShopper(tx.sql, viewer.id);
-        return work(tx, viewer);
-      },
-      { outcomeUnknownMessage: options.outcomeUnknownMessage },
-    );
+    const viewer = this.requireShopper(ctx, options.quantity);
+    let outcome: { refused: RateLimitedError } | { done: T };
+    try {
+      outcome = await this.uow.run(
+        ctx,
+        async (tx) => {
+          const refused = await this.rateLimits.consumeWriteInUnit(tx.sql, viewer.id);
+          if (refused === 'off') await lockShopper(tx.sql, viewer.id);
+          else if (refused) return { refused };
+          return { done: await work(tx, viewer) };
+        },
+        { outcomeUnknownMessage: options.outcomeUnknownMessage },
+      );
+    } catch (error) {
+      // Outcome unknown: the count may have committed with the unit; counting again could count twice.
+      if (!(error instanceof OutcomeUnknownError)) await this.countWrite(ctx, viewer).catch(() => undefined);
+      throw error;
+    }
+    if ('refused' in outcome) throw outcome.refused;
+    return outcome.done;
   }
 
   /**

@@ -74,9 +74,19 @@ export async function releaseLapsedForShortage(sql: Sql, productId: number, rows
  */
 export async function allocateStock(
   sql: Sql,
-  input: { productId: number; quantity: number; mode: 'hold' | 'sell'; actorId: number | null; orderId?: number | null; reason?: string; unitPrice?: string },
+  input: {
+    productId: number;
+    quantity: number;
+    mode: 'hold' | 'sell';
+    actorId: number | null;
+    orderId?: number | null;
+    reason?: string;
+    unitPrice?: string;
+    /** The product's sellable rows when the unit has read them already (findSellableStocks' rows, in this transaction). */
+    stocks?: StockRow[];
+  },
 ): Promise<Allocation[]> {
-  let rows = await findSellableStocks(sql, input.productId);
+  let rows = input.stocks ?? (await findSellableStocks(sql, input.productId));
   let free = freeByStock(rows);
   let plan = planTake(rows, free, input.quantity);
   if (!plan) {

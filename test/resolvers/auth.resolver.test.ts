@@ -293,6 +293,15 @@ describe('me and bearer tokens', () => {
     },
   );
 
+  it('checks each of many concurrent tokens on its own (the checks share statements): current ones pass, stale and unknown ones do not', async () => {
+    const tokens = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? sign({}, { subject: user.id }) : i % 3 === 1 ? sign({ tv: 9 }, { subject: user.id }) : sign({}, { subject: String(900000 + i) })));
+    const answers = await Promise.all(tokens.map((token) => server.client.withToken(token).request(MeDocument)));
+    answers.forEach((res, i) => {
+      if (i % 3 === 0) expect(expectData(res).me?.id).toBe(user.id);
+      else expectFailure(res, 'UNAUTHENTICATED');
+    });
+  });
+
   it('refuses the token of a deleted user', async () => {
     const doomed = await registerUser('deleted');
     expectData(await server.client.withToken(doomed.token).request(MeDocument));

@@ -261,6 +261,9 @@ describe('query cost: every list priced by its size, `first` literal or variable
     expectRefused(await server.client.raw({ query: stocked('$n'), variables: { n: 100 } }), /cost limit of 5000/i);
     expect((await server.client.raw({ query: stocked('$n'), variables: { n: 20 } })).errors).toBeUndefined();
     expect((await server.client.raw({ query: stocked('$n') })).errors).toBeUndefined();
+    // Costs are remembered per document and sizes: the same document is priced by this request's `first` again.
+    expectRefused(await server.client.raw({ query: stocked('$n'), variables: { n: 100 } }), /cost limit of 5000/i);
+    expect((await server.client.raw({ query: stocked('$n'), variables: { n: 20 } })).errors).toBeUndefined();
     // Out of range, it is the resolver's BAD_USER_INPUT (priced as 100, the most it could be).
     const tooMany = await server.client.raw({ query: 'query($n: Int) { products(first: $n) { totalCount } }', variables: { n: 101 } });
     expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);

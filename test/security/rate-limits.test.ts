@@ -285,6 +285,19 @@ describe('cart and checkout write limit', () => {
     const held = await Promise.all(products.map((p) => readStockRow(server, p.stockId)));
     expect(held.map((s) => s.reserved)).toEqual([1, 1, 1, 1, 1, 0, 0]);
   });
+
+  it('counts the mutations that fail inside their transaction too (rolled back with it, the count is made again on its own)', async () => {
+    const { productId, stockId } = await createStockedProduct(server, { onHand: 1 });
+    const api = new GraphQLClient(server.url, (await createUser(server)).token);
+    const tooMany = `mutation { addToCart(input: { productId: "${productId}", quantity: 2 }) { id } }`;
+    const emptyCheckout = (key: string) => `mutation { checkout(input: { idempotencyKey: "${key}" }) { id } }`;
+    for (const query of [tooMany, emptyCheckout('a'), tooMany, emptyCheckout('b'), tooMany]) {
+      const code = codes(await api.raw({ query }))[0];
+      expect(['INSUFFICIENT_STOCK', 'BAD_USER_INPUT']).toContain(code);
+    }
+    expectRateLimited(await api.raw({ query: `mutation { addToCart(input: { productId: "${productId}", quantity: 1 }) { id } }` }), 60);
+    expect((await readStockRow(server, stockId)).reserved).toBe(0);
+  });
 });
 
 describe('stock write limit', () => {

@@ -1,8 +1,10 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { sqlFor } from '../../src/db/sql';
+import { TickBatch } from '../../src/db/tick-batch';
 import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
-import { systemContext, useServer } from '../kit';
+import { findTokenOwners } from '../../src/repositories/user.repository';
+import { createUsers, systemContext, useServer } from '../kit';
 
 /** The driver-level SQL session under every service (src/db/sql.ts), on both databases. */
 const server = useServer();
@@ -37,4 +39,21 @@ it("reports driver errors as MikroORM's exceptions, so retries and error codes w
   await expect(sql.run('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 1)', [bucket, 1])).rejects.toBeInstanceOf(
     UniqueConstraintViolationException,
   );
+});
+
+it('reads the token owners asked for in one event-loop turn with one statement, each answer its own key\'s', async () => {
+  const users = await createUsers(server, 3);
+  const loads: number[][] = [];
+  const batch = new TickBatch((sql, ids) => {
+    loads.push(ids);
+    return findTokenOwners(sql, ids);
+  });
+  const sql = sqlFor(server.em());
+  const asked = [users[2].id, 987654321, users[0].id, users[1].id, users[0].id];
+  const found = await Promise.all(asked.map((id) => batch.get(sql, id)));
+  expect(loads).toHaveLength(1);
+  expect(found.map((owner) => owner?.id)).toEqual([users[2].id, undefined, users[0].id, users[1].id, users[0].id]);
+  // The next turn is a new statement (nothing is cached).
+  expect((await batch.get(sql, users[1].id))?.id).toBe(users[1].id);
+  expect(loads).toHaveLength(2);
 });
