@@ -17,6 +17,13 @@ export interface AppConfig {
   totpEncryptionKey: string;
   reservationTtlSeconds: number;
   holdSweepIntervalMs: number;
+  /**
+   * The sweeper's pace: each tick releases up to holdSweepBatches transactions of up to
+   * holdSweepBatchSize lapsed holds (a transaction's hot rows stay locked while it runs, so a
+   * batch is kept small), i.e. at most batchSize × batches holds per interval per process.
+   */
+  holdSweepBatchSize: number;
+  holdSweepBatches: number;
   stockWatchIntervalMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /**
@@ -231,6 +238,8 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     totpEncryptionKey: secretFrom(env, 'TOTP_ENCRYPTION_KEY', production, problems, warnings),
     reservationTtlSeconds: intFrom(env, 'RESERVATION_TTL_SECONDS', 900, problems, 1, 60 * 60 * 24),
     holdSweepIntervalMs: intFrom(env, 'HOLD_SWEEP_INTERVAL_MS', 5000, problems, 0, 60 * 60 * 1000),
+    holdSweepBatchSize: intFrom(env, 'HOLD_SWEEP_BATCH_SIZE', 100, problems, 1, 5000),
+    holdSweepBatches: intFrom(env, 'HOLD_SWEEP_BATCHES', 20, problems, 1, 10_000),
     stockWatchIntervalMs: intFrom(env, 'STOCK_WATCH_INTERVAL_MS', 500, problems, 50, 60_000),
     retry: {
       maxAttempts: intFrom(env, 'RETRY_MAX_ATTEMPTS', 8, problems, 1, 100),

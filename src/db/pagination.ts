@@ -1,11 +1,15 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { Em } from './context';
 
-/** One page of a keyset-paginated list, and the size of the whole filtered set. */
+/** One page of a keyset-paginated list, and how to count the whole filtered set. */
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
-  totalCount: number;
+  /**
+   * Counts the whole filtered set: a query that grows with the set, so it runs only when called
+   * (the connection's `totalCount` calls it only when a client selects it), at most once.
+   */
+  countTotal: () => Promise<number>;
 }
 
 /** Where a page starts: the `first` rows whose id is greater than `afterId` (0: from the start). */
@@ -15,8 +19,10 @@ export interface PageRequest {
 }
 
 /**
- * Keyset pagination by ascending id (stable under inserts). `totalCount` counts the whole filtered
- * set. The GraphQL layer turns pages into connections (cursors, edges).
+ * Keyset pagination by ascending id (stable under inserts): one `id > after ORDER BY id LIMIT`
+ * read, which an index on the filter's columns followed by `id` serves without a sort. The count
+ * of the whole filtered set is deferred (`countTotal`). The GraphQL layer turns pages into
+ * connections (cursors, edges).
  */
 export async function paginate<T extends { id: number }>(
   em: Em,
@@ -26,9 +32,8 @@ export async function paginate<T extends { id: number }>(
   options: { populate?: string[] } = {},
 ): Promise<Page<T>> {
   const pageWhere = { $and: [where, { id: { $gt: page.afterId } }] } as FilterQuery<T>;
-  const [rows, totalCount] = await Promise.all([
-    em.find(entity, pageWhere, { orderBy: { id: 'asc' } as never, limit: page.first + 1, populate: options.populate as never }),
-    em.count(entity, where),
-  ]);
-  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, totalCount };
+  const rows = await em.find(entity, pageWhere, { orderBy: { id: 'asc' } as never, limit: page.first + 1, populate: options.populate as never });
+  let counted: Promise<number> | undefined;
+  const countTotal = () => (counted ??= em.count(entity, where));
+  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, countTotal };
 }

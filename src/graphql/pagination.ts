@@ -52,7 +52,8 @@ export function parsePageArgs(args: PageArgs | NestedPageArgs, defaultSize = DEF
 export interface ConnectionValue<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** A getter: the count runs only when the field is resolved, i.e. when a client selected it. */
+  readonly totalCount: Promise<number>;
 }
 
 /** A page as a Relay-style connection. */
@@ -61,6 +62,8 @@ export function toConnection<T extends { id: number }>(page: Page<T>): Connectio
   return {
     edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null },
-    totalCount: page.totalCount,
+    get totalCount() {
+      return page.countTotal();
+    },
   };
 }

@@ -28,7 +28,9 @@ export function Connection<TNode extends object>(name: string, nodeType: ClassTy
     @Field(() => PageInfoType)
     pageInfo!: PageInfoType;
 
-    @Field(() => Int)
+    @Field(() => Int, {
+      description: 'How many items the whole filtered list holds. Counted only when selected, by a query that grows with the list: leave it out of requests that page through a large list',
+    })
     totalCount!: number;
   }
   return ConnectionType;
