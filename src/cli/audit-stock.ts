@@ -1,4 +1,4 @@
-import { openDatabase } from '../config/database';
+import { openDatabase, withLongStatements } from '../config/database';
 import { loadConfig } from '../config/env';
 import { auditStock } from '../services/stock-audit.service';
 
@@ -16,7 +16,8 @@ async function main(): Promise<number> {
   if (unknown.length || args.length > 1) throw new Error(`usage: audit:stock [--full | --incremental] (got ${args.join(' ')})`);
   const mode = args[0] === '--incremental' ? 'incremental' : 'full';
   const { config } = loadConfig();
-  const orm = await openDatabase(config);
+  // A full audit reads whole tables: its statements get the bound of a long operator task.
+  const orm = await openDatabase(withLongStatements(config));
   try {
     const started = Date.now();
     const report = await auditStock(orm.em.fork(), { mode, checkpoint: true });

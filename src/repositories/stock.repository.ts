@@ -400,11 +400,17 @@ export async function heldByStock(sql: Sql, stockIds?: number[]): Promise<Map<nu
   return new Map(rows.map((r) => [num(r.stock_id), num(r.qty)]));
 }
 
-/** Units per stock row in order lines of orders that are not cancelled (what `stocks.sold` must hold), set-based. */
+/**
+ * Units per stock row in order lines of orders that are not cancelled (what `stocks.sold` must
+ * hold), set-based. Over all rows, MySQL is told to read the lines in their own order and look
+ * each order up by primary key (STRAIGHT_JOIN): its own choice, the orders first and each one's
+ * lines by a secondary index, took twice as long on 2,000,000 lines.
+ */
 export async function orderedByStock(sql: Sql, stockIds?: number[]): Promise<Map<number, number>> {
+  const join = sql.kind === 'mysql' && !stockIds ? 'STRAIGHT_JOIN' : 'JOIN';
   const rows = await inChunks(stockIds, (where, params) =>
     sql.all(
-      `SELECT ol.stock_id, SUM(ol.quantity) AS qty FROM order_lines ol JOIN orders o ON o.id = ol.order_id WHERE o.status <> 'CANCELLED'${where ? ` AND ol.stock_id ${where}` : ''} GROUP BY ol.stock_id`,
+      `SELECT ol.stock_id, SUM(ol.quantity) AS qty FROM order_lines ol ${join} orders o ON o.id = ol.order_id WHERE o.status <> 'CANCELLED'${where ? ` AND ol.stock_id ${where}` : ''} GROUP BY ol.stock_id`,
       params,
     ),
   );
