@@ -621,7 +621,9 @@ async function runScale(plan: Plan): Promise<void> {
       ...secrets,
       ...plan.serverEnv,
     };
-    const fx = await Fixtures.create(env, 64);
+    // The bench's own connections (generation checks, the audits) read whole tables: they get the
+    // statement bounds of a long operator task, as the audit CLI does; the servers keep theirs.
+    const fx = await Fixtures.create({ ...env, DATABASE_STATEMENT_TIMEOUT_MS: '3600000', DATABASE_QUERY_TIMEOUT_MS: '3600000' }, 64);
     let servers: ServerProcess[] = [];
     try {
       print(`  ${label}: database ${db?.name ?? reuse}`);
