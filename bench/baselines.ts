@@ -61,13 +61,13 @@ async function insertOrder(conn: Conn, userId: number, target: SaleTarget): Prom
 /** Ledger row whose "after" values are read from the row this transaction has just written. */
 async function insertSaleMovementFromRow(conn: Conn, stockId: number, orderId: number, userId: number): Promise<void> {
   await conn.query(
-    `INSERT INTO stock_movements (created_at, updated_at, stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) ` +
-      `SELECT ${NOW}, ${NOW}, id, 'SALE', -1, 0, on_hand, reserved, NULL, ?, ? FROM stocks WHERE id = ?`,
+    `INSERT INTO stock_movements (created_at, updated_at, stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) ` +
+      `SELECT ${NOW}, ${NOW}, id, product_id, 'SALE', -1, 0, on_hand, reserved, NULL, ?, ? FROM stocks WHERE id = ?`,
     [orderId, userId, stockId],
   );
 }
 
-const GUARDED_DECREMENT = `UPDATE stocks SET on_hand = on_hand - 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND on_hand - reserved >= 1`;
+const GUARDED_DECREMENT = `UPDATE stocks SET on_hand = on_hand - 1, sold = sold + 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND on_hand - reserved >= 1`;
 
 /** A ledger row of `kind` whose "after" values are read from the row this transaction has just written (and holds locked). */
 async function insertMovementFromRow(
@@ -219,11 +219,11 @@ export class RawSqlStrategies {
       const onHand = Number(rows[0].on_hand);
       const reserved = Number(rows[0].reserved);
       if (onHand - reserved < 1) return 'INSUFFICIENT_STOCK';
-      await conn.query(`UPDATE stocks SET on_hand = on_hand - 1, version = version + 1, updated_at = ${NOW} WHERE id = ?`, [target.stockId]);
+      await conn.query(`UPDATE stocks SET on_hand = on_hand - 1, sold = sold + 1, version = version + 1, updated_at = ${NOW} WHERE id = ?`, [target.stockId]);
       const orderId = await insertOrder(conn, userId, target);
       await conn.query(
-        `INSERT INTO stock_movements (created_at, updated_at, stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) VALUES (${NOW}, ${NOW}, ?, 'SALE', -1, 0, ?, ?, NULL, ?, ?)`,
-        [target.stockId, onHand - 1, reserved, orderId, userId],
+        `INSERT INTO stock_movements (created_at, updated_at, stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) VALUES (${NOW}, ${NOW}, ?, ?, 'SALE', -1, 0, ?, ?, NULL, ?, ?)`,
+        [target.stockId, target.productId, onHand - 1, reserved, orderId, userId],
       );
       return 'OK';
     });
@@ -239,11 +239,11 @@ export class RawSqlStrategies {
       const onHand = Number(rows[0].on_hand);
       const reserved = Number(rows[0].reserved);
       if (onHand - reserved < 1) return 'INSUFFICIENT_STOCK';
-      await conn.query(`UPDATE stocks SET on_hand = ?, version = version + 1, updated_at = ${NOW} WHERE id = ?`, [onHand - 1, target.stockId]);
+      await conn.query(`UPDATE stocks SET on_hand = ?, sold = sold + 1, version = version + 1, updated_at = ${NOW} WHERE id = ?`, [onHand - 1, target.stockId]);
       const orderId = await insertOrder(conn, userId, target);
       await conn.query(
-        `INSERT INTO stock_movements (created_at, updated_at, stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) VALUES (${NOW}, ${NOW}, ?, 'SALE', -1, 0, ?, ?, NULL, ?, ?)`,
-        [target.stockId, onHand - 1, reserved, orderId, userId],
+        `INSERT INTO stock_movements (created_at, updated_at, stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) VALUES (${NOW}, ${NOW}, ?, ?, 'SALE', -1, 0, ?, ?, NULL, ?, ?)`,
+        [target.stockId, target.productId, onHand - 1, reserved, orderId, userId],
       );
       return 'OK';
     });

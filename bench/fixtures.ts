@@ -7,7 +7,7 @@ import { insertSale, readDbNowMs } from '../src/repositories/flash-sale.reposito
 import { Product, User, Warehouse } from '../src/entities';
 import { createMysqlDatabase, type MysqlDatabase } from '../test/kit/db';
 import { insertUsers, setStockLevels } from '../test/kit/fixtures';
-import { forkEm, issueToken, type Em } from '../test/kit/internals';
+import { forkEm, issueToken, UserRole, type Em } from '../test/kit/internals';
 
 /**
  * Setup data for the benchmark, written straight through MikroORM and the stock repository (not
@@ -53,6 +53,8 @@ export class Fixtures {
     readonly config: AppConfig,
     readonly seller: User,
     readonly buyers: Buyer[],
+    /** An ADMIN (scenario D reads the ledger, orders and warehouses of the seller's catalog). */
+    readonly admin: Buyer,
     private readonly services: Services,
     private readonly password: string,
   ) {}
@@ -65,9 +67,10 @@ export class Fixtures {
     const password = randomBytes(12).toString('hex');
     const [seller] = await insertUsers(db, 1, { prefix: 'bench-seller', password });
     const users = await insertUsers(db, buyerCount, { prefix: 'bench-buyer', password });
+    const [admin] = await insertUsers(db, 1, { prefix: 'bench-admin', password, role: UserRole.ADMIN });
     const services = createServices(config, orm);
     const buyers = users.map((u) => ({ id: u.id, token: issueToken(services, u) }));
-    return new Fixtures(orm, config, seller, buyers, services, password);
+    return new Fixtures(orm, config, seller, buyers, { id: admin.id, token: issueToken(services, admin) }, services, password);
   }
 
   /** More buyers (with tokens), for a scenario where each buyer is used up (A-sale: a per-buyer limit). */

@@ -23,13 +23,20 @@ import {
   type BenchContext,
   type Seller,
 } from './scenarios';
+import { findScaleData, generateScaleData, growthLines, measureScale, type ScaleMeasurement } from './scale';
 import { buildRoot, diffMetrics, processCpuMs, scrapeMetrics, startServer, stopServer, type ServerProcess } from './servers';
 import { checkFlashSale, checkRun, leftoverCartItems, type CheckResult, type LedgerMode } from './verify';
 
 /**
  * `npm run bench [-- --quick] [--only=A,B,C] [--servers=2] [--pool=10] [--out=docs/BENCHMARKS.md] [--keep-db]
  *   [--levels=16,64] [--strategies=GraphQL,L2,...] [--server-env=KEY=VALUE,...] [--pessimistic-env=CHECKOUT_LOCKING=pessimistic|none] [--server-main=/path/to/patched/dist/src/main.js]
- *   [--compare-main=/path/to/other/checkout/dist/src/main.js]`
+ *   [--compare-main=/path/to/other/checkout/dist/src/main.js] [--d-scale=1] [--d-small=0.01] [--d-reuse=<database>]`
+ *
+ * `--only=D` (or D in the list) runs scenario D, data at scale (bench/scale.ts), on databases of its
+ * own: a small data set (`--d-small` × the full size) and a big one (`--d-scale`, 1 = 100,000
+ * products, 1,000,000 orders, ~3,000,000 movements), reads, write path and audits timed on each,
+ * growth factors printed. `--d-reuse=<database>` measures an existing big database from an
+ * earlier `--keep-db` run instead of generating it again.
  *
  * `--compare-main` starts another `--servers` processes running that build (from its checkout, so
  * its own node_modules resolve; same env and database as the `GraphQL` servers) and measures it as
@@ -65,6 +72,7 @@ interface Plan {
   hot: { units: number; levels: number[]; soldOutRequests: number };
   many: { products: number; orders: number; levels: number[]; s: number };
   churn: { products: number; unitsEach: number; durationMs: number; levels: number[]; s: number };
+  scale: { big: number; small: number; reuse: string | null };
 }
 
 /** "A=1,B=2" → { A: '1', B: '2' } */
@@ -86,7 +94,7 @@ function parsePlan(argv: string[]): Plan {
     if (!m) throw new Error(`unknown argument ${arg}`);
     flags.set(m[1], m[2] ?? 'true');
   }
-  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env', 'levels', 'compare-main']);
+  const known = new Set(['quick', 'only', 'servers', 'pool', 'out', 'keep-db', 'pessimistic-env', 'server-main', 'strategies', 'server-env', 'levels', 'compare-main', 'd-scale', 'd-small', 'd-reuse']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const quick = flags.get('quick') === 'true';
   for (const k of ['servers', 'pool']) {
@@ -119,8 +127,14 @@ function parsePlan(argv: string[]): Plan {
     churn: quick
       ? { products: 50, unitsEach: 100, durationMs: 4000, levels: [64], s: 1.1 }
       : { products: 50, unitsEach: 100, durationMs: 10_000, levels: [64, 256], s: 1.1 },
+    scale: { big: 1, small: 0.01, reuse: null },
   };
   if (levels) plan.hot.levels = plan.many.levels = plan.churn.levels = levels;
+  for (const k of ['d-scale', 'd-small']) {
+    if (flags.has(k) && !(Number(flags.get(k)) > 0 && Number(flags.get(k)) <= 10)) throw new Error(`--${k} must be a number in (0, 10], e.g. --${k}=0.1`);
+  }
+  plan.scale = { big: Number(flags.get('d-scale') ?? 1), small: Number(flags.get('d-small') ?? 0.01), reuse: flags.get('d-reuse') ?? null };
+  if (plan.scale.reuse && !/^[A-Za-z0-9_]+$/.test(plan.scale.reuse)) throw new Error('--d-reuse must be a database name');
   if (plan.compareMain && !fs.existsSync(plan.compareMain)) throw new Error(`--compare-main: ${plan.compareMain} does not exist`);
   if (plan.strategies?.has('GraphQL-old') && !plan.compareMain) throw new Error('strategy GraphQL-old needs --compare-main=/path/to/dist/src/main.js');
   return plan;
@@ -233,6 +247,11 @@ function machine(dbVersion: string): Record<string, string> {
 async function main(): Promise<void> {
   const plan = parsePlan(process.argv.slice(2));
   process.env.LOG_LEVEL ??= 'warn';
+  if (plan.only.has('D')) {
+    await runScale(plan);
+    plan.only.delete('D');
+    if (plan.only.size === 0) return;
+  }
   const started = Date.now();
   const db: BenchDatabase = await createBenchDatabase(plan.mysqlUrl);
   const secrets = benchSecrets();
@@ -613,6 +632,70 @@ async function main(): Promise<void> {
     print(`\n${failures} run(s) broke an invariant (see check column)`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * Scenario D on databases of its own: the small data set, then the big one (generated, or an
+ * earlier run's kept database with --d-reuse), each with its own server processes.
+ */
+async function runScale(plan: Plan): Promise<void> {
+  const secrets = benchSecrets();
+  const ops = await loadOperations();
+  const results: ScaleMeasurement[] = [];
+  print(`D. data at scale: small ×${plan.scale.small}, big ×${plan.scale.big}${plan.scale.reuse ? ` (reusing ${plan.scale.reuse})` : ''}`);
+  for (const [label, scale] of [['small', plan.scale.small], ['big', plan.scale.big]] as const) {
+    const reuse = label === 'big' ? plan.scale.reuse : null;
+    let db: BenchDatabase | null = null;
+    let url: string;
+    if (reuse) {
+      const u = new URL(plan.mysqlUrl);
+      u.pathname = `/${reuse}`;
+      url = u.toString();
+    } else {
+      db = await createBenchDatabase(plan.mysqlUrl);
+      url = db.url;
+    }
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: String(plan.pool),
+      SEED_DEMO_DATA: '0',
+      LOG_LEVEL: 'warn',
+      WRITE_RATE_LIMIT_PER_USER: '1000000',
+      ...secrets,
+      ...plan.serverEnv,
+    };
+    // The bench's own connections (generation checks, the audits) read whole tables: they get the
+    // statement bounds of a long operator task, as the audit CLI does; the servers keep theirs.
+    const fx = await Fixtures.create({ ...env, DATABASE_STATEMENT_TIMEOUT_MS: '3600000', DATABASE_QUERY_TIMEOUT_MS: '3600000' }, 64);
+    let servers: ServerProcess[] = [];
+    try {
+      print(`  ${label}: database ${db?.name ?? reuse}`);
+      const data = reuse ? await findScaleData(url) : await generateScaleData(url, scale, fx.seller.id, print);
+      if (!data) throw new Error(`--d-reuse=${reuse}: no scenario D data in that database`);
+      if (!reuse) print(`    generated in ${(data.generatedInMs / 1000).toFixed(1)} s: ${JSON.stringify(data.counts)}`);
+      servers = await Promise.all(Array.from({ length: plan.servers }, () => startServer(env, 64, { main: plan.serverMain })));
+      const ctx: BenchContext = { servers, buyers: fx.buyers, ops, raw: undefined as never };
+      await runBaseline(ctx, 'D warm-up', 32, 500, 10_000);
+      results.push(await measureScale(ctx, fx, data, { samples: 30, writeUnits: 600, tag: `D${label}-${Date.now().toString(36)}`, log: print }));
+    } finally {
+      await Promise.all(servers.map(stopServer)).catch(() => undefined);
+      await fx.close().catch(() => undefined);
+      if (db && !(plan.keepDb && label === 'big')) await db.drop().catch(() => undefined);
+      else if (db) print(`    kept database ${db.name} (measure it again with --d-reuse=${db.name})`);
+    }
+  }
+  const [small, big] = results;
+  print(`\n${growthLines(small, big).join('\n')}`);
+  print('\nTargets (measured, not asserted):');
+  for (const [name, p50] of Object.entries(big.reads)) {
+    const factor = p50 / small.reads[name];
+    print(`  [${p50 <= 50 && factor <= 2 ? 'met' : 'MISSED'}] ${name}: ${p50.toFixed(1)} ms p50 at the big size (≤ 50), ${factor.toFixed(2)}× small (≤ 2)`);
+  }
+  const full = big.audit['full audit'] / 1000;
+  const incremental = big.audit['incremental audit'] / 1000;
+  print(`  [${full <= 15 ? 'met' : 'MISSED'}] full audit of ${big.counts.stock_movements} movements: ${full.toFixed(1)} s (≤ 15)`);
+  print(`  [${incremental <= 2 ? 'met' : 'MISSED'}] incremental audit: ${incremental.toFixed(2)} s (≤ 2)`);
 }
 
 const BEGIN = '<!-- bench:results:begin (generated by `npm run bench`; text outside these markers is kept) -->';

@@ -24,6 +24,19 @@ export async function openDatabase(config: AppConfig, options: { migrate?: boole
   return orm;
 }
 
+/**
+ * Per-statement bound of a migration and of operator commands that read whole tables (the full
+ * stock audit): a backfill of millions of rows takes minutes, far past the request path's
+ * DATABASE_STATEMENT_TIMEOUT_MS, and a migration cut off halfway leaves DDL that MySQL cannot roll
+ * back. Still bounded, by the longest limit the configuration accepts.
+ */
+const LONG_STATEMENT_MS = 3_600_000;
+
+/** The configuration with the statement timeouts of a long operator task (see LONG_STATEMENT_MS). */
+export function withLongStatements(config: AppConfig): AppConfig {
+  return { ...config, databaseTimeouts: { ...config.databaseTimeouts, statementMs: LONG_STATEMENT_MS, queryMs: LONG_STATEMENT_MS } };
+}
+
 async function migrateDatabase(orm: Orm, config: AppConfig): Promise<void> {
   if (config.database.kind === 'mysql') {
     // Several processes may boot at once: a server-wide named lock lets one migrate at a time.
@@ -32,8 +45,15 @@ async function migrateDatabase(orm: Orm, config: AppConfig): Promise<void> {
     try {
       const [rows] = await lock.query<RowDataPacket[]>("SELECT GET_LOCK('flashsale_migrations', 120) AS got");
       if (rows[0]?.got !== 1) throw new Error('timed out waiting for another process to finish migrating');
-      const executed = await orm.getMigrator().up();
-      if (executed.length) logger.info('migrations applied', { migrations: executed.map((m) => m.name) });
+      if ((await orm.getMigrator().getPendingMigrations()).length === 0) return;
+      // Pending migrations run on an ORM of their own whose statements may take long (backfills).
+      const migrating = (await MikroORM.init(buildOrmOptions(withLongStatements(config)))) as unknown as Orm;
+      try {
+        const executed = await migrating.getMigrator().up();
+        if (executed.length) logger.info('migrations applied', { migrations: executed.map((m) => m.name) });
+      } finally {
+        await migrating.close(true);
+      }
     } finally {
       await lock.query("SELECT RELEASE_LOCK('flashsale_migrations')").catch(() => undefined);
       await lock.end();

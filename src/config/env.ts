@@ -28,6 +28,13 @@ export interface AppConfig {
   totpEncryptionKey: string;
   reservationTtlSeconds: number;
   holdSweepIntervalMs: number;
+  /**
+   * The sweeper's pace: each tick releases up to holdSweepBatches transactions of up to
+   * holdSweepBatchSize lapsed holds (a transaction's hot rows stay locked while it runs, so a
+   * batch is kept small), i.e. at most batchSize × batches holds per interval per process.
+   */
+  holdSweepBatchSize: number;
+  holdSweepBatches: number;
   stockWatchIntervalMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /**
@@ -231,6 +238,8 @@ const VARIABLES = {
   TOTP_ENCRYPTION_KEY: z.string().optional(),
   RESERVATION_TTL_SECONDS: integer(900, 1, 60 * 60 * 24),
   HOLD_SWEEP_INTERVAL_MS: integer(5000, 0, 60 * 60 * 1000),
+  HOLD_SWEEP_BATCH_SIZE: integer(100, 1, 5000),
+  HOLD_SWEEP_BATCHES: integer(20, 1, 10_000),
   STOCK_WATCH_INTERVAL_MS: integer(500, 50, 60_000),
   RETRY_MAX_ATTEMPTS: integer(8, 1, 100),
   RETRY_BASE_DELAY_MS: integer(5, 0, 10_000),
@@ -397,6 +406,8 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     totpEncryptionKey: secretFrom('TOTP_ENCRYPTION_KEY', v.TOTP_ENCRYPTION_KEY, production, problems, warnings, generatedSecrets),
     reservationTtlSeconds: v.RESERVATION_TTL_SECONDS,
     holdSweepIntervalMs: v.HOLD_SWEEP_INTERVAL_MS,
+    holdSweepBatchSize: v.HOLD_SWEEP_BATCH_SIZE,
+    holdSweepBatches: v.HOLD_SWEEP_BATCHES,
     stockWatchIntervalMs: v.STOCK_WATCH_INTERVAL_MS,
     retry: { maxAttempts: v.RETRY_MAX_ATTEMPTS, baseDelayMs: v.RETRY_BASE_DELAY_MS, maxDelayMs: v.RETRY_MAX_DELAY_MS },
     bootstrapAdmin: v.BOOTSTRAP_ADMIN_EMAIL && v.BOOTSTRAP_ADMIN_PASSWORD ? { email: v.BOOTSTRAP_ADMIN_EMAIL, password: v.BOOTSTRAP_ADMIN_PASSWORD } : null,

@@ -1,14 +1,18 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { Em } from './context';
 
-/** One page of a keyset-paginated list, and the size of the whole filtered set. */
+/** One page of a keyset-paginated list, and how to count the whole filtered set. */
 export interface Page<T> {
   nodes: T[];
   hasNextPage: boolean;
   /** Paging is forward-only: a page that starts after a cursor has rows before it. */
   hasPreviousPage: boolean;
   direction: PageDirection;
-  totalCount: number;
+  /**
+   * Counts the whole filtered set: a query that grows with the set, so it runs only when called
+   * (the connection's `totalCount` calls it only when a client selects it), at most once.
+   */
+  countTotal: () => Promise<number>;
 }
 
 /** `asc`: oldest (lowest id) first; `desc`: newest first. */
@@ -25,8 +29,10 @@ export interface PageRequest {
 }
 
 /**
- * Keyset pagination by id, ascending or descending (stable under inserts: ids grow with creation). `totalCount` counts the whole filtered
- * set. The GraphQL layer turns pages into connections (cursors, edges).
+ * Keyset pagination by id, ascending or descending (stable under inserts: ids grow with creation):
+ * one `id > after ORDER BY id LIMIT` read (or `<` … DESC), which an index on the filter's columns
+ * followed by `id` serves without a sort. The count of the whole filtered set is deferred
+ * (`countTotal`). The GraphQL layer turns pages into connections (cursors, edges).
  */
 export async function paginate<T extends { id: number }>(
   em: Em,
@@ -38,9 +44,8 @@ export async function paginate<T extends { id: number }>(
   const direction = page.direction ?? 'asc';
   const after = page.afterId > 0 ? [{ id: { [direction === 'asc' ? '$gt' : '$lt']: page.afterId } }] : [];
   const pageWhere = { $and: [where, ...after] } as FilterQuery<T>;
-  const [rows, totalCount] = await Promise.all([
-    em.find(entity, pageWhere, { orderBy: { id: direction } as never, limit: page.first + 1, populate: options.populate as never }),
-    em.count(entity, where),
-  ]);
-  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, hasPreviousPage: page.afterId > 0, direction, totalCount };
+  const rows = await em.find(entity, pageWhere, { orderBy: { id: direction } as never, limit: page.first + 1, populate: options.populate as never });
+  let counted: Promise<number> | undefined;
+  const countTotal = () => (counted ??= em.count(entity, where));
+  return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, hasPreviousPage: page.afterId > 0, direction, countTotal };
 }

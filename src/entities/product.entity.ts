@@ -5,6 +5,7 @@ import { User } from './user.entity';
 
 @Entity({ tableName: 'products' })
 @Index({ name: 'products_category_idx', properties: ['category'] })
+@Index({ name: 'products_archived_idx', properties: ['archivedAt'] })
 export class Product extends BaseEntity {
   @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict' })
   owner!: Ref<User>;

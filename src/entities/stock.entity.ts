@@ -13,6 +13,7 @@ import { Warehouse } from './warehouse.entity';
 @Check({ name: 'stocks_on_hand_non_negative', expression: 'on_hand >= 0' })
 @Check({ name: 'stocks_reserved_non_negative', expression: 'reserved >= 0' })
 @Check({ name: 'stocks_reserved_within_on_hand', expression: 'reserved <= on_hand' })
+@Check({ name: 'stocks_sold_non_negative', expression: 'sold >= 0' })
 export class Stock extends BaseEntity {
   @ManyToOne({ entity: () => Warehouse, ref: true, deleteRule: 'restrict' })
   warehouse!: Ref<Warehouse>;
@@ -30,6 +31,15 @@ export class Stock extends BaseEntity {
    * Bumped by every stock write (stock.repository's guarded UPDATE), and the compare-and-set of
    * `setStock(expectedVersion)`. Not an ORM optimistic lock: stock rows are never flushed.
    */
+  /**
+   * Units of this row in orders that are not cancelled: moved by the same guarded UPDATE as the
+   * stock (+ on a SALE, - on a CANCELLATION), so `Product.totalOrdered` is a sum over the
+   * product's few stock rows instead of over its order lines. The stock audit checks it against
+   * the order lines.
+   */
+  @Property({ type: 'integer', default: 0 })
+  sold: Opt<number> = 0;
+
   @Property({ type: 'integer', default: 1 })
   version: Opt<number> = 1;
 }

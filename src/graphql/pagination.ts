@@ -64,7 +64,8 @@ export function parsePageArgs(args: PageArgs | NestedPageArgs, defaultSize = DEF
 export interface ConnectionValue<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: number;
+  /** A getter: the count runs only when the field is resolved, i.e. when a client selected it. */
+  readonly totalCount: Promise<number>;
 }
 
 /** A page as a Relay-style connection. */
@@ -78,6 +79,8 @@ export function toConnection<T extends { id: number }>(page: Page<T>): Connectio
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: page.totalCount,
+    get totalCount() {
+      return page.countTotal();
+    },
   };
 }

@@ -20,11 +20,12 @@ export function createBackgroundJobs(config: AppConfig, orm: Orm, services: Serv
     {
       // Releases lapsed cart holds (EXPIRY in the ledger) in small batches of one transaction
       // each; concurrent sweepers are safe because a hold is deleted only by a compare-and-set
-      // that still finds it lapsed and unchanged.
+      // that still finds it lapsed and unchanged. Pace: HOLD_SWEEP_INTERVAL_MS,
+      // HOLD_SWEEP_BATCH_SIZE, HOLD_SWEEP_BATCHES (at most size × batches holds per tick).
       name: 'hold-sweeper',
       intervalMs: config.holdSweepIntervalMs,
       run: async () => {
-        await services.carts.releaseExpiredHolds(systemContext(orm, 'hold-sweeper'));
+        await services.carts.releaseExpiredHolds(systemContext(orm, 'hold-sweeper'), { batchSize: config.holdSweepBatchSize, maxBatches: config.holdSweepBatches });
         // flash sale: lapsed sale units held by cart lines go back to their buyers' allowance and the quota.
         await services.flashSales.releaseExpiredSaleHolds(systemContext(orm, 'hold-sweeper'));
       },

@@ -102,15 +102,17 @@ export async function findSalesOfProduct(sql: Sql, productId: number, limit: num
 }
 
 /** A page of sales by ascending id after `afterId` (`activeAtMs`: only those running then, not cancelled), and the filtered count. */
-export async function listSales(sql: Sql, options: { afterId: number; first: number; activeAtMs?: number }): Promise<{ rows: SaleRow[]; totalCount: number }> {
+export async function listSales(sql: Sql, options: { afterId: number; first: number; activeAtMs?: number }): Promise<{ rows: SaleRow[]; countTotal: () => Promise<number> }> {
   const filter = options.activeAtMs === undefined ? '1 = 1' : 'f.cancelled_at IS NULL AND f.starts_at_ms <= ? AND f.ends_at_ms > ?';
   const filterParams = options.activeAtMs === undefined ? [] : [options.activeAtMs, options.activeAtMs];
   const rows = await sql.all(
     `SELECT ${SALE_COLUMNS}, ${dbNowMs(sql)} AS now_ms FROM flash_sales f WHERE ${filter} AND f.id > ? ORDER BY f.id LIMIT ${Math.floor(options.first) + 1}`,
     [...filterParams, options.afterId],
   );
-  const count = await sql.get(`SELECT COUNT(*) AS n FROM flash_sales f WHERE ${filter}`, filterParams);
-  return { rows: rows.map(toSaleRow), totalCount: num(count?.n) };
+  // Counted only when a client selects totalCount (see Page.countTotal), at most once.
+  let counted: Promise<number> | undefined;
+  const countTotal = () => (counted ??= sql.get(`SELECT COUNT(*) AS n FROM flash_sales f WHERE ${filter}`, filterParams).then((count) => num(count?.n)));
+  return { rows: rows.map(toSaleRow), countTotal };
 }
 
 /** Ids of the product's sales (other than `exceptId`) that are not cancelled and overlap [startsAtMs, endsAtMs). */

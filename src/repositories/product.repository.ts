@@ -1,7 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
 import { currentRead, marks, num, type Sql } from '../db/sql';
-import { OrderStatus } from '../entities';
 
 /**
  * The SQL that guarded units and hot reads run on `products` (catalog edits themselves go through
@@ -44,14 +43,14 @@ export async function deleteProductRow(sql: Sql, productId: number): Promise<voi
   await sql.run('DELETE FROM products WHERE id = ?', [productId]);
 }
 
-/** Units per product in orders that are not cancelled. */
+/**
+ * Units per product in orders that are not cancelled: the `sold` counters of the product's stock
+ * rows (kept by the guarded stock write of every sale and cancellation), a few indexed rows per
+ * product however many orders it has.
+ */
 export async function totalOrderedByProduct(sql: Sql, productIds: number[]): Promise<Map<number, number>> {
   if (!productIds.length) return new Map();
-  const rows = await sql.all(
-    'SELECT ol.product_id, SUM(ol.quantity) AS qty FROM order_lines ol JOIN orders o ON o.id = ol.order_id ' +
-      `WHERE o.status <> ? AND ol.product_id IN (${marks(productIds.length)}) GROUP BY ol.product_id`,
-    [OrderStatus.CANCELLED, ...productIds],
-  );
+  const rows = await sql.all(`SELECT product_id, SUM(sold) AS qty FROM stocks WHERE product_id IN (${marks(productIds.length)}) GROUP BY product_id`, productIds);
   return new Map(rows.map((r) => [num(r.product_id), num(r.qty)]));
 }
 

@@ -91,16 +91,25 @@ export async function findStockIdsOfWarehouse(sql: Sql, warehouseId: number): Pr
  * `0 <= reserved <= on_hand` (and, with `expectedVersion`, only while the row has that version),
  * bumping the version. False when the guard failed; nothing is written then.
  */
-async function guardedUpdate(sql: Sql, stockId: number, onHandDelta: number, reservedDelta: number, expectedVersion?: number): Promise<boolean> {
-  const params: unknown[] = [onHandDelta, reservedDelta, sql.date(new Date()), stockId, reservedDelta, reservedDelta, onHandDelta];
+async function guardedUpdate(sql: Sql, stockId: number, onHandDelta: number, reservedDelta: number, expectedVersion?: number, soldDelta = 0): Promise<boolean> {
+  const params: unknown[] = [onHandDelta, reservedDelta, soldDelta, sql.date(new Date()), stockId, reservedDelta, reservedDelta, onHandDelta];
   let update =
-    'UPDATE stocks SET on_hand = on_hand + ?, reserved = reserved + ?, version = version + 1, updated_at = ? ' +
+    'UPDATE stocks SET on_hand = on_hand + ?, reserved = reserved + ?, sold = sold + ?, version = version + 1, updated_at = ? ' +
     'WHERE id = ? AND reserved + ? >= 0 AND reserved + ? <= on_hand + ?';
   if (expectedVersion !== undefined) {
     update += ' AND version = ?';
     params.push(expectedVersion);
   }
   return (await sql.run(update, params)).affectedRows === 1;
+}
+
+/**
+ * How a change moves the row's `sold` counter (units in orders that are not cancelled): a SALE
+ * adds what leaves on hand, a CANCELLATION takes back what returns. Carried by the guarded UPDATE
+ * itself, so the counter costs no statement and no row of its own.
+ */
+function soldDeltaOf(change: Pick<StockChange, 'kind' | 'onHandDelta'>): number {
+  return change.kind === StockMovementKind.SALE || change.kind === StockMovementKind.CANCELLATION ? -change.onHandDelta : 0;
 }
 
 /** One ledger entry of a write; `onHandLater`: what the entries after it took from on hand. */
@@ -111,7 +120,7 @@ interface LedgerEntry extends LedgerNote {
 }
 
 const LEDGER_INSERT =
-  'INSERT INTO stock_movements (stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, unit_price, created_at, updated_at) ';
+  'INSERT INTO stock_movements (stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, unit_price, created_at, updated_at) ';
 
 /**
  * The one ledger writer: the ledger rows of the write this transaction has just made to a stock
@@ -125,7 +134,7 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
   let result;
   if (entries.length === 1) {
     const e = entries[0];
-    result = await sql.run(`${LEDGER_INSERT}SELECT id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ?, ? FROM stocks WHERE id = ?`, [
+    result = await sql.run(`${LEDGER_INSERT}SELECT id, product_id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ?, ? FROM stocks WHERE id = ?`, [
       e.kind,
       e.onHandDelta,
       e.reservedDelta,
@@ -143,7 +152,7 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
       () => 'SELECT ? AS seq, ? AS kind, ? AS on_hand_delta, ? AS reserved_delta, ? AS later, ? AS reason, ? AS order_id, ? AS actor_id, ? AS unit_price',
     );
     result = await sql.run(
-      `${LEDGER_INSERT}SELECT s.id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, m.unit_price, ?, ? ` +
+      `${LEDGER_INSERT}SELECT s.id, s.product_id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, m.unit_price, ?, ? ` +
         `FROM stocks s JOIN (${derived.join(' UNION ALL ')}) m ON 1 = 1 WHERE s.id = ? ORDER BY m.seq`,
       [
         now,
@@ -161,7 +170,7 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
  * guard failed (not enough stock, a reserved amount that is not there, or a stale version).
  */
 export async function applyStockChange(sql: Sql, change: StockChange): Promise<boolean> {
-  if (!(await guardedUpdate(sql, change.stockId, change.onHandDelta, change.reservedDelta, change.expectedVersion))) return false;
+  if (!(await guardedUpdate(sql, change.stockId, change.onHandDelta, change.reservedDelta, change.expectedVersion, soldDeltaOf(change)))) return false;
   await insertLedger(sql, change.stockId, [{ ...change, onHandLater: 0 }]);
   return true;
 }
@@ -186,7 +195,7 @@ export interface Sale {
  */
 export async function sellInBatch(sql: Sql, stockId: number, sales: Sale[], reason: string): Promise<boolean> {
   const total = sales.reduce((sum, s) => sum + s.quantity, 0);
-  if (!(await guardedUpdate(sql, stockId, -total, 0))) return false;
+  if (!(await guardedUpdate(sql, stockId, -total, 0, undefined, total))) return false;
   let later = total;
   const entries = sales.map((s) => {
     later -= s.quantity;
@@ -365,28 +374,81 @@ export interface StockAuditRow {
   id: number;
   onHand: number;
   reserved: number;
-  ledgerOnHand: number;
-  ledgerReserved: number;
-  held: number;
+  sold: number;
 }
 
-/** Every stock row with the sums of its ledger and of its holds. */
-export async function readStockAuditRows(sql: Sql): Promise<StockAuditRow[]> {
-  const rows = await sql.all(
-    'SELECT s.id, s.on_hand, s.reserved, ' +
-      'COALESCE((SELECT SUM(m.on_hand_delta) FROM stock_movements m WHERE m.stock_id = s.id), 0) AS ledger_on_hand, ' +
-      'COALESCE((SELECT SUM(m.reserved_delta) FROM stock_movements m WHERE m.stock_id = s.id), 0) AS ledger_reserved, ' +
-      'COALESCE((SELECT SUM(h.quantity) FROM stock_holds h WHERE h.stock_id = s.id), 0) AS held ' +
-      'FROM stocks s ORDER BY s.id',
+/** Ids per statement when an audit read is limited to some stock rows. */
+const AUDIT_CHUNK = 1000;
+
+/** Runs `read` over `ids` in chunks (all rows at once when `ids` is omitted). */
+async function inChunks<T>(ids: number[] | undefined, read: (where: string, params: number[]) => Promise<T[]>): Promise<T[]> {
+  if (!ids) return read('', []);
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += AUDIT_CHUNK) {
+    const chunk = ids.slice(i, i + AUDIT_CHUNK);
+    out.push(...(await read(`IN (${marks(chunk.length)})`, chunk)));
+  }
+  return out;
+}
+
+/** Stock rows (all, or the given ones) as the audit checks them, in id order. */
+export async function readStockAuditRows(sql: Sql, stockIds?: number[]): Promise<StockAuditRow[]> {
+  const rows = await inChunks(stockIds, (where, params) =>
+    sql.all(`SELECT id, on_hand, reserved, sold FROM stocks${where ? ` WHERE id ${where}` : ''} ORDER BY id`, params),
   );
-  return rows.map((r) => ({
-    id: num(r.id),
-    onHand: num(r.on_hand),
-    reserved: num(r.reserved),
-    ledgerOnHand: num(r.ledger_on_hand),
-    ledgerReserved: num(r.ledger_reserved),
-    held: num(r.held),
-  }));
+  return rows.map((r) => ({ id: num(r.id), onHand: num(r.on_hand), reserved: num(r.reserved), sold: num(r.sold) }));
+}
+
+/** Quantity in holds per stock row (all rows, or the given ones), lapsed-but-unswept holds included. */
+export async function heldByStock(sql: Sql, stockIds?: number[]): Promise<Map<number, number>> {
+  const rows = await inChunks(stockIds, (where, params) =>
+    sql.all(`SELECT stock_id, SUM(quantity) AS qty FROM stock_holds${where ? ` WHERE stock_id ${where}` : ''} GROUP BY stock_id`, params),
+  );
+  return new Map(rows.map((r) => [num(r.stock_id), num(r.qty)]));
+}
+
+/**
+ * Units per stock row in order lines of orders that are not cancelled (what `stocks.sold` must
+ * hold), set-based. Over all rows, MySQL is told to read the lines in their own order and look
+ * each order up by primary key (STRAIGHT_JOIN): its own choice, the orders first and each one's
+ * lines by a secondary index, took twice as long on 2,000,000 lines.
+ */
+export async function orderedByStock(sql: Sql, stockIds?: number[]): Promise<Map<number, number>> {
+  const join = sql.kind === 'mysql' && !stockIds ? 'STRAIGHT_JOIN' : 'JOIN';
+  const rows = await inChunks(stockIds, (where, params) =>
+    sql.all(
+      `SELECT ol.stock_id, SUM(ol.quantity) AS qty FROM order_lines ol ${join} orders o ON o.id = ol.order_id WHERE o.status <> 'CANCELLED'${where ? ` AND ol.stock_id ${where}` : ''} GROUP BY ol.stock_id`,
+      params,
+    ),
+  );
+  return new Map(rows.map((r) => [num(r.stock_id), num(r.qty)]));
+}
+
+/** The after-values of each given stock row's last movement with id <= `maxId` (its state at a checkpoint). */
+export async function chainStatesAt(sql: Sql, stockIds: number[], maxId: number): Promise<Map<number, { onHand: number; reserved: number }>> {
+  const rows = await inChunks(stockIds, (where, params) =>
+    sql.all(
+      'SELECT m.stock_id, m.on_hand_after, m.reserved_after FROM stock_movements m JOIN ' +
+        `(SELECT stock_id, MAX(id) AS id FROM stock_movements WHERE id <= ? AND stock_id ${where} GROUP BY stock_id) last ON last.id = m.id`,
+      [maxId, ...params],
+    ),
+  );
+  return new Map(rows.map((r) => [num(r.stock_id), { onHand: num(r.on_hand_after), reserved: num(r.reserved_after) }]));
+}
+
+/** The last movement id of the newest checkpoint a clean audit wrote, or null. */
+export async function latestAuditCheckpoint(sql: Sql): Promise<number | null> {
+  const row = await sql.get('SELECT last_movement_id FROM stock_audit_checkpoints ORDER BY id DESC LIMIT 1');
+  return row ? num(row.last_movement_id) : null;
+}
+
+/** Records that the ledger up to `lastMovementId` was audited clean. */
+export async function insertAuditCheckpoint(sql: Sql, checkpoint: { lastMovementId: number; stocksChecked: number; movementsChecked: number; full: boolean }): Promise<void> {
+  const now = sql.date(new Date());
+  await sql.run(
+    'INSERT INTO stock_audit_checkpoints (last_movement_id, stocks_checked, movements_checked, full_audit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [checkpoint.lastMovementId, checkpoint.stocksChecked, checkpoint.movementsChecked, checkpoint.full ? 1 : 0, now, now],
+  );
 }
 
 export interface MovementRow {

@@ -149,8 +149,8 @@ export class FlashSaleService {
 
   /** Sales by ascending id; with `activeAt`, those running at that instant (not cancelled). */
   async listSales(ctx: RequestContext, options: { activeAt: Date | null; page: PageRequest }): Promise<Page<FlashSaleView>> {
-    const { rows, totalCount } = await listSales(sqlFor(ctx.em), { ...options.page, activeAtMs: options.activeAt?.getTime() });
-    return { nodes: rows.slice(0, options.page.first).map(toSaleView), hasNextPage: rows.length > options.page.first, hasPreviousPage: options.page.afterId > 0, direction: 'asc', totalCount };
+    const { rows, countTotal } = await listSales(sqlFor(ctx.em), { ...options.page, activeAtMs: options.activeAt?.getTime() });
+    return { nodes: rows.slice(0, options.page.first).map(toSaleView), hasNextPage: rows.length > options.page.first, hasPreviousPage: options.page.afterId > 0, direction: 'asc', countTotal };
   }
 
   /** The product's sale running now or next (batched per request), or null. */

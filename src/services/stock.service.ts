@@ -147,7 +147,7 @@ export class StockService {
     const product = await ctx.em.findOne(Product, { id: productId, archivedAt: null });
     if (!product) throw new NotFoundError('Product');
     if (product.owner.id !== viewer.id && !isAdmin(ctx)) throw new ForbiddenError('Only the owner of this product can see its stock movements');
-    return paginate(ctx.em, StockMovement, { stock: { product: productId } }, page);
+    return paginate(ctx.em, StockMovement, { productId }, page);
   }
 
   /** Quantity held by carts whose hold has not lapsed (a lapsed hold no longer counts). */

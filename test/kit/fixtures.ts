@@ -13,7 +13,7 @@ import {
   issueToken,
   Order,
   OrderLine,
-  type OrderStatus,
+  OrderStatus,
   Product,
   readDbNowMs,
   readStock,
@@ -208,7 +208,11 @@ export async function holdStock(db: Db, options: { userId: number; productId: nu
   });
 }
 
-/** An order that sold `quantity` of a product (SALE ledger rows), written straight to the database; returns its id. */
+/**
+ * An order that sold `quantity` of a product (SALE ledger rows), written straight to the
+ * database; returns its id. A CANCELLED one has returned its units (CANCELLATION rows), as a real
+ * cancellation does, so stock rows, their `sold` counters and the ledger stay consistent.
+ */
 export async function placeOrder(db: Db, options: { userId: number; productId: number; quantity: number; status: OrderStatus }): Promise<number> {
   return db.em().transactional(async (em) => {
     const order = em.create(Order, {
@@ -231,6 +235,12 @@ export async function placeOrder(db: Db, options: { userId: number; productId: n
       em.create(OrderLine, { order, product: options.productId, warehouse: a.warehouseId, stock: a.stockId, quantity: a.quantity, unitPrice: '1.00', subtotal: '1.00' });
     }
     await em.flush();
+    if (options.status === OrderStatus.CANCELLED) {
+      for (const a of allocations) {
+        const change = { stockId: a.stockId, kind: StockMovementKind.CANCELLATION, onHandDelta: a.quantity, reservedDelta: 0, orderId: order.id, actorId: options.userId };
+        if (!(await applyStockChange(sqlFor(em), change))) throw new Error(`could not return the units of order ${order.id}`);
+      }
+    }
     return order.id;
   });
 }

@@ -234,21 +234,21 @@ describe('Product fields', () => {
     await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 2, status: OrderStatus.PENDING });
     await placeOrder(server, { userId: stranger.id, productId: Number(p.id), quantity: 1, status: OrderStatus.CANCELLED });
 
-    // on hand 15 - 3 sold = 12; active holds 4 → 8 sellable
+    // on hand 15 - 2 sold (the cancelled order's unit came back) = 13; active holds 4 → 9 sellable
     const asOwner = expectData(await seller.client.request(ProductWithStocksDocument, { id: p.id })).product!;
-    expect(asOwner.available).toBe(8);
+    expect(asOwner.available).toBe(9);
     expect(asOwner.totalOrdered).toBe(2);
     expect(asOwner.stocks.map((s) => s.warehouse.name)).toEqual(['W1', 'W2']);
     const totals = asOwner.stocks.reduce((acc, s) => ({ onHand: acc.onHand + s.onHand, reserved: acc.reserved + s.reserved }), { onHand: 0, reserved: 0 });
-    expect(totals).toEqual({ onHand: 12, reserved: 4 });
+    expect(totals).toEqual({ onHand: 13, reserved: 4 });
 
     const asAdmin = expectData(await admin.client.request(ProductWithStocksDocument, { id: p.id })).product!;
-    expect(asAdmin).toMatchObject({ available: 8, totalOrdered: 2 });
+    expect(asAdmin).toMatchObject({ available: 9, totalOrdered: 2 });
     expect(asAdmin.stocks).toHaveLength(2);
 
     for (const client of [stranger.client, server.client]) {
       const other = expectData(await client.request(ProductWithStocksDocument, { id: p.id })).product!;
-      expect(other).toEqual({ id: p.id, available: 8, totalOrdered: null, stocks: [] });
+      expect(other).toEqual({ id: p.id, available: 9, totalOrdered: null, stocks: [] });
     }
   });
 });

@@ -1,19 +1,21 @@
 import { auditStock } from '../../src/services/stock-audit.service';
-import { createStockedProduct, expectAuditClean, holdStock, useServer } from '../kit';
+import { createStockedProduct, expectAuditClean, holdStock, setStockLevel, useServer } from '../kit';
 
 // The audit itself: clean on a consistent ledger, and it names each kind of damage. Damage is
 // written with raw SQL on purpose (the only way past the stock repository's guards), and undone
 // before each test ends, so the suite's own closing audit is clean too.
 const server = useServer();
 let stockId: number;
+let stocked: { productId: number; warehouseId: number };
 
 const em = () => server.em();
 
 beforeAll(async () => {
   // One row: 10 on hand (ADJUSTMENT), 3 of them held by a cart (RESERVATION and a hold row).
-  const stocked = await createStockedProduct(server, { onHand: 10 });
-  stockId = stocked.stockId;
-  await holdStock(server, { userId: stocked.ownerId, productId: stocked.productId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
+  const created = await createStockedProduct(server, { onHand: 10 });
+  stockId = created.stockId;
+  stocked = created;
+  await holdStock(server, { userId: created.ownerId, productId: created.productId, quantity: 3, expiresAtMs: Date.now() + 60_000 });
 });
 
 it('is clean for rows written through the stock repository', async () => {
@@ -60,4 +62,40 @@ it("reports a flash sale's quota and per-buyer counters that disagree with the u
   await em().execute('DELETE FROM flash_sale_buyers WHERE flash_sale_id = ?', [saleId]);
   await em().execute('DELETE FROM flash_sales WHERE id = ?', [saleId]);
   await expectAuditClean(server);
+});
+
+it('reports a sold counter that disagrees with the order lines', async () => {
+  await em().execute('UPDATE stocks SET sold = sold + 2 WHERE id = ?', [stockId]);
+  const report = await auditStock(em());
+  expect(report.problems).toEqual([`stock ${stockId}: sold 2 but its order lines (not cancelled) total 0`]);
+  await em().execute('UPDATE stocks SET sold = sold - 2 WHERE id = ?', [stockId]);
+  await expectAuditClean(server);
+});
+
+describe('incremental', () => {
+  it('checks only what moved since the last clean checkpoint, and catches a break after it', async () => {
+    const full = await auditStock(em(), { mode: 'full', checkpoint: true });
+    expect(full).toMatchObject({ ok: true, mode: 'full' });
+    const quiet = await auditStock(em(), { mode: 'incremental' });
+    expect(quiet).toMatchObject({ ok: true, mode: 'incremental', movementsChecked: 0, stocksChecked: 0 });
+
+    await setStockLevel(server, { ...stocked, onHand: 12 });
+    const [last] = await em().execute<{ id: number }[]>('SELECT MAX(id) AS id FROM stock_movements WHERE stock_id = ?', [stockId]);
+    const moved = await auditStock(em(), { mode: 'incremental' });
+    expect(moved).toMatchObject({ ok: true, mode: 'incremental', movementsChecked: 1, stocksChecked: 1, lastMovementId: Number(last.id) });
+
+    await em().execute('UPDATE stock_movements SET on_hand_after = 13 WHERE id = ?', [last.id]);
+    const broken = await auditStock(em(), { mode: 'incremental', checkpoint: true });
+    expect(broken.ok).toBe(false);
+    expect(broken.problems).toEqual([`stock ${stockId}: movement ${last.id} records on_hand_after 13, reserved_after 3; the chain gives 12, 3`]);
+    // A failed run writes no checkpoint: the next incremental run still sees the break.
+    expect((await auditStock(em(), { mode: 'incremental' })).ok).toBe(false);
+    await em().execute('UPDATE stock_movements SET on_hand_after = 12 WHERE id = ?', [last.id]);
+    expect(await auditStock(em(), { mode: 'incremental' })).toMatchObject({ ok: true, movementsChecked: 1 });
+  });
+
+  it('runs in full when no checkpoint exists', async () => {
+    await em().execute('DELETE FROM stock_audit_checkpoints');
+    expect(await auditStock(em(), { mode: 'incremental' })).toMatchObject({ ok: true, mode: 'full', stocksChecked: 1 });
+  });
 });

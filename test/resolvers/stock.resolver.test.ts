@@ -266,4 +266,26 @@ describe('stockMovements', () => {
     const cursor = await seller.client.request(StockMovementsDocument, { productId: p.id, after: 'garbage' });
     expect(cursor.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
+
+  it('pages a product ledger over several stock rows, interleaved with other products, each movement once in id order', async () => {
+    const { p, ids } = await fixture();
+    const w2 = await createWarehouseAs(seller, 'Second DC');
+    const other = await createProductAs(seller, { name: 'Other' });
+    for (let i = 1; i <= 4; i += 1) {
+      await seller.client.request(AdjustStockDocument, { input: { ...ids, delta: i } });
+      await seller.client.request(AdjustStockDocument, { input: { warehouseId: w2.id, productId: p.id, delta: 10 * i } });
+      await seller.client.request(AdjustStockDocument, { input: { warehouseId: w2.id, productId: other.id, delta: 1 } });
+    }
+    const expected = (await em().find(StockMovement, { stock: { product: Number(p.id) } }, { orderBy: { id: 'asc' } })).map((m) => String(m.id));
+    expect(expected).toHaveLength(8);
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = expectData(await seller.client.request(StockMovementsDocument, { productId: p.id, first: 3, after })).stockMovements;
+      seen.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+  });
 });

@@ -50,7 +50,45 @@ describe('stockChanged subscription', () => {
     ]);
   });
 
-import { createStockedProduct, createUser, databaseNowMs, expectData, registerUser, setStockLevel, sleep, type TestServer, useServer, withServer } from '../kit';
+  it("answers product { id available } from the event, and reads the product for any other field", async () => {
+    const known = collect(`subscription { stockChanged(productId: "${productId}") { available product { id available } } }`, 1);
+    const read = collect(`subscription { stockChanged(productId: "${productId}") { product { __typename id name available } } }`, 1);
+    const [[knownEvent], [readEvent]] = await Promise.all([known.done, read.done]);
+    known.cancel();
+    read.cancel();
+    expect(knownEvent).toEqual({ data: { stockChanged: { available: 8, product: { id: String(productId), available: 8 } } } });
+    expect(readEvent).toEqual({ data: { stockChanged: { product: { __typename: 'Product', id: String(productId), name: expect.stringMatching(/^Product /), available: 8 } } } });
+  });
+
+  it("carries the product's flash sale: announced, opened, quota taken, over", async () => {
+    const seller = await createUser(server, { prefix: 'watch-seller' });
+    const buyer = await createUser(server, { prefix: 'watch-buyer' });
+    const { productId: id } = await createStockedProduct(server, { onHand: 5, ownerId: seller.id });
+    const values: unknown[] = [];
+    const stop = client.subscribe(
+      { query: `subscription { stockChanged(productId: "${id}") { available flashSale { status quotaRemaining } } }` },
+      { next: (v) => void values.push(v), error: () => undefined, complete: () => undefined },
+    );
+    const next = async (count: number) => {
+      while (values.length < count) await sleep(20);
+      return (values[count - 1] as { data: { stockChanged: unknown } }).data.stockChanged;
+    };
+    try {
+      expect(await next(1)).toEqual({ available: 5, flashSale: null });
+      const startsAt = new Date((await databaseNowMs(server)) + 1_000).toISOString();
+      const created = await seller.client.raw({
+        query: `mutation { createFlashSale(input: { productId: "${id}", salePrice: "1.00", startsAt: "${startsAt}", endsAt: "2099-01-01T00:00:00Z", quota: 3 }) { id } }`,
+      });
+      const saleId = expectData(created).createFlashSale.id;
+      expect(await next(2)).toEqual({ available: 5, flashSale: { status: 'UPCOMING', quotaRemaining: 3 } });
+      expect(await next(3)).toEqual({ available: 5, flashSale: { status: 'RUNNING', quotaRemaining: 3 } });
+      expectData(await buyer.client.raw({ query: `mutation { buyNow(input: { productId: "${id}", quantity: 1, idempotencyKey: "watch-1" }) { id } }` }));
+      expect(await next(4)).toEqual({ available: 4, flashSale: { status: 'RUNNING', quotaRemaining: 2 } });
+      expectData(await seller.client.raw({ query: `mutation { cancelFlashSale(id: "${saleId}") { id } }` }));
+      expect(await next(5)).toEqual({ available: 4, flashSale: { status: 'CANCELLED', quotaRemaining: 2 } });
+    } finally {
+      stop();
+    }
   });
 
   it('refuses an unknown product with NOT_FOUND', async () => {

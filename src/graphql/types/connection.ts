@@ -36,7 +36,9 @@ export function Connection<TNode extends object>(name: string, nodeType: ClassTy
     @Field(() => PageInfoType, { description: 'Where this page sits in the whole list' })
     pageInfo!: PageInfoType;
 
-    @Field(() => Int, { description: 'How many rows the whole list has (every page, with the same filter)' })
+    @Field(() => Int, {
+      description: 'How many items the whole filtered list holds (every page, with the same filter). Counted only when selected, by a query that grows with the list: leave it out of requests that page through a large list',
+    })
     totalCount!: number;
   }
   return ConnectionType;
