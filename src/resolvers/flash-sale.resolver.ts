@@ -15,28 +15,28 @@ export class FlashSaleResolver {
 
   @Authorized()
   @Mutation(() => FlashSaleType, { description: "A sale of one of the caller's products (or any, for an admin); its window may not overlap another live sale of the product" })
-  createFlashSale(@Arg('input', () => CreateFlashSaleInput) input: CreateFlashSaleInput, @Ctx() ctx: GraphQLContext) {
+  createFlashSale(@Arg('input', () => CreateFlashSaleInput, { description: 'The product, price, window, quota and limit' }) input: CreateFlashSaleInput, @Ctx() ctx: GraphQLContext) {
     return this.flashSaleService.createSale(ctx, parseCreateFlashSale(input));
   }
 
   @Authorized()
   @Mutation(() => FlashSaleType, { description: "Changes a sale's terms (owner or admin); a quota keeps the units already taken" })
-  updateFlashSale(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateFlashSaleInput) input: UpdateFlashSaleInput, @Ctx() ctx: GraphQLContext) {
+  updateFlashSale(@Arg('id', () => ID, { description: 'The sale to change' }) id: string, @Arg('input', () => UpdateFlashSaleInput, { description: 'The terms to change' }) input: UpdateFlashSaleInput, @Ctx() ctx: GraphQLContext) {
     return this.flashSaleService.updateSale(ctx, requireId('id', id), parseUpdateFlashSale(input));
   }
 
   @Authorized()
   @Mutation(() => FlashSaleType, { description: 'Ends a sale now (owner or admin): the product sells at its regular price again' })
-  cancelFlashSale(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  cancelFlashSale(@Arg('id', () => ID, { description: 'The sale to cancel' }) id: string, @Ctx() ctx: GraphQLContext) {
     return this.flashSaleService.cancelSale(ctx, requireId('id', id));
   }
 
   @Query(() => FlashSaleConnection, { description: 'Flash sales, oldest first; with activeAt, only those running at that instant' })
-  async flashSales(@Args(() => PageArgs) page: PageArgs, @Arg('activeAt', () => Date, { nullable: true }) activeAt: Date | null, @Ctx() ctx: GraphQLContext) {
+  async flashSales(@Args(() => PageArgs) page: PageArgs, @Arg('activeAt', () => Date, { nullable: true, description: 'Only the sales running at this instant (not cancelled); omitted: all' }) activeAt: Date | null, @Ctx() ctx: GraphQLContext) {
     return toConnection(await this.flashSaleService.listSales(ctx, { activeAt: activeAt ?? null, page: parsePageArgs(page) }));
   }
 
-  @FieldResolver(() => ProductType)
+  @FieldResolver(() => ProductType, { description: 'The product on sale' })
   product(@Root() sale: FlashSaleView, @Ctx() ctx: GraphQLContext) {
     return this.flashSaleService.productOf(ctx, sale);
   }

@@ -3,33 +3,48 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new flash sale of one product */
 export type CreateFlashSaleInput = {
+  /** End (exclusive), after startsAt */
   endsAt: string;
   /** Units per buyer over the whole sale (1-10000); no limit when omitted */
   perBuyerLimit?: number | null | undefined;
+  /** The product on sale: one of the caller's (any, for an admin) */
   productId: string | number;
   /** Units at the sale price over the whole sale (1-1000000000); no quota when omitted */
   quota?: number | null | undefined;
   /** Sell at the regular price before the start and once the quota is gone (default false: sale-only) */
   regularPriceAllowed?: boolean | null | undefined;
+  /** Price per unit while the sale runs and its quota lasts, a decimal string such as "9.99" */
   salePrice: string;
+  /** Start (inclusive), compared with the database clock */
   startsAt: string;
 };
 
 /** Where a sale stands by the database clock */
 export type FlashSaleStatus =
+  /** Ended early by cancelFlashSale */
   | 'CANCELLED'
+  /** Its end has passed */
   | 'ENDED'
+  /** Between its start (inclusive) and its end (exclusive), not cancelled */
   | 'RUNNING'
+  /** Announced: its start is still ahead */
   | 'UPCOMING';
 
 /** Only the fields given are changed; quota and perBuyerLimit null remove them (before the start only) */
 export type UpdateFlashSaleInput = {
+  /** A new end (exclusive); omitted: unchanged */
   endsAt?: string | null | undefined;
+  /** A new per-buyer limit (1-10000); null removes it; omitted: unchanged */
   perBuyerLimit?: number | null | undefined;
+  /** A new quota (1-1000000000); null removes it; omitted: unchanged */
   quota?: number | null | undefined;
+  /** Whether the product sells at its regular price before the start and once the quota is gone; omitted: unchanged */
   regularPriceAllowed?: boolean | null | undefined;
+  /** A new sale price; omitted: unchanged */
   salePrice?: string | null | undefined;
+  /** A new start (inclusive); omitted: unchanged */
   startsAt?: string | null | undefined;
 };
 

@@ -5,18 +5,18 @@ import { requireId, requireInt, requireMoney } from '../../common/validate';
 import type { FlashSaleChanges, FlashSaleTerms } from '../../services/flash-sale.service';
 import { DecimalScalar } from '../scalars/decimal.scalar';
 
-@InputType()
+@InputType({ description: 'A new flash sale of one product' })
 export class CreateFlashSaleInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The product on sale: one of the caller's (any, for an admin)" })
   productId!: string;
 
-  @Field(() => DecimalScalar)
+  @Field(() => DecimalScalar, { description: 'Price per unit while the sale runs and its quota lasts, a decimal string such as "9.99"' })
   salePrice!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'Start (inclusive), compared with the database clock' })
   startsAt!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'End (exclusive), after startsAt' })
   endsAt!: Date;
 
   @Field(() => Int, { nullable: true, description: `Units at the sale price over the whole sale (1-${MAX_ON_HAND}); no quota when omitted` })
@@ -31,22 +31,22 @@ export class CreateFlashSaleInput {
 
 @InputType({ description: 'Only the fields given are changed; quota and perBuyerLimit null remove them (before the start only)' })
 export class UpdateFlashSaleInput {
-  @Field(() => DecimalScalar, { nullable: true })
+  @Field(() => DecimalScalar, { nullable: true, description: 'A new sale price; omitted: unchanged' })
   salePrice?: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'A new start (inclusive); omitted: unchanged' })
   startsAt?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'A new end (exclusive); omitted: unchanged' })
   endsAt?: Date | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `A new quota (1-${MAX_ON_HAND}); null removes it; omitted: unchanged` })
   quota?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `A new per-buyer limit (1-${MAX_LINE_QUANTITY}); null removes it; omitted: unchanged` })
   perBuyerLimit?: number | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: 'Whether the product sells at its regular price before the start and once the quota is gone; omitted: unchanged' })
   regularPriceAllowed?: boolean | null;
 }
 
