@@ -4,8 +4,9 @@ import path from 'node:path';
 import { authenticator } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SetupTotpDocument, VerifyTotpDocument } from '../generated/auth';
+import { CreateFlashSaleDocument } from '../generated/flash-sale';
 import { describeWithChromium, launchChromium } from '../kit/browser';
-import { createStockedProduct, expectData, orderedQuantity, readStockRow, registerUser, TEST_DB, useServer, type TestUser } from '../kit';
+import { createStockedProduct, databaseNowMs, expectData, orderedQuantity, readStockRow, registerUser, TEST_DB, useServer, type TestUser } from '../kit';
 
 /**
  * The storefront (storefront/, served at /storefront) in a real browser: two buyers in two
@@ -32,7 +33,7 @@ describeStorefront('storefront in a real browser (Chromium)', () => {
   const problems: string[] = [];
   /** The variables of every BuyNow request buyer A's page sent. */
   const buyNowsOfA: { idempotencyKey: string; productId: string }[] = [];
-  const products = { sneaker: 0, hoodie: 0, cap: 0, watch: 0 };
+  const products = { sneaker: 0, hoodie: 0, cap: 0, watch: 0, lamp: 0 };
   const buyerA = { email: `a-${process.pid}@example.com`, password: 'buyer a password', name: 'Ana Buyer', id: 0 };
   let buyerB: TestUser;
   /** Screenshots of the steps, in a temporary folder (catalog.png is the one committed as docs/storefront.png). */
@@ -65,6 +66,15 @@ describeStorefront('storefront in a real browser (Chromium)', () => {
     products.hoodie = await stocked('Night Hoodie', 5, '45.50');
     products.cap = await stocked('Trail Cap', 5, '19.90');
     products.watch = await stocked('Field Watch', 1, '129.00');
+    // A running flash sale (by the database clock): 2 units at 5.00, 1 per buyer, sale-only.
+    const seller = await registerUser(server);
+    products.lamp = (await createStockedProduct(server, { name: 'Desk Lamp', onHand: 5, price: '30.00', ownerId: seller.id })).productId;
+    const nowMs = await databaseNowMs(server);
+    expectData(
+      await seller.client.request(CreateFlashSaleDocument, {
+        input: { productId: String(products.lamp), salePrice: '5.00', startsAt: new Date(nowMs - 1000).toISOString(), endsAt: new Date(nowMs + 3_600_000).toISOString(), quota: 2, perBuyerLimit: 1 },
+      }),
+    );
 
     buyerB = await registerUser(server);
     const setup = expectData(await buyerB.client.request(SetupTotpDocument, { password: 'correct horse battery' })).setupTotp;
@@ -150,7 +160,28 @@ describeStorefront('storefront in a real browser (Chromium)', () => {
     await pageB.screenshot({ path: path.join(shots, 'sold-out-phone.png') });
     await pageA.goto(storefront('#/'));
     await card(pageA, products.sneaker).locator('text=Sold out').waitFor(WAIT);
-    await pageA.screenshot({ path: path.join(shots, 'catalog.png'), clip: { x: 0, y: 0, width: 1100, height: 290 } }); // docs/storefront.png
+    await pageA.screenshot({ path: path.join(shots, 'catalog.png'), clip: { x: 0, y: 0, width: 1100, height: 420 } }); // docs/storefront.png
+  });
+
+  it('shows a running flash sale live: the sale price, the units left at it, and the per-buyer limit', async () => {
+    await pageB.goto(storefront('#/'));
+    const lampOfB = card(pageB, products.lamp);
+    await lampOfB.locator('text=2 left at this price').waitFor(WAIT);
+    expect(await lampOfB.locator('[data-testid="sale-price"]').textContent()).toBe('5.00');
+
+    await pageA.goto(storefront(`#/product/${products.lamp}`));
+    await pageA.locator('text=1 per buyer').waitFor(WAIT);
+    await pageA.click('button:has-text("Buy now")');
+    await pageA.waitForSelector('role=status >> text=/Order #\\d+ placed: 5\\.00/', WAIT);
+    await lampOfB.locator('text=1 left at this price').waitFor(WAIT); // live on the other buyer's page
+
+    await pageA.click('button:has-text("Buy now")');
+    await pageA.waitForSelector('role=alert >> text=You have reached the purchase limit for this sale', WAIT);
+    const lines = await server.em().getConnection().execute<{ unit_price: string }[]>(
+      'SELECT l.unit_price FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.user_id = ? AND l.product_id = ?',
+      [buyerA.id, products.lamp],
+    );
+    expect(lines.map((l) => Number(l.unit_price))).toEqual([5]);
   });
 
   it('makes one order from a double click on Buy now', async () => {

@@ -5,7 +5,7 @@ import { AddToCartDocument, BuyNowDocument, ProductDetailDocument } from '../gql
 import { useIdempotentAction } from '../idempotency';
 import { getToken } from '../session';
 import { useLiveAvailability } from './live-stock';
-import { Availability } from './products';
+import { Availability, Price, SaleBadge } from './products';
 
 const MAX_QUANTITY = 10; // the server's default MAX_HOLD_PER_PRODUCT: a larger quantity is refused there anyway
 
@@ -57,8 +57,8 @@ export function ProductPage({ id }: { id: string }) {
       <span className="category">{product.category}</span>
       <h2>{product.name}</h2>
       <p>{product.description}</p>
-      <p className="price big">{product.price}</p>
-      <p><Availability available={product.available} /></p>
+      <p><Price product={product} big /></p>
+      <p><SaleBadge sale={product.flashSale} /> <Availability available={product.available} /></p>
       {signedIn ? (
         <div className="actions">
           <label>
