@@ -98,7 +98,7 @@ export type ProductFilter = {
   name?: string | null | undefined;
   /** Only products of this owner */
   ownerId?: string | number | null | undefined;
-  /** Word-prefix search of the name through an index: every word given must begin a word of the name ("head can" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; each needs 3-84 characters (shorter words are not indexed), at most 8 words, 100 characters in all. Common words ("the", "and") are indexed too */
+  /** Word-prefix search of the name through an index: every word given must begin a word of the name ("head car" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; each needs 3-84 characters (shorter words are not indexed), at most 8 words, 100 characters in all. Common words ("the", "and") are indexed too */
   search?: string | null | undefined;
 };
 

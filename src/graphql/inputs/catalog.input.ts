@@ -69,7 +69,7 @@ export class ProductFilter {
     nullable: true,
     description:
       'Word-prefix search of the name through an index: every word given must begin a word of the name ' +
-      '("head can" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; ' +
+      '("head car" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; ' +
       `each needs ${PRODUCT_SEARCH_WORD_MIN}-${PRODUCT_SEARCH_WORD_MAX} characters (shorter words are not indexed), ` +
       `at most ${PRODUCT_SEARCH_WORDS_MAX} words, ${PRODUCT_SEARCH_MAX} characters in all. Common words ("the", "and") are indexed too`,
   })
