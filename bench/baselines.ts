@@ -123,6 +123,30 @@ export class RawSqlStrategies {
   }
 
   /**
+   * L2+count<N>: L2 plus an order counter kept in the same transaction, as the last statement
+   * (so its row lock is held only for the COMMIT): one row (`slots` = 1) or a sharded counter of
+   * `slots` rows, one picked at random, summed on read. Bench-only (`--strategies=L2+count1,…`):
+   * it measures what counting orders on the write path would cost a sale (docs/SCALING.md).
+   */
+  l2Counted(target: SaleTarget, userId: number, slots: number): Promise<Code> {
+    return this.transaction(async (conn) => {
+      const [res] = await conn.query<Result>(GUARDED_DECREMENT, [target.stockId]);
+      if (res.affectedRows !== 1) return 'INSUFFICIENT_STOCK';
+      const orderId = await insertOrder(conn, userId, target);
+      await insertSaleMovementFromRow(conn, target.stockId, orderId, userId);
+      await conn.query(`INSERT INTO bench_order_counts (slot, orders) VALUES (?, 1) ON DUPLICATE KEY UPDATE orders = orders + 1`, [
+        slots === 1 ? 0 : Math.floor(Math.random() * slots),
+      ]);
+      return 'OK';
+    });
+  }
+
+  /** The table of the L2+count baselines (in the bench's own database only). */
+  async createCounterTable(): Promise<void> {
+    await this.pool.query('CREATE TABLE IF NOT EXISTS bench_order_counts (slot INT NOT NULL PRIMARY KEY, orders BIGINT NOT NULL) ENGINE = InnoDB');
+  }
+
+  /**
    * L2-late: the same statements with the order row written BEFORE the guarded decrement, so the
    * hot row's lock is held for line + ledger + commit instead of order + line + ledger + commit
    * (this is the statement order buyNow uses). The line cannot move before the decrement: see

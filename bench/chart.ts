@@ -13,6 +13,8 @@ const COLORS: Record<string, string> = {
   L1: '#7f7f7f',
   L2: '#1f77b4',
   'L2-late': '#17becf',
+  'L2+count1': '#bcbd22',
+  'L2+count16': '#aec7e8',
   'P-raw': '#9467bd',
   naive: '#ff7f0e',
   L4: '#2ca02c',

@@ -307,6 +307,7 @@ async function main(): Promise<void> {
     }
     raw = new RawSqlStrategies(db.url, plan.servers * plan.pool);
     await raw.warmUp();
+    if (plan.strategies?.has('L2+count1') || plan.strategies?.has('L2+count16')) await raw.createCounterTable();
     const ops = await loadOperations();
     if (ops.missing.length) print(`GraphQL operations not in the schema yet (their scenarios are skipped): ${ops.missing.join(', ')}`);
     const ctx: BenchContext = { servers, buyers: fx.buyers, ops, raw };
@@ -495,6 +496,8 @@ async function main(): Promise<void> {
           ['L1', sellersRaw.L1, 'none'],
           ['L2', sellersRaw.L2, 'full'],
           ['L2-cart', sellersRaw['L2-cart'], 'full'],
+          // What an order counter on the write path would cost (docs/SCALING.md): only when asked for by name.
+          ...(['L2+count1', 'L2+count16'] as const).filter((n) => plan.strategies?.has(n)).map((n): [string, Seller | undefined, LedgerMode] => [n, sellersRaw[n], 'full']),
           ['P-raw', sellersRaw['P-raw'], 'full'],
           ['GraphQL', graphqlCartCheckout(ctx, tag('B')), 'full'],
           ...(compareServers.length ? ([['GraphQL-old', graphqlCartCheckout(ctxOld, tag('BO')), 'full']] as [string, Seller | undefined, LedgerMode][]) : []),

@@ -221,6 +221,26 @@ function scaleReads(data: ScaleData): { name: string; query: string; variables: 
       query: 'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }',
       variables: { name: data.searchWord },
     },
+    {
+      name: 'products(filter: name) (no match)',
+      query: 'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      variables: { name: 'nomatchword' },
+    },
+    {
+      name: 'products(filter: search)',
+      query: 'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      variables: { search: data.searchWord },
+    },
+    {
+      name: 'products(filter: search) + totalCount',
+      query: 'query($search: String!) { products(first: 20, filter: { search: $search }) { totalCount edges { node { id } } } }',
+      variables: { search: data.searchWord },
+    },
+    {
+      name: 'products(filter: search) (no match)',
+      query: 'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      variables: { search: 'nomatchword' },
+    },
     { name: 'products(first: 20)', query: '{ products(first: 20) { edges { node { id name } } } }', variables: {} },
     { name: 'products(first: 20) + totalCount', query: '{ products(first: 20) { totalCount edges { node { id } } } }', variables: {} },
   ];

@@ -20,7 +20,7 @@ export interface BenchContext {
 /** Sells one unit of `target` to buyer `vu`; records its requests and returns the unit's outcome. */
 export type Seller = (vu: number, iteration: number, target: SaleTarget, rec: Recorder) => Promise<string>;
 
-type StrategyName = 'GraphQL' | 'L1' | 'L2' | 'L2-late' | 'L2-cart' | 'P-raw' | 'naive' | 'L4';
+type StrategyName = 'GraphQL' | 'L1' | 'L2' | 'L2-late' | 'L2-cart' | 'L2+count1' | 'L2+count16' | 'P-raw' | 'naive' | 'L4';
 
 /** Outcomes after which a virtual user stops: the bench is broken, not the server busy. */
 const FATAL = new Set(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_REQUEST']);
@@ -101,13 +101,15 @@ export function graphqlCartCheckout(ctx: BenchContext, tag: string): Seller | un
   };
 }
 
-export function rawSellers(ctx: BenchContext): Record<'L1' | 'L2' | 'L2-late' | 'L2-cart' | 'P-raw' | 'naive', Seller> {
+export function rawSellers(ctx: BenchContext): Record<'L1' | 'L2' | 'L2-late' | 'L2-cart' | 'L2+count1' | 'L2+count16' | 'P-raw' | 'naive', Seller> {
   const raw = ctx.raw;
   return {
     L1: rawSeller((t) => raw.l1(t), ctx),
     L2: rawSeller((t, u) => raw.l2(t, u), ctx),
     'L2-late': rawSeller((t, u) => raw.l2Late(t, u), ctx),
     'L2-cart': rawSeller((t, u) => raw.l2Cart(t, u), ctx),
+    'L2+count1': rawSeller((t, u) => raw.l2Counted(t, u, 1), ctx),
+    'L2+count16': rawSeller((t, u) => raw.l2Counted(t, u, 16), ctx),
     'P-raw': rawSeller((t, u) => raw.pessimistic(t, u), ctx),
     naive: rawSeller((t, u) => raw.naive(t, u), ctx),
   };

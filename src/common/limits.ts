@@ -33,6 +33,16 @@ export const WAREHOUSE_LOCATION_MAX = 200;
 export const USER_NAME_MAX = 100;
 export const STOCK_REASON_MAX = 500;
 
+/**
+ * The catalog's word-prefix search (`ProductFilter.search`). Words shorter than 3 characters are
+ * not in MySQL's FULLTEXT index (innodb_ft_min_token_size = 3, a server-wide startup option), so a
+ * search word must have at least 3; 84 is innodb_ft_max_token_size, the longest word it indexes.
+ */
+export const PRODUCT_SEARCH_MAX = 100;
+export const PRODUCT_SEARCH_WORDS_MAX = 8;
+export const PRODUCT_SEARCH_WORD_MIN = 3;
+export const PRODUCT_SEARCH_WORD_MAX = 84;
+
 /** Password lengths (the longest is refused before hashing, so a huge body cannot burn CPU). */
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 128;

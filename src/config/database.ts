@@ -73,6 +73,7 @@ async function syncSqliteSchema(orm: Orm): Promise<void> {
   const tables = await connection.execute<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
   if (tables.length === 0) {
     await orm.getSchemaGenerator().createSchema();
+    await createSqliteNameSearch(orm);
     return;
   }
   const missing: string[] = [];
@@ -89,10 +90,38 @@ async function syncSqliteSchema(orm: Orm): Promise<void> {
       for (const field of stored ? (prop.fieldNames ?? []) : []) if (!present.has(field)) missing.push(`column ${meta.tableName}.${field}`);
     }
   }
+  if (!missing.length && !(await hasSqliteNameSearch(orm))) await createSqliteNameSearch(orm);
   if (missing.length) {
     throw new Error(
       `The SQLite database was created for an older data model (missing ${missing.join(', ')}): ` +
         'delete the file to recreate it (demo data is seeded again), or use MySQL, which runs migrations',
     );
   }
+}
+
+/**
+ * SQLite's side of `ProductFilter.search`: an FTS5 index of `products.name` (external content: it
+ * stores the words, not a copy of the names), kept in step by triggers in the same transaction as
+ * every insert, rename and delete of a product. unicode61 (FTS5's default tokenizer) splits on
+ * what is not a letter or digit and folds case and accents, as MySQL's FULLTEXT index does under
+ * utf8mb4_general_ci. A file made before the index existed gets it, filled from its products.
+ */
+const SQLITE_NAME_SEARCH = [
+  "CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(name, content='products', content_rowid='id')",
+  'CREATE TRIGGER IF NOT EXISTS products_fts_insert AFTER INSERT ON products BEGIN INSERT INTO products_fts(rowid, name) VALUES (new.id, new.name); END',
+  "CREATE TRIGGER IF NOT EXISTS products_fts_delete AFTER DELETE ON products BEGIN INSERT INTO products_fts(products_fts, rowid, name) VALUES ('delete', old.id, old.name); END",
+  'CREATE TRIGGER IF NOT EXISTS products_fts_rename AFTER UPDATE OF name ON products BEGIN ' +
+    "INSERT INTO products_fts(products_fts, rowid, name) VALUES ('delete', old.id, old.name); INSERT INTO products_fts(rowid, name) VALUES (new.id, new.name); END",
+  "INSERT INTO products_fts(products_fts) VALUES ('rebuild')",
+];
+
+async function hasSqliteNameSearch(orm: Orm): Promise<boolean> {
+  const rows = await orm.em.getConnection().execute<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = 'products_fts_rename'");
+  return rows.length > 0;
+}
+
+async function createSqliteNameSearch(orm: Orm): Promise<void> {
+  await orm.em.getConnection().transactional(async (trx) => {
+    for (const statement of SQLITE_NAME_SEARCH) await orm.em.getConnection().execute(statement, [], 'run', trx);
+  });
 }

@@ -6,6 +6,8 @@ import { User } from './user.entity';
 @Entity({ tableName: 'products' })
 @Index({ name: 'products_category_idx', properties: ['category'] })
 @Index({ name: 'products_archived_idx', properties: ['archivedAt'] })
+// MySQL only (the migration creates it without stopwords); SQLite's search is the FTS5 table of src/config/database.ts.
+@Index({ name: 'products_name_fulltext', properties: ['name'], type: 'fulltext' })
 export class Product extends BaseEntity {
   @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict' })
   owner!: Ref<User>;

@@ -59,3 +59,16 @@ export async function lockLiveProduct(sql: Sql, productId: number): Promise<{ ow
   const row = await sql.get(`SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL${currentRead(sql)}`, [productId]);
   return row ? { ownerId: num(row.owner_id) } : null;
 }
+
+/**
+ * The ids of products whose name has a word beginning with each of `words` (lower-case letters and
+ * digits only, so nothing in them is an operator of either search syntax), as a subquery for
+ * `id IN (…)`: MySQL's FULLTEXT index `products_name_fulltext` in boolean mode (`+word*` each),
+ * SQLite's FTS5 table `products_fts`, kept in step with `products` by triggers (src/config/database.ts).
+ */
+export function nameSearch(kind: Sql['kind'], words: string[]): { sql: string; params: string[] } {
+  if (kind === 'mysql') {
+    return { sql: '(SELECT ps.id FROM products ps WHERE MATCH(ps.name) AGAINST(? IN BOOLEAN MODE))', params: [words.map((w) => `+${w}*`).join(' ')] };
+  }
+  return { sql: '(SELECT rowid FROM products_fts WHERE products_fts MATCH ?)', params: [words.map((w) => `"${w}"*`).join(' AND ')] };
+}

@@ -6,7 +6,7 @@ import { loadBatched, loadById } from '../db/request-batch';
 import { sqlFor } from '../db/sql';
 import type { UnitOfWork } from '../db/unit-of-work';
 import { Product, Stock, User } from '../entities';
-import { archiveProductRow, countProductReferences, deleteProductRow, totalOrderedByProduct } from '../repositories/product.repository';
+import { archiveProductRow, countProductReferences, deleteProductRow, nameSearch, totalOrderedByProduct } from '../repositories/product.repository';
 import { availableByProduct } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
 import { isAdmin, requireViewer } from './viewer';
@@ -19,8 +19,10 @@ export interface ProductFields {
 }
 
 export interface ProductFilter {
-  /** Case-insensitive substring of the name. */
+  /** Case-insensitive substring of the name (a scan). */
   name?: string;
+  /** Lower-case words, each of which must begin a word of the name (an index read). */
+  searchWords?: string[];
   category?: string;
   ownerId?: number;
 }
@@ -81,10 +83,14 @@ export class ProductService {
     return true;
   }
 
-  /** Public catalog, keyset-paginated by id; archived products are left out. */
+  /** Public catalog, keyset-paginated by id; archived products are left out. `searchWords` is served by the name index (FULLTEXT on MySQL, FTS5 on SQLite). */
   async listProducts(ctx: RequestContext, filter: ProductFilter, page: PageRequest): Promise<Page<Product>> {
     const where: FilterQuery<Product>[] = [{ archivedAt: null }];
     if (filter.name) where.push(nameContains(filter.name));
+    if (filter.searchWords) {
+      const search = nameSearch(sqlFor(ctx.em).kind, filter.searchWords);
+      where.push({ id: { $in: raw(search.sql, search.params) } });
+    }
     if (filter.category) where.push({ category: filter.category });
     if (filter.ownerId !== undefined) where.push({ owner: filter.ownerId });
     return paginate(ctx.em, Product, { $and: where }, page);

@@ -94,10 +94,12 @@ export type ErrorCode =
 export type ProductFilter = {
   /** Exact category */
   category?: string | null | undefined;
-  /** Case-insensitive substring of the name */
+  /** Case-insensitive substring of the name, taken literally. Not indexed: a page reads names until it has enough matches, so a substring that few names contain scans the whole catalog; prefer `search` for words */
   name?: string | null | undefined;
   /** Only products of this owner */
   ownerId?: string | number | null | undefined;
+  /** Word-prefix search of the name through an index: every word given must begin a word of the name ("head car" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; each needs 3-84 characters (shorter words are not indexed), at most 8 words, 100 characters in all. Common words ("the", "and") are indexed too */
+  search?: string | null | undefined;
 };
 
 /** Sets the on-hand quantity of one product in one of your warehouses */

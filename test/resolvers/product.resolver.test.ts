@@ -222,6 +222,77 @@ describe('products (public catalog)', () => {
   });
 });
 
+describe('products(filter: { search }) (word prefixes, through the name index)', () => {
+  let owner: TestUser;
+  const search = async (filter: Record<string, string>, page: { first?: number; after?: string | null } = {}) =>
+    expectData(await server.client.request(ProductsDocument, { ...page, filter: { ownerId: String(owner.id), ...filter } })).products;
+  const names = async (filter: Record<string, string>) => (await search(filter)).edges.map((e) => e.node.name);
+
+  beforeAll(async () => {
+    owner = await registerUser(server);
+    const catalog: [string, string][] = [
+      ['Headphones Wireless Pro', 'audio'],
+      ['Wireless charger', 'power'],
+      ['Overhead lamp', 'home'],
+      ['Café crème mug', 'home'],
+      ['The thing with 50% off', 'home'],
+      ['Wireless speaker', 'audio'],
+    ];
+    for (const [name, category] of catalog) await createProductAs(owner, { name, category });
+    const archived = await createProductAs(owner, { name: 'Wireless archived', category: 'audio' });
+    await setStockAs(owner, (await createWarehouseAs(owner)).id, archived.id, 1);
+    expectData(await owner.client.request(DeleteProductDocument, { id: archived.id }));
+  });
+
+  it('finds names with a word beginning with each given word, ignoring case and accents, never archived ones', async () => {
+    expect(await names({ search: 'WIRE' })).toEqual(['Headphones Wireless Pro', 'Wireless charger', 'Wireless speaker']);
+    expect(await names({ search: 'head' })).toEqual(['Headphones Wireless Pro']); // not "Overhead": a word prefix, not a substring
+    expect(await names({ search: 'wire  HEADPH' })).toEqual(['Headphones Wireless Pro']);
+    expect(await names({ search: 'cafe' })).toEqual(['Café crème mug']);
+    expect(await names({ search: 'the with' })).toEqual(['The thing with 50% off']); // no stopwords
+    expect(await names({ search: '"off"*' })).toEqual(['The thing with 50% off']); // operators are not words
+    expect(await names({ search: 'wireless lamp' })).toEqual([]);
+    expect(await names({ search: 'archived' })).toEqual([]);
+  });
+
+  it('pages with totalCount, and combines with the category and name filters', async () => {
+    const first = await search({ search: 'wireless' }, { first: 2 });
+    expect(first.totalCount).toBe(3);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await search({ search: 'wireless' }, { first: 2, after: first.pageInfo.endCursor });
+    expect(second.totalCount).toBe(3);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect([...first.edges, ...second.edges].map((e) => e.node.name)).toEqual(['Headphones Wireless Pro', 'Wireless charger', 'Wireless speaker']);
+    const audio = await search({ search: 'wireless', category: 'audio' });
+    expect(audio.edges.map((e) => e.node.name)).toEqual(['Headphones Wireless Pro', 'Wireless speaker']);
+    expect(audio.totalCount).toBe(2);
+    expect(await names({ search: 'wireless', name: 'speak' })).toEqual(['Wireless speaker']);
+  });
+
+  it('follows renames and deletes', async () => {
+    const p = await createProductAs(owner, { name: 'Zither deluxe', category: 'music' });
+    expect(await names({ search: 'zith' })).toEqual(['Zither deluxe']);
+    expectData(await owner.client.request(UpdateProductDocument, { id: p.id, input: { name: 'Ukulele deluxe' } }));
+    expect(await names({ search: 'zith' })).toEqual([]);
+    expect(await names({ search: 'ukul' })).toEqual(['Ukulele deluxe']);
+    expectData(await owner.client.request(DeleteProductDocument, { id: p.id }));
+    expect(await names({ search: 'ukul' })).toEqual([]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['no word', '!!! %%'],
+    ['a word under 3 characters', 'wireless tv'],
+    ['over 100 characters', 'w'.repeat(101)],
+    ['a word over 84 characters', 'w'.repeat(85)],
+    ['more than 8 words', 'one two three four five six seven eight nine'],
+  ])('refuses a search that is %s with BAD_USER_INPUT', async (_case, text) => {
+    const res = await server.client.request(ProductsDocument, { filter: { search: text } });
+    expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.search' });
+  });
+});
+
 describe('Product fields', () => {
   it('available counts live warehouses minus active holds; totalOrdered and stocks are for the owner and admins', async () => {
     const p = await createProductAs(seller);

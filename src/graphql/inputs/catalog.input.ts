@@ -7,6 +7,10 @@ import {
   PRODUCT_CATEGORY_MAX,
   PRODUCT_DESCRIPTION_MAX,
   PRODUCT_NAME_MAX,
+  PRODUCT_SEARCH_MAX,
+  PRODUCT_SEARCH_WORD_MAX,
+  PRODUCT_SEARCH_WORD_MIN,
+  PRODUCT_SEARCH_WORDS_MAX,
   STOCK_REASON_MAX,
   WAREHOUSE_LOCATION_MAX,
   WAREHOUSE_NAME_MAX,
@@ -53,8 +57,23 @@ export class UpdateProductInput {
 
 @InputType({ description: 'Narrows the catalog; every given field must match' })
 export class ProductFilter {
-  @Field(() => String, { nullable: true, description: 'Case-insensitive substring of the name' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Case-insensitive substring of the name, taken literally. Not indexed: a page reads names until it has enough matches, ' +
+      'so a substring that few names contain scans the whole catalog; prefer `search` for words',
+  })
   name?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Word-prefix search of the name through an index: every word given must begin a word of the name ' +
+      '("head car" finds "Headphones with carry-case"), ignoring case and accents. Words are runs of letters and digits; ' +
+      `each needs ${PRODUCT_SEARCH_WORD_MIN}-${PRODUCT_SEARCH_WORD_MAX} characters (shorter words are not indexed), ` +
+      `at most ${PRODUCT_SEARCH_WORDS_MAX} words, ${PRODUCT_SEARCH_MAX} characters in all. Common words ("the", "and") are indexed too`,
+  })
+  search?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Exact category' })
   category?: string | null;
@@ -132,11 +151,29 @@ export function parseUpdateProduct(input: UpdateProductInput): Partial<ProductFi
   }, 'input');
 }
 
-/** An empty name or category filters nothing. */
+/**
+ * The words of a search, lower-cased and deduplicated: runs of letters and digits, the characters
+ * both indexes split on (SQLite FTS5's unicode61 and InnoDB's FULLTEXT parser), so the two
+ * databases see the same words.
+ */
+function parseSearchWords(field: string, value: string | null | undefined): string[] | undefined {
+  if (!given(value)) return undefined;
+  const text = requireText(field, value, { max: PRODUCT_SEARCH_MAX });
+  const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+  if (!words.length) throw new BadUserInputError(field, `${field} must contain a word (letters or digits)`);
+  if (words.length > PRODUCT_SEARCH_WORDS_MAX) throw new BadUserInputError(field, `${field} must have at most ${PRODUCT_SEARCH_WORDS_MAX} words`);
+  const short = words.find((word) => [...word].length < PRODUCT_SEARCH_WORD_MIN);
+  if (short) throw new BadUserInputError(field, `each word of ${field} needs at least ${PRODUCT_SEARCH_WORD_MIN} letters or digits (got "${short}")`);
+  if (words.some((word) => [...word].length > PRODUCT_SEARCH_WORD_MAX)) throw new BadUserInputError(field, `each word of ${field} must be at most ${PRODUCT_SEARCH_WORD_MAX} characters`);
+  return words;
+}
+
+/** An empty name or category filters nothing; an empty search is refused (it would mean every product, through an index that cannot serve it). */
 export function parseProductFilter(filter: ProductFilter | null | undefined): ProductFilterValue {
   if (!filter) return {};
   return checkAll({
     name: () => optionalText('filter.name', filter.name, { max: PRODUCT_NAME_MAX }) || undefined,
+    searchWords: () => parseSearchWords('filter.search', filter.search),
     category: () => optionalText('filter.category', filter.category, { max: PRODUCT_CATEGORY_MAX }) || undefined,
     ownerId: () => (given(filter.ownerId) ? requireId('filter.ownerId', filter.ownerId) : undefined),
   });
