@@ -5,10 +5,10 @@ import type { Em } from './context';
  * The parameterised SQL the services run. Statements go straight to the driver connection that
  * MikroORM's pool (or its transaction) holds, not through `em.execute`: on the checkout hot path
  * the ORM's per-statement layers (query formatting, knex raw, logging hooks) cost several times
- * the driver call itself (docs/BENCHMARKS.md § Findings). Transactions, pooling and error types
- * stay MikroORM's: a unit of work is still `em.transactional` on a fresh fork, and driver errors
- * are converted by MikroORM's exception converter, so `UniqueConstraintViolationException` and
- * friends mean the same on both paths.
+ * the driver call itself (docs/BENCHMARKS.md § Findings). Pooling and error types stay MikroORM's:
+ * a unit of work is a transaction on a connection of the ORM's pool (`beginTransaction`), and
+ * driver errors are converted by MikroORM's exception converter, so
+ * `UniqueConstraintViolationException` and friends mean the same on both paths.
  */
 
 /** A row as the driver returns it (MySQL and SQLite differ in number/string types). */
@@ -158,8 +158,9 @@ function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: un
 const pooled = new WeakMap<object, Sql>();
 
 /**
- * The session for `em`: inside `em.transactional` the transaction's own connection (so every
- * statement is part of it); outside, the pool, one connection per statement (autocommit).
+ * The session for `em`: inside `em.transactional` (the seed, the stock audit, the test kit) the
+ * transaction's own connection (so every statement is part of it); outside, the pool, one
+ * connection per statement (autocommit). Units of work get theirs from `beginTransaction`.
  */
 export function sqlFor(em: Em): Sql {
   const trx = em.getTransactionContext() as { client: KnexClient; isCompleted(): boolean } | undefined;
