@@ -75,15 +75,15 @@ async function insertMovementFromRow(
   move: { stockId: number; kind: 'SALE' | 'RESERVATION' | 'RELEASE'; onHandDelta: number; reservedDelta: number; orderId: number | null; userId: number },
 ): Promise<void> {
   await conn.query(
-    `INSERT INTO stock_movements (created_at, updated_at, stock_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) ` +
-      `SELECT ${NOW}, ${NOW}, id, ?, ?, ?, on_hand, reserved, NULL, ?, ? FROM stocks WHERE id = ?`,
+    `INSERT INTO stock_movements (created_at, updated_at, stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id) ` +
+      `SELECT ${NOW}, ${NOW}, id, product_id, ?, ?, ?, on_hand, reserved, NULL, ?, ? FROM stocks WHERE id = ?`,
     [move.kind, move.onHandDelta, move.reservedDelta, move.orderId, move.userId, move.stockId],
   );
 }
 
 const GUARDED_RESERVE = `UPDATE stocks SET reserved = reserved + 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved + 1 <= on_hand`;
 /** A held unit becomes a sale: leaves on hand and reserved together, guarded like every stock write. */
-const GUARDED_HELD_SALE = `UPDATE stocks SET on_hand = on_hand - 1, reserved = reserved - 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved >= 1 AND on_hand >= 1`;
+const GUARDED_HELD_SALE = `UPDATE stocks SET on_hand = on_hand - 1, reserved = reserved - 1, sold = sold + 1, version = version + 1, updated_at = ${NOW} WHERE id = ? AND reserved >= 1 AND on_hand >= 1`;
 const HOLD_TTL_MS = 15 * 60 * 1000;
 
 export class RawSqlStrategies {

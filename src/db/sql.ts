@@ -5,10 +5,10 @@ import type { Em } from './context';
  * The parameterised SQL the services run. Statements go straight to the driver connection that
  * MikroORM's pool (or its transaction) holds, not through `em.execute`: on the checkout hot path
  * the ORM's per-statement layers (query formatting, knex raw, logging hooks) cost several times
- * the driver call itself (docs/BENCHMARKS.md § Findings). Transactions, pooling and error types
- * stay MikroORM's: a unit of work is still `em.transactional` on a fresh fork, and driver errors
- * are converted by MikroORM's exception converter, so `UniqueConstraintViolationException` and
- * friends mean the same on both paths.
+ * the driver call itself (docs/BENCHMARKS.md § Findings). Pooling and error types stay MikroORM's:
+ * a unit of work is a transaction on a connection of the ORM's pool (`beginTransaction`), and
+ * driver errors are converted by MikroORM's exception converter, so
+ * `UniqueConstraintViolationException` and friends mean the same on both paths.
  */
 
 /** A row as the driver returns it (MySQL and SQLite differ in number/string types). */
@@ -125,10 +125,14 @@ class DriverSql implements Sql {
 interface KnexClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown> | unknown;
+  /** One statement on `connection`, without knex's query builder, events or transaction layers. */
+  _query(connection: unknown, obj: { sql: string }): Promise<unknown>;
 }
 
+const platformKind = (em: Em): 'mysql' | 'sqlite' => (em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql');
+
 function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: unknown) => unknown): Sql {
-  const kind = em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql';
+  const kind = platformKind(em);
   const driver = em.getDriver();
   const platform = em.getPlatform();
   // ORM_DEBUG (config.ormDebug turns the ORM's debug on): log each statement, never its values.
@@ -154,8 +158,9 @@ function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: un
 const pooled = new WeakMap<object, Sql>();
 
 /**
- * The session for `em`: inside `em.transactional` the transaction's own connection (so every
- * statement is part of it); outside, the pool, one connection per statement (autocommit).
+ * The session for `em`: inside `em.transactional` (the seed, the stock audit, the test kit) the
+ * transaction's own connection (so every statement is part of it); outside, the pool, one
+ * connection per statement (autocommit). Units of work get theirs from `beginTransaction`.
  */
 export function sqlFor(em: Em): Sql {
   const trx = em.getTransactionContext() as { client: KnexClient; isCompleted(): boolean } | undefined;
@@ -175,4 +180,69 @@ export function sqlFor(em: Em): Sql {
     pooled.set(client, sql);
   }
   return sql;
+}
+
+/** A transaction on one pooled connection: its statements in `sql`, then exactly one of commit or rollback. */
+export interface DriverTransaction {
+  readonly sql: Sql;
+  /** COMMIT. If it fails the outcome is unknown, and the connection is not used again. */
+  commit(): Promise<void>;
+  /** ROLLBACK (a failure is logged, and the connection is not used again). */
+  rollback(): Promise<void>;
+}
+
+/**
+ * BEGIN on a connection of the ORM's pool, without the ORM's transaction: what a unit of work runs
+ * is only our SQL (repositories take a `Sql`, never an EntityManager), so `em.transactional`'s
+ * fork, context and knex transaction object were pure cost on every shopper mutation
+ * (docs/BENCHMARKS.md § Cart path). BEGIN, COMMIT and ROLLBACK still go through the knex client
+ * (`_query`), so what watches it (the fault suite's COMMIT hook) sees them as before; errors are
+ * MikroORM's converted exceptions, as on every statement of db/sql.ts. A connection whose COMMIT
+ * or ROLLBACK failed is destroyed rather than pooled again: its session state is unknown.
+ */
+export async function beginTransaction(em: Em): Promise<DriverTransaction> {
+  const kind = platformKind(em);
+  const driver = em.getDriver();
+  const client = em.getConnection().getKnex().client as KnexClient;
+  const convert = (error: unknown) => driver.convertException(error as Error);
+  let connection: unknown;
+  try {
+    connection = await client.acquireConnection();
+  } catch (error) {
+    throw convert(error);
+  }
+  let open = true;
+  const end = async (statement: 'COMMIT' | 'ROLLBACK') => {
+    open = false;
+    try {
+      await client._query(connection, { sql: statement });
+    } catch (error) {
+      // mysql2: a destroyed connection fails the pool's validation and is replaced. The one SQLite connection stays.
+      if (kind === 'mysql') (connection as { destroy?: () => void }).destroy?.();
+      throw convert(error);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  };
+  try {
+    await client._query(connection, { sql: 'BEGIN' });
+  } catch (error) {
+    open = false;
+    if (kind === 'mysql') (connection as { destroy?: () => void }).destroy?.();
+    await client.releaseConnection(connection);
+    throw convert(error);
+  }
+  const live = () => {
+    // After COMMIT/ROLLBACK the connection is back in the pool, maybe someone else's: never use it.
+    if (!open) throw new Error('statement after the end of its transaction');
+    return Promise.resolve(connection);
+  };
+  return {
+    sql: sqlOn(em, live, () => undefined),
+    commit: () => end('COMMIT'),
+    rollback: () =>
+      end('ROLLBACK').catch((error: unknown) => {
+        logger.warn('rollback failed', { error: error as Error });
+      }),
+  };
 }

@@ -5,12 +5,15 @@ import {
 } from '@mikro-orm/core';
 import { ConflictError, OutcomeUnknownError, RetryableConflict } from '../common/errors';
 import { logger } from '../config/logger';
-import type { DbContext, Em } from './context';
+import type { DbContext } from './context';
 import { asServiceUnavailable } from './faults';
-import { sqlFor, type Sql } from './sql';
+import { beginTransaction, type Sql } from './sql';
 
-/** A caller's context inside a unit of work: `em` is the transaction's fork and `sql` its connection. */
-export type UnitContext<C extends DbContext = DbContext> = C & { em: Em; sql: Sql };
+/**
+ * A caller's context inside a unit of work: `sql` is the transaction's connection. It has no
+ * EntityManager, so nothing in a unit can read or write through the ORM outside the transaction.
+ */
+export type UnitContext<C extends DbContext = DbContext> = Omit<C, 'em'> & { sql: Sql };
 
 /** Bounds on re-running a unit that lost a race (RETRY_* settings). */
 export interface RetryPolicy {
@@ -52,7 +55,7 @@ function retryReason(error: unknown, options: UnitOfWorkOptions): string | null 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs units of work: `work` in a new transaction on a fresh fork of the caller's EntityManager.
+ * Runs units of work: `work` in a new transaction on a pooled connection (db/sql.ts beginTransaction).
  * When the transaction loses a race (a version/availability-guarded write matched nothing, a
  * deadlock, a concurrent insert of the same unique key) the whole unit is rolled back and run
  * again from scratch in a new transaction, so it re-reads current data rather than its old
@@ -67,16 +70,20 @@ export class UnitOfWork {
     const maxAttempts = options.maxAttempts ?? this.retry.maxAttempts;
     unitOfWorkStats.units += 1;
     for (let attempt = 1; ; attempt += 1) {
-      const fork = ctx.em.fork({ clear: true });
       let committing = false;
       try {
-        return await fork.transactional(async (em) => {
-          const result = await work({ ...ctx, em: em as Em, sql: sqlFor(em as Em) });
-          // Flushed here, so that what can still fail after this line is the COMMIT alone.
-          await em.flush();
-          committing = true;
-          return result;
-        });
+        const trx = await beginTransaction(ctx.em);
+        let result: T;
+        try {
+          result = await work({ ...ctx, sql: trx.sql });
+        } catch (error) {
+          await trx.rollback();
+          throw error;
+        }
+        // What can still fail after this line is the COMMIT alone.
+        committing = true;
+        await trx.commit();
+        return result;
       } catch (error) {
         if (committing) {
           // The COMMIT may have reached the server: running the unit again could do it twice.

@@ -29,6 +29,10 @@ export interface QueryArmor {
   ): { document: DocumentNode } | { errors: GraphQLError[] };
 }
 
+/** How many documents' token verdicts are remembered, and the longest text remembered. */
+const TOKEN_VERDICTS = 500;
+const TOKEN_VERDICT_MAX_LENGTH = 4096;
+
 /**
  * The document limits of config.graphqlLimits. Fragments count as what they contain (so a
  * fragment adds no depth or cost of its own). Field suggestions are not armor's job here: the
@@ -48,7 +52,21 @@ export function createQueryArmor(config: AppConfig, schema: GraphQLSchema): Quer
     blockFieldSuggestion: { enabled: false },
   }).protect();
 
+  // The verdict per document text: counting tokens is a full parse, and most requests repeat a few
+  // documents. Bounded in entries and in the length of a remembered text, then started afresh.
+  const verdicts = new Map<string, string | null>();
   function tokenLimitError(query: string): string | null {
+    const known = verdicts.get(query);
+    if (known !== undefined) return known;
+    const refusal = countTokens(query);
+    if (query.length <= TOKEN_VERDICT_MAX_LENGTH) {
+      if (verdicts.size >= TOKEN_VERDICTS) verdicts.clear();
+      verdicts.set(query, refusal);
+    }
+    return refusal;
+  }
+
+  function countTokens(query: string): string | null {
     let refusal: string | null = null;
     try {
       new MaxTokensParserWLexer(query, { n: limits.maxTokens, onReject: [(_ctx, error) => (refusal = error.message.replace(/^Syntax Error: /, ''))] }).parseDocument();

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../common/errors';
+import { normalizeMoney } from '../common/money';
 import { dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 
@@ -112,22 +113,29 @@ export interface CartLineRow {
   quantity: number;
   /** Latest expiry of the line's holds (epoch ms); null when none is left. */
   reservedUntilMs: number | null;
+  /** flash sale: the sale price of the line's sale units (at most one sale hold per line), else null. */
+  salePrice: string | null;
   /** The product's columns, as the ORM maps them. */
   product: Row;
 }
 
-/** A cart's lines with their products and each line's latest hold expiry, in one statement. */
+/**
+ * A cart's lines with their products, each line's latest hold expiry and its sale price, in one
+ * statement (the sale price was a second read per cart answer: one statement of every addToCart).
+ */
 export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineRow[]> {
   const rows = await sql.all(
     'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
-      '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, p.* ' +
+      '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, ' +
+      '(SELECT f.sale_price FROM flash_sale_holds fh JOIN flash_sales f ON f.id = fh.flash_sale_id WHERE fh.cart_item_id = ci.id) AS cart_item_sale_price, p.* ' +
       'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
     [cartId],
   );
-  return rows.map(({ cart_item_id: itemId, cart_item_quantity: quantity, cart_item_until: until, ...product }) => ({
+  return rows.map(({ cart_item_id: itemId, cart_item_quantity: quantity, cart_item_until: until, cart_item_sale_price: salePrice, ...product }) => ({
     itemId: num(itemId),
     quantity: num(quantity),
     reservedUntilMs: until === null || until === undefined ? null : num(until),
+    salePrice: salePrice === null || salePrice === undefined ? null : normalizeMoney(salePrice as string),
     product,
   }));
 }

@@ -343,18 +343,6 @@ export async function findOrderSaleUnits(sql: Sql, orderId: number): Promise<{ s
   return rows.map((r) => ({ saleId: num(r.flash_sale_id), userId: num(r.user_id), quantity: num(r.quantity) }));
 }
 
-/** The sale price of the cart lines that hold sale units, by cart line. */
-export async function findSaleHoldPrices(sql: Sql, cartItemIds: number[]): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  if (!cartItemIds.length) return out;
-  const rows = await sql.all(
-    `SELECT h.cart_item_id, f.sale_price FROM flash_sale_holds h JOIN flash_sales f ON f.id = h.flash_sale_id WHERE h.cart_item_id IN (${marks(cartItemIds.length)})`,
-    cartItemIds,
-  );
-  for (const r of rows) out.set(num(r.cart_item_id), normalizeMoney(r.sale_price as string));
-  return out;
-}
-
 // ---- audit reads ----
 
 export interface SaleAuditRow {

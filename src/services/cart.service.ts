@@ -18,7 +18,6 @@ import {
   insertItem,
   setItemQuantity,
 } from '../repositories/cart.repository';
-import { findSaleHoldPrices } from '../repositories/flash-sale.repository';
 import { findProductForSaleOrThrow } from '../repositories/product.repository';
 import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
@@ -275,11 +274,10 @@ export class CartService {
 
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
     const rows = await findCartLines(sqlFor(ctx.em), cartId);
-    // flash sale: a line holding sale units is at the sale price.
-    const salePrices = await findSaleHoldPrices(sqlFor(ctx.em), rows.map((r) => r.itemId));
     const lines: CartLine[] = rows.map((row) => {
       const product = ctx.em.map(Product, row.product);
-      const unitPrice = salePrices.get(row.itemId) ?? product.price;
+      // flash sale: a line holding sale units is at the sale price.
+      const unitPrice = row.salePrice ?? product.price;
       return {
         id: row.itemId,
         product,

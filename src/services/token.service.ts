@@ -11,6 +11,10 @@ export interface TokenClaims {
   tv: number;
 }
 
+/** How many verified tokens are remembered, and the longest remembered. */
+const VERIFIED_TOKENS = 10_000;
+const VERIFIED_TOKEN_MAX_LENGTH = 2048;
+
 /** Issues and verifies HS256 JWTs with issuer, audience and expiry pinned. */
 export class TokenService {
   /**
@@ -33,7 +37,28 @@ export class TokenService {
     });
   }
 
+  /**
+   * Tokens already verified, with their expiry: the same token comes with every request of a
+   * session, and an HMAC check plus claim parsing was ~2% of a cart server's CPU. Only what passed
+   * every check is remembered, and a hit is re-checked against the clock exactly as jsonwebtoken
+   * checks `exp`; revocation is unaffected (the token version is checked against the database on
+   * every request, see AuthService.authenticate). Bounded, then started afresh.
+   */
+  private readonly verified = new Map<string, { claims: TokenClaims; exp: number }>();
+
   verify(token: string): TokenClaims {
+    const known = this.verified.get(token);
+    if (known && Math.floor(Date.now() / 1000) < known.exp) return known.claims;
+    const claims = this.verifySignature(token);
+    const exp = (claims as { exp?: unknown }).exp;
+    if (typeof exp === 'number' && token.length <= VERIFIED_TOKEN_MAX_LENGTH) {
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.clear();
+      this.verified.set(token, { claims, exp });
+    }
+    return claims;
+  }
+
+  private verifySignature(token: string): TokenClaims {
     try {
       const claims = jwt.verify(token, this.key, {
         algorithms: ['HS256'],

@@ -9,7 +9,7 @@ export function requireViewer(ctx: RequestContext): Viewer {
   return ctx.viewer;
 }
 
-export function isAdmin(ctx: RequestContext): boolean {
+export function isAdmin(ctx: Pick<RequestContext, 'viewer'>): boolean {
   return ctx.viewer?.role === UserRole.ADMIN;
 }
 

@@ -285,6 +285,18 @@ describe('me and bearer tokens', () => {
     expect(res.data).toEqual({ me: null });
   });
 
+  it('refuses a token it accepted before, once the token has expired (a verified token is remembered only until its exp)', async () => {
+    const token = sign({ sub: user.id, exp: Math.floor(Date.now() / 1000) + 60 });
+    expect(expectData(await server.client.withToken(token).request(MeDocument)).me?.id).toBe(user.id);
+    const later = Date.now() + 120_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      expectFailure(await server.client.withToken(token).request(MeDocument), 'UNAUTHENTICATED');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer a b'], ['token-without-scheme']])(
     'refuses the malformed Authorization header "%s" with UNAUTHENTICATED',
     async (header) => {
