@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { recordSkippedSuite } from './notes';
+import { inCi, recordSkippedSuite } from './notes';
 
 /**
  * The browser suites drive Debian's Chromium through playwright-core (no browser download). On a
@@ -9,8 +9,6 @@ import { recordSkippedSuite } from './notes';
  * in CI (`CI=true`) they FAIL instead: a skipped browser test proves nothing there.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-const inCi = (): boolean => ['1', 'true', 'yes'].includes((process.env.CI ?? '').trim().toLowerCase());
 
 const HOW_TO = `install Chromium (apt-get install chromium) or point CHROMIUM_PATH at a Chromium binary`;
 

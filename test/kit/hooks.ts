@@ -1,6 +1,7 @@
 import { expectAuditClean } from './audit';
 import { TEST_DB } from './db';
 import { privateMariadbAvailable, startPrivateMariadb, type PrivateMariadb } from './private-mariadb';
+import { inCi } from './notes';
 import { registerUser, signIn, type TestUser } from './fixtures';
 import { startCluster, startServer, type ServerOptions, type TestCluster, type TestServer } from './server';
 
@@ -104,7 +105,7 @@ export function useSellerStrangerAdmin(options: SuiteOptions = {}): { server: Te
  * project, where the MariaDB binaries exist, and always in CI (where missing binaries then fail
  * the suite in usePrivateMariadb instead of skipping it: a skipped fault test proves nothing).
  */
-export const runsOnPrivateMariadb = TEST_DB === 'mysql' && (privateMariadbAvailable() || process.env.CI === 'true');
+export const runsOnPrivateMariadb = TEST_DB === 'mysql' && (privateMariadbAvailable() || inCi());
 
 /** A private MariaDB for the suite (started before it, stopped after it, never left frozen). */
 export function usePrivateMariadb(): PrivateMariadb {

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Whether this run is CI (`CI` set to 1/true/yes, in any case): there nothing may be skipped, and a
+ * suite whose prerequisite is missing fails instead.
+ */
+export const inCi = (): boolean => ['1', 'true', 'yes'].includes((process.env.CI ?? '').trim().toLowerCase());
+
 /** Where suites leave notes for the end of the run: set by test/setup/global-setup.ts. */
 export const NOTES_DIR_ENV = 'FLASHSALE_TEST_NOTES_DIR';
 
