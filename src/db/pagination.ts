@@ -29,6 +29,15 @@ export interface PageRequest {
 }
 
 /**
+ * A page's `countTotal`: runs `count` only when first called (a client selected totalCount), and
+ * at most once however often it is called.
+ */
+export function deferredCount(count: () => Promise<number>): () => Promise<number> {
+  let counted: Promise<number> | undefined;
+  return () => (counted ??= count());
+}
+
+/**
  * Keyset pagination by id, ascending or descending (stable under inserts: ids grow with creation):
  * one `id > after ORDER BY id LIMIT` read (or `<` … DESC), which an index on the filter's columns
  * followed by `id` serves without a sort. The count of the whole filtered set is deferred
@@ -45,7 +54,6 @@ export async function paginate<T extends { id: number }>(
   const after = page.afterId > 0 ? [{ id: { [direction === 'asc' ? '$gt' : '$lt']: page.afterId } }] : [];
   const pageWhere = { $and: [where, ...after] } as FilterQuery<T>;
   const rows = await em.find(entity, pageWhere, { orderBy: { id: direction } as never, limit: page.first + 1, populate: options.populate as never });
-  let counted: Promise<number> | undefined;
-  const countTotal = () => (counted ??= em.count(entity, where));
+  const countTotal = deferredCount(() => em.count(entity, where));
   return { nodes: rows.slice(0, page.first), hasNextPage: rows.length > page.first, hasPreviousPage: page.afterId > 0, direction, countTotal };
 }

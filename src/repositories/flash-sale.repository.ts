@@ -1,5 +1,6 @@
 import { normalizeMoney } from '../common/money';
 import { currentRead, dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
+import { deferredCount } from '../db/pagination';
 
 /**
  * The only code that writes `flash_sales`, `flash_sale_buyers` and `flash_sale_holds`. The quota
@@ -109,9 +110,7 @@ export async function listSales(sql: Sql, options: { afterId: number; first: num
     `SELECT ${SALE_COLUMNS}, ${dbNowMs(sql)} AS now_ms FROM flash_sales f WHERE ${filter} AND f.id > ? ORDER BY f.id LIMIT ${Math.floor(options.first) + 1}`,
     [...filterParams, options.afterId],
   );
-  // Counted only when a client selects totalCount (see Page.countTotal), at most once.
-  let counted: Promise<number> | undefined;
-  const countTotal = () => (counted ??= sql.get(`SELECT COUNT(*) AS n FROM flash_sales f WHERE ${filter}`, filterParams).then((count) => num(count?.n)));
+  const countTotal = deferredCount(async () => num((await sql.get(`SELECT COUNT(*) AS n FROM flash_sales f WHERE ${filter}`, filterParams))?.n));
   return { rows: rows.map(toSaleRow), countTotal };
 }
 
