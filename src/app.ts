@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import http from 'node:http';
@@ -54,7 +54,16 @@ export async function createApp(config: AppConfig, options: { orm?: Orm; jobs?: 
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), armor.plugin, refuseSubscriptionsOverHttp(), serviceUnavailableStatus(), latencyPlugin(config.metrics.maxOperationNames)],
+    // No cache hints are given (every answer is per buyer and live), so Apollo's cache-control
+    // plugin, on by default, would only wrap every field resolver of every request.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      armor.plugin,
+      refuseSubscriptionsOverHttp(),
+      serviceUnavailableStatus(),
+      latencyPlugin(config.metrics.maxOperationNames),
+    ],
   });
   await apollo.start();
 

@@ -39,7 +39,7 @@ describe('loadConfig defaults', () => {
       jwt: { issuer: 'flashsale-inventory', audience: 'flashsale-storefront', expiresInSeconds: 3600 },
     });
     const sqlitePath = path.resolve('data', 'flashsale.sqlite');
-    expect(config.database).toEqual({ kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1 });
+    expect(config.database).toEqual({ kind: 'sqlite', url: `sqlite://${sqlitePath}`, sqlitePath, poolSize: 1, preparedStatements: 0 });
 
     // Missing secrets outside production: random ones for this run, with one warning that says
     // how to keep them (a line for .env that works with node alone).
@@ -146,7 +146,11 @@ describe('admin accounts', () => {
 describe('DATABASE_URL', () => {
   it('parses a mysql:// URL (credentials, host, port, database) and turns demo seeding off by default', () => {
     const { config } = loadConfig({ DATABASE_URL: 'mysql://shop:p%40ss@db.internal:3307/flashsale', DATABASE_POOL_SIZE: '25' });
-    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://shop:p%40ss@db.internal:3307/flashsale', poolSize: 25 });
+    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://shop:p%40ss@db.internal:3307/flashsale', poolSize: 25, preparedStatements: 64 });
+    expect(loadConfig({ DATABASE_URL: 'mysql://shop@db.internal/flashsale', DATABASE_PREPARED_STATEMENTS: '0' }).config.database.preparedStatements).toBe(0);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://shop@db.internal/flashsale', DATABASE_PREPARED_STATEMENTS: '20000' })).toThrow(
+      'DATABASE_PREPARED_STATEMENTS must be an integer between 0 and 16382 (got "20000")',
+    );
     const url = new URL(config.database.url);
     expect([url.hostname, url.port, url.username, decodeURIComponent(url.password), url.pathname]).toEqual([
       'db.internal',
@@ -168,7 +172,7 @@ describe('DATABASE_URL', () => {
   it('treats a path, sqlite:// or file:// as an SQLite file', () => {
     const file = path.join(os.tmpdir(), 'x', 'shop.sqlite');
     for (const raw of [file, `sqlite://${file}`, `file://${file}`]) {
-      expect(loadConfig({ DATABASE_URL: raw }).config.database).toEqual({ kind: 'sqlite', url: `sqlite://${file}`, sqlitePath: file, poolSize: 1 });
+      expect(loadConfig({ DATABASE_URL: raw }).config.database).toEqual({ kind: 'sqlite', url: `sqlite://${file}`, sqlitePath: file, poolSize: 1, preparedStatements: 0 });
     }
     expect(loadConfig({ DATABASE_URL: 'shop.sqlite' }).config.database.sqlitePath).toBe(path.resolve('shop.sqlite'));
   });

@@ -21,7 +21,14 @@ export interface AppConfig {
   production: boolean;
   port: number;
   host: string;
-  database: { kind: DatabaseKind; url: string; sqlitePath?: string; poolSize: number };
+  database: {
+    kind: DatabaseKind;
+    url: string;
+    sqlitePath?: string;
+    poolSize: number;
+    /** MySQL: server-side prepared statements kept per connection (an LRU); 0: every statement as text. */
+    preparedStatements: number;
+  };
   /** Bounds on every wait for the database (MySQL: SQLite is in-process). See docs/SECURITY.md. */
   databaseTimeouts: DatabaseTimeouts;
   jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
@@ -222,6 +229,7 @@ const passwordLength = `must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH}
 const VARIABLES = {
   NODE_ENV: text('development'),
   DATABASE_POOL_SIZE: integer(10, 1, 500),
+  DATABASE_PREPARED_STATEMENTS: integer(64, 0, 16_382),
   DATABASE_URL: databaseUrl,
   PORT: integer(4000, 0, 65535),
   HOST: text('0.0.0.0'),
@@ -389,7 +397,10 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     production,
     port: v.PORT,
     host: v.HOST,
-    database: database.kind === 'mysql' ? { ...database, poolSize: v.DATABASE_POOL_SIZE } : { ...database, poolSize: 1 },
+    database:
+      database.kind === 'mysql'
+        ? { ...database, poolSize: v.DATABASE_POOL_SIZE, preparedStatements: v.DATABASE_PREPARED_STATEMENTS }
+        : { ...database, poolSize: 1, preparedStatements: 0 },
     databaseTimeouts: {
       statementMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
       queryMs: v.DATABASE_QUERY_TIMEOUT_MS,

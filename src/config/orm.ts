@@ -24,8 +24,12 @@ const knexLog = {
 };
 
 type QueryCallback = (error: (Error & { code?: string }) | null, ...rest: unknown[]) => void;
+
+/** mysql2's code for a statement that got no answer within its `timeout` (db/faults.ts: SERVICE_UNAVAILABLE). */
+const CLIENT_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
 interface Mysql2Connection {
   query(sql: unknown, values?: unknown, callback?: unknown): unknown;
+  execute(sql: unknown, values?: unknown, callback?: unknown): unknown;
   destroy(): void;
 }
 
@@ -43,7 +47,25 @@ function boundQueries(connection: Mysql2Connection, timeoutMs: number): void {
     const [params, done] = typeof values === 'function' ? [undefined, values as QueryCallback] : [values, callback as QueryCallback | undefined];
     if (!done) return query(options, params);
     return query(options, params, (error: (Error & { code?: string }) | null, ...rest: unknown[]) => {
-      if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      if (error?.code === CLIENT_TIMEOUT) connection.destroy();
+      done(error, ...rest);
+    });
+  };
+  // A prepared statement (db/sql.ts): mysql2 times only the EXECUTE, not the PREPARE before it, so
+  // the whole of it gets one timer here, with the same outcome as a query's timeout.
+  const execute = connection.execute.bind(connection);
+  connection.execute = (sql: unknown, values?: unknown, callback?: unknown) => {
+    const done = callback as QueryCallback;
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      connection.destroy();
+      done(Object.assign(new Error('Query inactivity timeout'), { code: CLIENT_TIMEOUT, fatal: true }));
+    }, timeoutMs);
+    return execute(sql, values, (error: (Error & { code?: string }) | null, ...rest: unknown[]) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       done(error, ...rest);
     });
   };
@@ -99,8 +121,17 @@ export function buildOrmOptions(config: AppConfig): Options {
     return defineMysql({
       ...common,
       clientUrl: config.database.url,
+      // A unit of work sends the statements that need no answer in between as one query
+      // (db/sql.ts `batch`, `prefix`): one round trip instead of several. Every value is still
+      // bound by the driver's escaping, never spliced into the text (docs/SECURITY.md).
+      multipleStatements: true,
       driverOptions: {
-        connection: { connectTimeout: timeouts.connectMs, ...(socketPath ? { socketPath } : {}) },
+        connection: {
+          connectTimeout: timeouts.connectMs,
+          // db/sql.ts sends a statement that goes alone as a prepared one when this is above 0.
+          maxPreparedStatements: config.database.preparedStatements,
+          ...(socketPath ? { socketPath } : {}),
+        },
         acquireConnectionTimeout: timeouts.acquireMs,
         log: knexLog,
       },

@@ -37,15 +37,55 @@ interface RunResult {
   insertId: number;
 }
 
+/** One statement and its values. */
+export interface Statement {
+  sql: string;
+  params?: readonly unknown[];
+}
+
+/** What one statement of a batch answered: its rows (a read) or what it matched (a write). */
+export type StatementResult = Row[] | RunResult;
+
+/** The rows of a batch's read. */
+export const rowsOf = (result: StatementResult | undefined): Row[] => (Array.isArray(result) ? result : []);
+
+/** What a batch's write matched (a read counts its rows). */
+export const runOf = (result: StatementResult | undefined): RunResult =>
+  Array.isArray(result) ? { affectedRows: result.length, insertId: 0 } : (result ?? { affectedRows: 0, insertId: 0 });
+
 /** One database session: a transaction's connection, or the pool (one connection per statement). */
 export interface Sql {
   readonly kind: 'mysql' | 'sqlite';
   all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   get(sql: string, params?: readonly unknown[]): Promise<Row | undefined>;
   run(sql: string, params?: readonly unknown[]): Promise<RunResult>;
+  /**
+   * Runs `statements` in order in ONE round trip (MySQL: one multi-statement query; SQLite, which
+   * is in the process, one after another) and returns each one's result. When one fails, the ones
+   * after it are not run and the batch fails with its error; what ran before it is part of the
+   * transaction, which the unit of work then rolls back. A statement that must not act when the
+   * one before it matched nothing says so in its own SQL (`previousMatched`), because the
+   * batch does not stop for a write that matched no row.
+   */
+  batch(statements: readonly Statement[]): Promise<StatementResult[]>;
+  /**
+   * A transaction's session only: sends `statement` in the same round trip as this session's next
+   * statement (or batch), before it. `check` gets its result and may throw, which fails that next
+   * statement with the thrown error (the unit's prologue: the write limiter's count, whose row
+   * lock serialises the shopper, goes with the unit's first read).
+   */
+  prefix(statement: Statement, check?: (result: StatementResult) => void): void;
   /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
   date(value: Date): unknown;
 }
+
+/**
+ * An SQL condition that holds when the statement just before this one (in the same session)
+ * matched exactly `count` rows: how a statement of a batch depends on the guarded write before
+ * it (the ledger row only if the stock write applied). MySQL's ROW_COUNT() counts found rows here
+ * (the connection's FOUND_ROWS flag); SQLite's changes() counts the rows the statement changed.
+ */
+export const previousMatched = (sql: Sql, count = 1): string => (sql.kind === 'mysql' ? `ROW_COUNT() = ${count}` : `changes() = ${count}`);
 
 interface MysqlResultHeader {
   affectedRows: number;
@@ -53,6 +93,7 @@ interface MysqlResultHeader {
 }
 interface MysqlConnection {
   query(sql: string, params: readonly unknown[], callback: (error: Error | null, result: unknown) => void): void;
+  execute(sql: string, params: readonly unknown[], callback: (error: Error | null, result: unknown) => void): void;
 }
 interface SqliteStatement {
   reader: boolean;
@@ -63,17 +104,62 @@ interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
 
-type Execute = (sql: string, params: readonly unknown[]) => Promise<Row[] | RunResult>;
+/** `asText`: never as a prepared statement (BEGIN and the limiter's count, which go as a text batch). */
+type Execute = (statements: readonly Statement[], asText?: boolean) => Promise<StatementResult[]>;
 
-function mysqlExecute(connection: MysqlConnection, sql: string, params: readonly unknown[]): Promise<Row[] | RunResult> {
+function toResult(result: unknown): StatementResult {
+  if (Array.isArray(result)) return result as Row[];
+  const header = result as MysqlResultHeader;
+  return { affectedRows: header.affectedRows, insertId: header.insertId };
+}
+
+/** The statements as one query (the connection allows multiple statements), their results in order. */
+function mysqlQuery(connection: MysqlConnection, statements: readonly Statement[]): Promise<StatementResult[]> {
+  const one = statements.length === 1;
+  const text = one ? statements[0].sql : statements.map((s) => s.sql).join(';\n');
+  const params = one ? (statements[0].params ?? []) : statements.flatMap((s) => s.params ?? []);
   return new Promise((resolve, reject) => {
-    connection.query(sql, params, (error, result) => {
+    connection.query(text, params, (error, result) => {
       if (error) return reject(error);
-      if (Array.isArray(result)) return resolve(result as Row[]);
-      const header = result as MysqlResultHeader;
-      resolve({ affectedRows: header.affectedRows, insertId: header.insertId });
+      if (one) return resolve([toResult(result)]);
+      const results = result as unknown[];
+      if (!Array.isArray(results) || results.length !== statements.length) {
+        return reject(new Error(`a batch of ${statements.length} statements answered ${Array.isArray(results) ? results.length : 1} results`));
+      }
+      resolve(results.map(toResult));
     });
   });
+}
+
+/** The server has no room for another prepared statement (max_prepared_stmt_count), or cannot prepare this one. */
+const NOT_PREPARABLE = new Set([1461, 1295]);
+
+/**
+ * One statement as a server-side prepared statement (binary protocol), which the connection keeps
+ * (mysql2's per-connection LRU, DATABASE_PREPARED_STATEMENTS): the server parses its text once per
+ * connection rather than on every run, about half its CPU for the joins of the cart path
+ * (docs/BENCHMARKS.md § Prepared statements). Integers travel as doubles, which MySQL compares with
+ * integer columns through their indexes. A statement the server will not prepare goes as text.
+ */
+function mysqlPrepared(connection: MysqlConnection, statement: Statement): Promise<StatementResult[]> {
+  const params = (statement.params ?? []).map((p) => (p === undefined ? null : p));
+  return new Promise((resolve, reject) => {
+    connection.execute(statement.sql, params, (error, result) => {
+      if (!error) return resolve([toResult(result)]);
+      if (NOT_PREPARABLE.has(Number((error as { errno?: number }).errno))) return resolve(mysqlQuery(connection, [statement]));
+      reject(error);
+    });
+  });
+}
+
+function mysqlExecute(connection: MysqlConnection, statements: readonly Statement[], prepared: boolean): Promise<StatementResult[]> {
+  return prepared && statements.length === 1 ? mysqlPrepared(connection, statements[0]) : mysqlQuery(connection, statements);
+}
+
+/** Whether `em`'s MySQL connections keep prepared statements (DATABASE_PREPARED_STATEMENTS above 0). */
+function usesPreparedStatements(em: Em): boolean {
+  const options = em.config.get('driverOptions') as { connection?: { maxPreparedStatements?: number } } | undefined;
+  return Number(options?.connection?.maxPreparedStatements ?? 0) > 0;
 }
 
 /** better-sqlite3 compiles a statement once per text; the texts we run are few (IN lists aside). */
@@ -97,15 +183,20 @@ function sqliteExecute(db: SqliteDatabase, sql: string, params: readonly unknown
 }
 
 class DriverSql implements Sql {
+  /** Statements waiting to go with the next round trip (a transaction's session only). */
+  private readonly pending: { statement: Statement; check?: (result: StatementResult) => void }[] = [];
+
   constructor(
     readonly kind: 'mysql' | 'sqlite',
     private readonly execute: Execute,
     private readonly platformDate: (value: Date) => unknown,
+    private readonly session: boolean,
+    /** A statement that goes alone is a prepared one (DATABASE_PREPARED_STATEMENTS): waiting prefixes then go first, as text. */
+    private readonly preparedAlone = false,
   ) {}
 
   async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.execute(sql, params);
-    return Array.isArray(result) ? result : [];
+    return rowsOf((await this.batch([{ sql, params }]))[0]);
   }
 
   async get(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
@@ -113,8 +204,38 @@ class DriverSql implements Sql {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
-    const result = await this.execute(sql, params);
-    return Array.isArray(result) ? { affectedRows: result.length, insertId: 0 } : result;
+    return runOf((await this.batch([{ sql, params }]))[0]);
+  }
+
+  async batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    if (!this.pending.length) return statements.length ? this.execute(statements) : [];
+    const before = this.pending.splice(0);
+    // With prepared statements, a statement that goes alone costs the server far less parsing than as
+    // part of a text batch (measured: the cart path's first reads), so the prefixes (BEGIN, the
+    // limiter's count) take their own round trip and the statement keeps its prepared form.
+    if (this.preparedAlone && statements.length === 1) {
+      const pre = await this.execute(before.map((p) => p.statement), true);
+      before.forEach((p, i) => p.check?.(pre[i]));
+      return this.execute(statements);
+    }
+    const results = await this.execute([...before.map((p) => p.statement), ...statements], true);
+    before.forEach((p, i) => p.check?.(results[i]));
+    return results.slice(before.length);
+  }
+
+  prefix(statement: Statement, check?: (result: StatementResult) => void): void {
+    if (!this.session) throw new Error('prefix() needs a transaction: on the pool the next statement may be anyone\'s');
+    this.pending.push({ statement, check });
+  }
+
+  /** Whether statements other than `except` wait for a round trip. */
+  hasPending(except: string[] = []): boolean {
+    return this.pending.some((p) => !except.includes(p.statement.sql));
+  }
+
+  /** Takes the statements still waiting for a round trip (what COMMIT and ROLLBACK leave unsent). */
+  takePending(): { statement: Statement; check?: (result: StatementResult) => void }[] {
+    return this.pending.splice(0);
   }
 
   date(value: Date): unknown {
@@ -131,28 +252,28 @@ interface KnexClient {
 
 const platformKind = (em: Em): 'mysql' | 'sqlite' => (em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql');
 
-function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: unknown) => unknown): Sql {
+function sqlOn(em: Em, acquire: () => Promise<unknown>, release: (connection: unknown) => unknown, session = false): DriverSql {
   const kind = platformKind(em);
   const driver = em.getDriver();
   const platform = em.getPlatform();
   // ORM_DEBUG (config.ormDebug turns the ORM's debug on): log each statement, never its values.
   const debugSql = Boolean(em.config.get('debug'));
-  const execute: Execute = async (sql, params) => {
-    if (debugSql) logger.debug('sql', { sql });
+  const prepared = kind === 'mysql' && usesPreparedStatements(em);
+  const execute: Execute = async (statements, asText = false) => {
+    if (debugSql) for (const s of statements) logger.debug('sql', { sql: s.sql });
     let connection: unknown;
     try {
       // A failed acquisition (connection refused, pool wait timed out) is a driver error like any other.
       connection = await acquire();
-      return kind === 'mysql'
-        ? await mysqlExecute(connection as MysqlConnection, sql, params)
-        : sqliteExecute(connection as SqliteDatabase, sql, params);
+      if (kind === 'mysql') return await mysqlExecute(connection as MysqlConnection, statements, prepared && !asText);
+      return statements.map((s) => sqliteExecute(connection as SqliteDatabase, s.sql, s.params ?? []));
     } catch (error) {
       throw driver.convertException(error as Error);
     } finally {
       if (connection !== undefined) await release(connection);
     }
   };
-  return new DriverSql(kind, execute, (value) => platform.processDateProperty(value));
+  return new DriverSql(kind, execute, (value) => platform.processDateProperty(value), session, prepared);
 }
 
 const pooled = new WeakMap<object, Sql>();
@@ -185,6 +306,8 @@ export function sqlFor(em: Em): Sql {
 /** A transaction on one pooled connection: its statements in `sql`, then exactly one of commit or rollback. */
 export interface DriverTransaction {
   readonly sql: Sql;
+  /** Sends the statements still waiting for a round trip (a prefix no statement followed); their checks may throw. */
+  flush(): Promise<void>;
   /** COMMIT. If it fails the outcome is unknown, and the connection is not used again. */
   commit(): Promise<void>;
   /** ROLLBACK (a failure is logged, and the connection is not used again). */
@@ -195,10 +318,13 @@ export interface DriverTransaction {
  * BEGIN on a connection of the ORM's pool, without the ORM's transaction: what a unit of work runs
  * is only our SQL (repositories take a `Sql`, never an EntityManager), so `em.transactional`'s
  * fork, context and knex transaction object were pure cost on every shopper mutation
- * (docs/BENCHMARKS.md § Cart path). BEGIN, COMMIT and ROLLBACK still go through the knex client
- * (`_query`), so what watches it (the fault suite's COMMIT hook) sees them as before; errors are
- * MikroORM's converted exceptions, as on every statement of db/sql.ts. A connection whose COMMIT
- * or ROLLBACK failed is destroyed rather than pooled again: its session state is unknown.
+ * (docs/BENCHMARKS.md § Cart path). On MySQL the BEGIN is not a round trip of its own: it goes
+ * with the unit's first statement (`prefix`), and a unit that ran no statement sends neither BEGIN
+ * nor COMMIT. Statements still waiting at COMMIT (a prefix no statement followed) are sent first.
+ * COMMIT and ROLLBACK go through the knex client (`_query`), so what watches it (the fault
+ * suite's COMMIT hook) sees them as before; errors are MikroORM's converted exceptions, as on
+ * every statement of db/sql.ts. A connection whose COMMIT or ROLLBACK failed is destroyed rather
+ * than pooled again: its session state is unknown.
  */
 export async function beginTransaction(em: Em): Promise<DriverTransaction> {
   const kind = platformKind(em);
@@ -212,36 +338,56 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
     throw convert(error);
   }
   let open = true;
-  const end = async (statement: 'COMMIT' | 'ROLLBACK') => {
-    open = false;
-    try {
-      await client._query(connection, { sql: statement });
-    } catch (error) {
-      // mysql2: a destroyed connection fails the pool's validation and is replaced. The one SQLite connection stays.
-      if (kind === 'mysql') (connection as { destroy?: () => void }).destroy?.();
-      throw convert(error);
-    } finally {
-      await client.releaseConnection(connection);
-    }
-  };
-  try {
-    await client._query(connection, { sql: 'BEGIN' });
-  } catch (error) {
-    open = false;
+  /** Whether anything reached the server (the BEGIN with it): only then is there a transaction to end. */
+  let begun = kind === 'sqlite';
+  const destroy = () => {
+    // mysql2: a destroyed connection fails the pool's validation and is replaced. The one SQLite connection stays.
     if (kind === 'mysql') (connection as { destroy?: () => void }).destroy?.();
-    await client.releaseConnection(connection);
-    throw convert(error);
-  }
+  };
   const live = () => {
     // After COMMIT/ROLLBACK the connection is back in the pool, maybe someone else's: never use it.
     if (!open) throw new Error('statement after the end of its transaction');
+    begun = true;
     return Promise.resolve(connection);
   };
+  const sql = sqlOn(em, live, () => undefined, true);
+  const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
+    try {
+      // The unit of work sends what waits before it commits (`flush`); what is left here is at most the BEGIN.
+      if (sql.takePending().some((p) => p.statement.sql !== 'BEGIN') && statement === 'COMMIT') {
+        throw new Error('statements still waiting at COMMIT: flush() them first');
+      }
+      open = false;
+      if (!begun) return;
+      await client._query(connection, { sql: statement });
+    } catch (error) {
+      open = false;
+      destroy();
+      throw convert(error);
+    } finally {
+      open = false;
+      await client.releaseConnection(connection);
+    }
+  };
+  if (kind === 'mysql') {
+    sql.prefix({ sql: 'BEGIN' });
+  } else {
+    try {
+      await client._query(connection, { sql: 'BEGIN' });
+    } catch (error) {
+      open = false;
+      await client.releaseConnection(connection);
+      throw convert(error);
+    }
+  }
   return {
-    sql: sqlOn(em, live, () => undefined),
-    commit: () => end('COMMIT'),
+    sql,
+    flush: async () => {
+      if (sql.hasPending(['BEGIN'])) await sql.batch([]);
+    },
+    commit: () => finish('COMMIT'),
     rollback: () =>
-      end('ROLLBACK').catch((error: unknown) => {
+      finish('ROLLBACK').catch((error: unknown) => {
         logger.warn('rollback failed', { error: error as Error });
       }),
   };

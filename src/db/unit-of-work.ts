@@ -76,6 +76,8 @@ export class UnitOfWork {
         let result: T;
         try {
           result = await work({ ...ctx, sql: trx.sql });
+          // A prefix that no statement followed (the limiter's count of a unit that read nothing) goes now, checked.
+          await trx.flush();
         } catch (error) {
           await trx.rollback();
           throw error;

@@ -2,6 +2,8 @@ import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
 import { dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
+import type { Product } from '../entities';
+import { PRODUCT_COLUMNS, productFromRow } from './product.repository';
 
 /** The SQL of `carts` and `cart_items` (their holds are the stock repository's). */
 
@@ -115,8 +117,7 @@ export interface CartLineRow {
   reservedUntilMs: number | null;
   /** flash sale: the sale price of the line's sale units (at most one sale hold per line), else null. */
   salePrice: string | null;
-  /** The product's columns, as the ORM maps them. */
-  product: Row;
+  product: Product;
 }
 
 /**
@@ -127,15 +128,15 @@ export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineR
   const rows = await sql.all(
     'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
       '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, ' +
-      '(SELECT f.sale_price FROM flash_sale_holds fh JOIN flash_sales f ON f.id = fh.flash_sale_id WHERE fh.cart_item_id = ci.id) AS cart_item_sale_price, p.* ' +
+      `(SELECT f.sale_price FROM flash_sale_holds fh JOIN flash_sales f ON f.id = fh.flash_sale_id WHERE fh.cart_item_id = ci.id) AS cart_item_sale_price, ${PRODUCT_COLUMNS} ` +
       'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
     [cartId],
   );
-  return rows.map(({ cart_item_id: itemId, cart_item_quantity: quantity, cart_item_until: until, cart_item_sale_price: salePrice, ...product }) => ({
-    itemId: num(itemId),
-    quantity: num(quantity),
-    reservedUntilMs: until === null || until === undefined ? null : num(until),
-    salePrice: salePrice === null || salePrice === undefined ? null : normalizeMoney(salePrice as string),
-    product,
+  return rows.map((r) => ({
+    itemId: num(r.cart_item_id),
+    quantity: num(r.cart_item_quantity),
+    reservedUntilMs: r.cart_item_until === null || r.cart_item_until === undefined ? null : num(r.cart_item_until),
+    salePrice: r.cart_item_sale_price === null || r.cart_item_sale_price === undefined ? null : normalizeMoney(r.cart_item_sale_price as string),
+    product: productFromRow(r),
   }));
 }

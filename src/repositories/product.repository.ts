@@ -1,11 +1,45 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
-import { currentRead, marks, num, type Sql } from '../db/sql';
+import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
+import type { Product } from '../entities';
 
 /**
  * The SQL that guarded units and hot reads run on `products` (catalog edits themselves go through
  * the Product entity).
  */
+
+/** The columns of a product as productFromRow reads them (table alias `p`). */
+export const PRODUCT_COLUMNS = 'p.id, p.owner_id, p.name, p.description, p.price, p.category, p.archived_at, p.created_at, p.updated_at';
+
+/**
+ * A datetime column as a Date: MySQL answers `YYYY-MM-DD HH:MM:SS.mmm` in UTC (the ORM's
+ * connections read dates as strings, in the +00:00 session time zone); SQLite stores epoch ms.
+ */
+function dateOf(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' && !/^\d+$/.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
+  return new Date(num(value));
+}
+
+/**
+ * A product read with PRODUCT_COLUMNS, as the Product fields the GraphQL layer reads, without the
+ * ORM: no identity map entry and no snapshot for a row nothing will flush (a cart answer maps one
+ * per line, on every cart mutation). `owner` is a reference by id.
+ */
+export function productFromRow(r: Row): Product {
+  const product = {
+    id: num(r.id),
+    owner: { id: num(r.owner_id) },
+    name: String(r.name),
+    description: String(r.description ?? ''),
+    price: normalizeMoney(r.price as string),
+    category: String(r.category),
+    archivedAt: r.archived_at === null || r.archived_at === undefined ? null : dateOf(r.archived_at),
+    createdAt: dateOf(r.created_at),
+    updatedAt: dateOf(r.updated_at),
+  };
+  return product as unknown as Product;
+}
 
 export interface ProductForSale {
   id: number;

@@ -1,4 +1,4 @@
-import { num, type Sql } from '../db/sql';
+import { num, rowsOf, runOf, type Sql, type Statement, type StatementResult } from '../db/sql';
 
 /** The SQL of `rate_limits`: one atomic upsert per attempt, and the sweep of ended windows. */
 
@@ -8,34 +8,53 @@ export interface WindowCount {
 }
 
 /**
- * Counts one attempt (of `cost` units: a bulk write counts its items) in a bucket with ONE atomic statement that starts a new window (the previous
- * one ran out) or adds one, and returns the count it left (MySQL through LAST_INSERT_ID(expr),
- * SQLite through RETURNING): no two attempts can both see "under the limit" for the last slot.
+ * The one atomic statement that counts an attempt (of `cost` units: a bulk write counts its items)
+ * in a bucket: it starts a new window (the previous one ran out) or adds to it, and answers the
+ * count it left (MySQL through LAST_INSERT_ID(expr), SQLite through RETURNING), so no two attempts
+ * can both see "under the limit" for the last slot. `hitsOf` reads that count from its result.
  */
+export function countHitStatement(
+  sql: Sql,
+  rule: { bucket: string; windowSeconds: number },
+  nowMs: number,
+  cost = 1,
+): { statement: Statement; hitsOf: (result: StatementResult) => number } {
+  const staleAt = nowMs - rule.windowSeconds * 1000;
+  const params = [rule.bucket, nowMs, cost, staleAt, cost, cost, staleAt, nowMs];
+  // `hits` is assigned first: MySQL evaluates the assignments left to right with the new values,
+  // SQLite with the old ones, and so both see the window as it was.
+  if (sql.kind === 'sqlite') {
+    return {
+      statement: {
+        sql:
+          'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET ' +
+          'hits = CASE WHEN window_start_ms <= ? THEN ? ELSE hits + ? END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
+          'RETURNING hits',
+        params,
+      },
+      hitsOf: (result) => num(rowsOf(result)[0]?.hits),
+    };
+  }
+  return {
+    statement: {
+      sql:
+        'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE ' +
+        'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, ?, hits + ?)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
+      params,
+    },
+    hitsOf: (result) => num(runOf(result).insertId),
+  };
+}
+
+/** Counts one attempt in a bucket (countHitStatement) and returns the count it left, with the window's start when that count is over the limit. */
 export async function countHit(
   sql: Sql,
   rule: { bucket: string; limit: number; windowSeconds: number },
   nowMs: number,
   cost = 1,
 ): Promise<WindowCount> {
-  const staleAt = nowMs - rule.windowSeconds * 1000;
-  // `hits` is assigned first: MySQL evaluates the assignments left to right with the new values,
-  // SQLite with the old ones, and so both see the window as it was.
-  if (sql.kind === 'sqlite') {
-    const row = await sql.get(
-      'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, ?) ON CONFLICT (bucket) DO UPDATE SET ' +
-        'hits = CASE WHEN window_start_ms <= ? THEN ? ELSE hits + ? END, window_start_ms = CASE WHEN window_start_ms <= ? THEN ? ELSE window_start_ms END ' +
-        'RETURNING hits, window_start_ms',
-      [rule.bucket, nowMs, cost, staleAt, cost, cost, staleAt, nowMs],
-    );
-    return { hits: num(row?.hits), windowStartMs: num(row?.window_start_ms) };
-  }
-  const result = await sql.run(
-    'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE ' +
-      'hits = LAST_INSERT_ID(IF(window_start_ms <= ?, ?, hits + ?)), window_start_ms = IF(window_start_ms <= ?, ?, window_start_ms)',
-    [rule.bucket, nowMs, cost, staleAt, cost, cost, staleAt, nowMs],
-  );
-  const hits = num(result.insertId);
+  const { statement, hitsOf } = countHitStatement(sql, rule, nowMs, cost);
+  const hits = hitsOf((await sql.batch([statement]))[0]);
   // The window's start matters only to a refusal (its retryAfter): read it then, not on every attempt.
   if (hits <= rule.limit) return { hits, windowStartMs: nowMs };
   const row = await sql.get('SELECT window_start_ms FROM rate_limits WHERE bucket = ?', [rule.bucket]);

@@ -1,5 +1,5 @@
 import { RetryableConflict } from '../common/errors';
-import { currentRead, marks, num, type Row, type Sql } from '../db/sql';
+import { currentRead, marks, num, previousMatched, runOf, type Row, type Sql, type Statement } from '../db/sql';
 import { StockMovementKind } from '../entities';
 
 /**
@@ -89,10 +89,16 @@ export async function findStockIdsOfWarehouse(sql: Sql, warehouseId: number): Pr
 /**
  * The one guarded write: adds the deltas to a stock row only if the result still satisfies
  * `0 <= reserved <= on_hand` (and, with `expectedVersion`, only while the row has that version),
- * bumping the version. False when the guard failed; nothing is written then.
+ * bumping the version. It matches no row when the guard failed; nothing is written then. With
+ * `afterMatch`, also only when the statement before it in the batch matched one row (the hold it
+ * settles was still there).
  */
-async function guardedUpdate(sql: Sql, stockId: number, onHandDelta: number, reservedDelta: number, expectedVersion?: number, soldDelta = 0): Promise<boolean> {
-  const params: unknown[] = [onHandDelta, reservedDelta, soldDelta, sql.date(new Date()), stockId, reservedDelta, reservedDelta, onHandDelta];
+function guardedUpdate(
+  sql: Sql,
+  write: { stockId: number; onHandDelta: number; reservedDelta: number; expectedVersion?: number; soldDelta?: number; afterMatch?: boolean },
+): Statement {
+  const { stockId, onHandDelta, reservedDelta, expectedVersion } = write;
+  const params: unknown[] = [onHandDelta, reservedDelta, write.soldDelta ?? 0, sql.date(new Date()), stockId, reservedDelta, reservedDelta, onHandDelta];
   let update =
     'UPDATE stocks SET on_hand = on_hand + ?, reserved = reserved + ?, sold = sold + ?, version = version + 1, updated_at = ? ' +
     'WHERE id = ? AND reserved + ? >= 0 AND reserved + ? <= on_hand + ?';
@@ -100,7 +106,8 @@ async function guardedUpdate(sql: Sql, stockId: number, onHandDelta: number, res
     update += ' AND version = ?';
     params.push(expectedVersion);
   }
-  return (await sql.run(update, params)).affectedRows === 1;
+  if (write.afterMatch) update += ` AND ${previousMatched(sql)}`;
+  return { sql: update, params };
 }
 
 /**
@@ -123,46 +130,47 @@ const LEDGER_INSERT =
   'INSERT INTO stock_movements (stock_id, product_id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reason, order_id, actor_id, unit_price, created_at, updated_at) ';
 
 /**
- * The one ledger writer: the ledger rows of the write this transaction has just made to a stock
- * row, in one INSERT … SELECT that copies the after-values from the row it has write-locked, so
- * they are exactly this change's result, in one round trip (the hot row stays locked for as few
- * statements as possible). Several entries are the serial decomposition of one write: each
- * records the row as it was right after that entry alone.
+ * The one ledger writer: the ledger rows of the write that the statement just before it (in the
+ * same batch) made to a stock row, in one INSERT … SELECT that copies the after-values from the
+ * row that write has locked, so they are exactly this change's result; it writes nothing when that
+ * write matched no row (its guard failed). Several entries are the serial decomposition of one
+ * write: each records the row as it was right after that entry alone.
  */
-async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): Promise<void> {
+function ledgerInsert(sql: Sql, stockId: number, entries: LedgerEntry[]): Statement {
   const now = sql.date(new Date());
-  let result;
+  const applied = previousMatched(sql);
   if (entries.length === 1) {
     const e = entries[0];
-    result = await sql.run(`${LEDGER_INSERT}SELECT id, product_id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ?, ? FROM stocks WHERE id = ?`, [
-      e.kind,
-      e.onHandDelta,
-      e.reservedDelta,
-      e.onHandLater,
-      e.reason ?? null,
-      e.orderId ?? null,
-      e.actorId ?? null,
-      e.unitPrice ?? null,
-      now,
-      now,
-      stockId,
-    ]);
-  } else {
-    const derived = entries.map(
-      () => 'SELECT ? AS seq, ? AS kind, ? AS on_hand_delta, ? AS reserved_delta, ? AS later, ? AS reason, ? AS order_id, ? AS actor_id, ? AS unit_price',
-    );
-    result = await sql.run(
-      `${LEDGER_INSERT}SELECT s.id, s.product_id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, m.unit_price, ?, ? ` +
-        `FROM stocks s JOIN (${derived.join(' UNION ALL ')}) m ON 1 = 1 WHERE s.id = ? ORDER BY m.seq`,
-      [
-        now,
-        now,
-        ...entries.flatMap((e, seq) => [seq, e.kind, e.onHandDelta, e.reservedDelta, e.onHandLater, e.reason ?? null, e.orderId ?? null, e.actorId ?? null, e.unitPrice ?? null]),
-        stockId,
-      ],
-    );
+    return {
+      sql: `${LEDGER_INSERT}SELECT id, product_id, ?, ?, ?, on_hand + ?, reserved, ?, ?, ?, ?, ?, ? FROM stocks WHERE id = ? AND ${applied}`,
+      params: [e.kind, e.onHandDelta, e.reservedDelta, e.onHandLater, e.reason ?? null, e.orderId ?? null, e.actorId ?? null, e.unitPrice ?? null, now, now, stockId],
+    };
   }
-  if (result.affectedRows !== entries.length) throw new Error(`stock ${stockId} vanished inside its own transaction`);
+  const derived = entries.map(
+    () => 'SELECT ? AS seq, ? AS kind, ? AS on_hand_delta, ? AS reserved_delta, ? AS later, ? AS reason, ? AS order_id, ? AS actor_id, ? AS unit_price',
+  );
+  return {
+    sql:
+      `${LEDGER_INSERT}SELECT s.id, s.product_id, m.kind, m.on_hand_delta, m.reserved_delta, s.on_hand + m.later, s.reserved, m.reason, m.order_id, m.actor_id, m.unit_price, ?, ? ` +
+      `FROM stocks s JOIN (${derived.join(' UNION ALL ')}) m ON 1 = 1 WHERE s.id = ? AND ${applied} ORDER BY m.seq`,
+    params: [
+      now,
+      now,
+      ...entries.flatMap((e, seq) => [seq, e.kind, e.onHandDelta, e.reservedDelta, e.onHandLater, e.reason ?? null, e.orderId ?? null, e.actorId ?? null, e.unitPrice ?? null]),
+      stockId,
+    ],
+  };
+}
+
+/**
+ * A guarded write and its ledger rows, in one round trip (the hot row stays locked for as few
+ * round trips as possible). False when the guard failed: then neither wrote anything.
+ */
+async function writeWithLedger(sql: Sql, stockId: number, update: Statement, entries: LedgerEntry[]): Promise<boolean> {
+  const [written, ledger] = (await sql.batch([update, ledgerInsert(sql, stockId, entries)])).map(runOf);
+  if (written.affectedRows !== 1) return false;
+  if (ledger.affectedRows !== entries.length) throw new Error(`stock ${stockId} vanished inside its own transaction`);
+  return true;
 }
 
 /**
@@ -170,9 +178,8 @@ async function insertLedger(sql: Sql, stockId: number, entries: LedgerEntry[]): 
  * guard failed (not enough stock, a reserved amount that is not there, or a stale version).
  */
 export async function applyStockChange(sql: Sql, change: StockChange): Promise<boolean> {
-  if (!(await guardedUpdate(sql, change.stockId, change.onHandDelta, change.reservedDelta, change.expectedVersion, soldDeltaOf(change)))) return false;
-  await insertLedger(sql, change.stockId, [{ ...change, onHandLater: 0 }]);
-  return true;
+  const update = guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change) });
+  return writeWithLedger(sql, change.stockId, update, [{ ...change, onHandLater: 0 }]);
 }
 
 /** Like applyStockChange, but a failed guard means another transaction won: retry the unit. */
@@ -195,14 +202,13 @@ export interface Sale {
  */
 export async function sellInBatch(sql: Sql, stockId: number, sales: Sale[], reason: string): Promise<boolean> {
   const total = sales.reduce((sum, s) => sum + s.quantity, 0);
-  if (!(await guardedUpdate(sql, stockId, -total, 0, undefined, total))) return false;
   let later = total;
   const entries = sales.map((s) => {
     later -= s.quantity;
     return { kind: StockMovementKind.SALE, onHandDelta: -s.quantity, reservedDelta: 0, onHandLater: later, reason, orderId: s.orderId, actorId: s.actorId, unitPrice: s.unitPrice };
   });
-  await insertLedger(sql, stockId, entries);
-  return true;
+  const update = guardedUpdate(sql, { stockId, onHandDelta: -total, reservedDelta: 0, soldDelta: total });
+  return writeWithLedger(sql, stockId, update, entries);
 }
 
 /** Inserts the stock row for a warehouse × product if it is missing; a concurrent insert wins via the unique key. */
@@ -256,14 +262,14 @@ export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: 
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
 export async function updateHold(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Promise<boolean> {
-  const result = await sql.run('UPDATE stock_holds SET quantity = ?, expires_at_ms = ?, updated_at = ? WHERE id = ? AND quantity = ?', [
-    toQuantity,
-    expiresAtMs,
-    sql.date(new Date()),
-    holdId,
-    fromQuantity,
-  ]);
-  return result.affectedRows === 1;
+  return (await sql.batch([updateHoldStatement(sql, holdId, fromQuantity, toQuantity, expiresAtMs)])).map(runOf)[0].affectedRows === 1;
+}
+
+function updateHoldStatement(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Statement {
+  return {
+    sql: 'UPDATE stock_holds SET quantity = ?, expires_at_ms = ?, updated_at = ? WHERE id = ? AND quantity = ?',
+    params: [toQuantity, expiresAtMs, sql.date(new Date()), holdId, fromQuantity],
+  };
 }
 
 /** Holds that lapsed before `nowMs` (of one stock row, or of all), oldest rows first. */
@@ -296,9 +302,9 @@ export interface HoldRelease extends LedgerNote {
  */
 export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'quantity'>, release: HoldRelease): Promise<boolean> {
   const quantity = release.quantity ?? hold.quantity;
-  let taken: boolean;
+  let take: Statement;
   if (quantity < hold.quantity) {
-    taken = await updateHold(sql, hold.id, hold.quantity, hold.quantity - quantity, release.keepUntilMs ?? Date.now());
+    take = updateHoldStatement(sql, hold.id, hold.quantity, hold.quantity - quantity, release.keepUntilMs ?? Date.now());
   } else {
     const params: unknown[] = [hold.id, hold.quantity];
     let statement = 'DELETE FROM stock_holds WHERE id = ? AND quantity = ?';
@@ -306,11 +312,17 @@ export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId'
       statement += ' AND expires_at_ms <= ?';
       params.push(release.lapsedBeforeMs);
     }
-    taken = (await sql.run(statement, params)).affectedRows === 1;
+    take = { sql: statement, params };
   }
-  if (!taken) return false;
+  // One round trip: the hold taken by compare-and-set, the stock write only if it was (afterMatch), its ledger row only if that applied.
   const { kind, reason, orderId, actorId, unitPrice } = release;
-  await applyStockChangeOrRetry(sql, { stockId: hold.stockId, onHandDelta: -(release.sold ?? 0), reservedDelta: -quantity, kind, reason, orderId, actorId, unitPrice });
+  const change = { stockId: hold.stockId, onHandDelta: -(release.sold ?? 0), reservedDelta: -quantity, kind, reason, orderId, actorId, unitPrice };
+  const update = guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change), afterMatch: true });
+  const results = await sql.batch([take, update, ledgerInsert(sql, hold.stockId, [{ ...change, onHandLater: 0 }])]);
+  const [taken, written, ledger] = results.map(runOf);
+  if (taken.affectedRows !== 1) return false;
+  if (written.affectedRows !== 1) throw new RetryableConflict(`stock ${hold.stockId} changed concurrently`);
+  if (ledger.affectedRows !== 1) throw new Error(`stock ${hold.stockId} vanished inside its own transaction`);
   return true;
 }
 

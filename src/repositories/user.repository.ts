@@ -1,5 +1,5 @@
 import { UnauthenticatedError } from '../common/errors';
-import { marks, num, type Sql } from '../db/sql';
+import { marks, num, rowsOf, type Sql } from '../db/sql';
 import type { UserRole } from '../entities';
 
 /** The SQL of the `users` columns that guarded units and every request touch (lock, token version, TOTP step). */
@@ -12,10 +12,12 @@ import type { UserRole } from '../entities';
  * (no checkout can act on a cart line that a concurrent checkout already sold). SQLite runs one
  * write transaction at a time, so nothing is needed there. Other shoppers are never blocked.
  */
-export async function lockShopper(sql: Sql, userId: number): Promise<void> {
+export function lockShopper(sql: Sql, userId: number): void {
   if (sql.kind !== 'mysql') return;
-  const row = await sql.get('SELECT id FROM users WHERE id = ? FOR UPDATE', [userId]);
-  if (!row) throw new UnauthenticatedError('Account not found: sign in again');
+  // Sent with the unit's first statement (one round trip); an unknown user fails that statement.
+  sql.prefix({ sql: 'SELECT id FROM users WHERE id = ? FOR UPDATE', params: [userId] }, (result) => {
+    if (!rowsOf(result).length) throw new UnauthenticatedError('Account not found: sign in again');
+  });
 }
 
 export interface TokenOwner {

@@ -5,7 +5,7 @@ import type { DbContext } from '../db/context';
 import { sqlFor } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { loadBatched } from '../db/request-batch';
-import { Product, StockMovementKind, type Order } from '../entities';
+import { StockMovementKind, type Order, type Product } from '../entities';
 import {
   deleteItems,
   ensureCartId,
@@ -275,7 +275,7 @@ export class CartService {
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
     const rows = await findCartLines(sqlFor(ctx.em), cartId);
     const lines: CartLine[] = rows.map((row) => {
-      const product = ctx.em.map(Product, row.product);
+      const product = row.product;
       // flash sale: a line holding sale units is at the sale price.
       const unitPrice = row.salePrice ?? product.price;
       return {

@@ -156,14 +156,18 @@ export class OrderService {
       return { orderId, draft: { ...draft, createdAt: now } };
     });
     if (!created.draft) return this.loadOrder(ctx, created.orderId);
-    return this.committedOrder(ctx, created.orderId, created.draft);
+    return this.committedOrder(created.orderId, created.draft);
   }
 
-  /** A new order from the values its unit of work just committed: no re-read per sale. */
-  private committedOrder(ctx: RequestContext, id: number, order: OrderDraft & { createdAt: Date }): Order {
-    return ctx.em.merge(Order, {
+  /**
+   * A new order from the values its unit of work just committed: no re-read per sale, and no ORM
+   * entity (identity map, snapshot) for an object nothing will flush. It has the Order fields the
+   * GraphQL layer reads; `user` is a reference by id.
+   */
+  private committedOrder(id: number, order: OrderDraft & { createdAt: Date }): Order {
+    const committed: Omit<Order, 'user'> & { user: Pick<User, 'id'> } = {
       id,
-      user: ctx.em.getReference(User, order.userId),
+      user: { id: order.userId },
       status: OrderStatus.PENDING,
       totalPrice: order.totalPrice,
       shippingCost: order.shippingCost,
@@ -172,7 +176,8 @@ export class OrderService {
       version: 1,
       createdAt: order.createdAt,
       updatedAt: order.createdAt,
-    });
+    };
+    return committed as unknown as Order;
   }
 
   /**
@@ -202,7 +207,7 @@ export class OrderService {
     });
     if (outcome.kind === 'replay') return this.loadOrder(ctx, outcome.orderId);
     this.recentlyShort.delete(productId);
-    return this.committedOrder(ctx, outcome.orderId, {
+    return this.committedOrder(outcome.orderId, {
       userId: viewer.id,
       idempotencyKey,
       requestHash: hash,

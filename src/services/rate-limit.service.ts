@@ -5,8 +5,19 @@ import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { DbContext } from '../db/context';
 import { sqlFor, type Sql } from '../db/sql';
-import { countHit, deleteWindowsStartedBefore, type WindowCount } from '../repositories/rate-limit.repository';
+import { countHit, countHitStatement, deleteWindowsStartedBefore, type WindowCount } from '../repositories/rate-limit.repository';
 import type { RequestContext } from './context';
+
+/**
+ * A unit's write count (RateLimitService.countWriteInUnit) found the shopper over the limit: the
+ * unit rolls back and its caller counts the attempt again on its own, which answers RATE_LIMITED.
+ */
+export class WriteRefused extends Error {
+  constructor() {
+    super('write limit reached');
+    this.name = 'WriteRefused';
+  }
+}
 
 /** One limit: at most `limit` attempts per `windowSeconds` in `bucket` (0 turns it off). */
 export interface RateRule {
@@ -101,21 +112,23 @@ export class RateLimitService {
   }
 
   /**
-   * The same count as consumeWrite, as a statement of the caller's unit of work (`sql`): the
-   * upsert write-locks the shopper's counter row until the unit ends, so it doubles as the
-   * shopper lock (ShopperMutation). Returns the refusal instead of throwing it, so that the caller
-   * can commit the count of a refused attempt; null when the write is within the limit. With the
-   * limiter off (WRITE_RATE_LIMIT_PER_USER=0) it counts nothing and returns `'off'`: the caller
-   * then needs another lock. A deadlock between concurrent first upserts of one key is the
-   * unit's to retry.
+   * The same count as consumeWrite, as the first statement of the caller's unit of work (`sql`),
+   * sent in one round trip with the unit's next statement (`Sql.prefix`): the upsert write-locks
+   * the shopper's counter row until the unit ends, so it doubles as the shopper lock
+   * (ShopperMutation). Over the limit, that next statement fails with WriteRefused and the unit
+   * rolls back, the count with it; the caller then counts the attempt on its own (consumeWrite),
+   * which throws RATE_LIMITED with the window's retryAfter. With the limiter off
+   * (WRITE_RATE_LIMIT_PER_USER=0) it counts nothing and returns false: the caller then needs
+   * another lock. A deadlock between concurrent first upserts of one key is the unit's to retry.
    */
-  async consumeWriteInUnit(sql: Sql, userId: number): Promise<RateLimitedError | null | 'off'> {
+  countWriteInUnit(sql: Sql, userId: number): boolean {
     const rule = this.writeRule(userId);
-    if (rule.limit <= 0) return 'off';
-    const nowMs = Date.now();
-    const count = await countHit(sql, rule, nowMs);
-    if (count.hits <= rule.limit) return null;
-    return new RateLimitedError(Math.max(count.windowStartMs + rule.windowSeconds * 1000 - nowMs, 1) / 1000);
+    if (rule.limit <= 0) return false;
+    const { statement, hitsOf } = countHitStatement(sql, rule, Date.now());
+    sql.prefix(statement, (result) => {
+      if (hitsOf(result) > rule.limit) throw new WriteRefused();
+    });
+    return true;
   }
 
   private writeRule(userId: number): RateRule {

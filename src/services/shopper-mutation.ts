@@ -1,8 +1,8 @@
-import { BadUserInputError, OutcomeUnknownError, type RateLimitedError } from '../common/errors';
+import { BadUserInputError, OutcomeUnknownError } from '../common/errors';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { lockShopper } from '../repositories/user.repository';
 import type { RequestContext, Viewer } from './context';
-import type { RateLimitService } from './rate-limit.service';
+import { WriteRefused, type RateLimitService } from './rate-limit.service';
 import { requireViewer } from './viewer';
 
 /**
@@ -50,10 +50,12 @@ export class ShopperMutation {
    * Steps 1–5: `work` runs in a unit of work (retried whole on a lost race) that starts with the
    * shopper lock. The write limiter's count (step 4) IS that first statement: its upsert
    * write-locks the shopper's counter row for the unit, so one statement both counts and
-   * serialises (with the limiter off, lockShopper takes the users row instead). A refused attempt
-   * commits its count and fails with RATE_LIMITED before any work. A unit that fails (a domain
-   * error, CONFLICT, …) rolls its count back with everything else, so the attempt is counted
-   * again on its own afterwards: every admitted attempt counts, as with a separate limiter.
+   * serialises (with the limiter off, lockShopper takes the users row instead), and it travels in
+   * one round trip with the unit's BEGIN and its first statement. Over the limit, that first
+   * statement fails (WriteRefused), the unit rolls back, and the attempt is counted on its own,
+   * which answers RATE_LIMITED. A unit that fails otherwise (a domain error, CONFLICT, …) also
+   * rolls its count back, so the attempt is counted again on its own afterwards: every admitted
+   * attempt counts, as with a separate limiter.
    */
   async run<T>(
     ctx: RequestContext,
@@ -61,25 +63,26 @@ export class ShopperMutation {
     work: (tx: UnitContext<RequestContext>, viewer: Viewer) => Promise<T>,
   ): Promise<T> {
     const viewer = this.requireShopper(ctx, options.quantity);
-    let outcome: { refused: RateLimitedError } | { done: T };
     try {
-      outcome = await this.uow.run(
+      return await this.uow.run(
         ctx,
         async (tx) => {
-          const refused = await this.rateLimits.consumeWriteInUnit(tx.sql, viewer.id);
-          if (refused === 'off') await lockShopper(tx.sql, viewer.id);
-          else if (refused) return { refused };
-          return { done: await work(tx, viewer) };
+          if (!this.rateLimits.countWriteInUnit(tx.sql, viewer.id)) lockShopper(tx.sql, viewer.id);
+          return work(tx, viewer);
         },
         { outcomeUnknownMessage: options.outcomeUnknownMessage },
       );
     } catch (error) {
+      if (error instanceof WriteRefused) {
+        // Counted on its own: over the limit this throws RATE_LIMITED with the window's retryAfter.
+        await this.countWrite(ctx, viewer);
+        // The window ended in between, so the attempt is admitted after all: run it (counted once more, at a window's start).
+        return this.run(ctx, options, work);
+      }
       // Outcome unknown: the count may have committed with the unit; counting again could count twice.
       if (!(error instanceof OutcomeUnknownError)) await this.countWrite(ctx, viewer).catch(() => undefined);
       throw error;
     }
-    if ('refused' in outcome) throw outcome.refused;
-    return outcome.done;
   }
 
   /**

@@ -62,6 +62,20 @@ describe('addToCart', () => {
     ]);
   });
 
+  it("answers every field of a line's product as the catalog does (the cart answer maps products without the ORM)", async () => {
+    const shopper = await freshShopper();
+    const { productId } = await createStockedProduct(server, { onHand: 5, price: '7.50' });
+    const fields = 'id name description price category owner { id } createdAt updatedAt';
+    const added = expectData(
+      await shopper.client.raw({
+        query: `mutation { addToCart(input: { productId: "${productId}", quantity: 1 }) { items { product { ${fields} } } } }`,
+      }),
+    ).addToCart;
+    const catalog = expectData(await shopper.client.raw({ query: `{ product(id: "${productId}") { ${fields} } }` })).product;
+    expect(added.items[0].product).toEqual(catalog);
+    expect(Number.isNaN(Date.parse(String(catalog.createdAt)))).toBe(false);
+  });
+
   it('adds to an existing line, holding only the extra quantity', async () => {
     const shopper = await freshShopper();
     const { productId, stockId } = await createStockedProduct(server, { onHand: 10, price: '0.10' });

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { sqlFor } from '../../src/db/sql';
+import { previousMatched, sqlFor } from '../../src/db/sql';
 import { TickBatch } from '../../src/db/tick-batch';
 import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
 import { findTokenOwners } from '../../src/repositories/user.repository';
@@ -56,4 +56,76 @@ it('reads the token owners asked for in one event-loop turn with one statement, 
   // The next turn is a new statement (nothing is cached).
   expect((await batch.get(sql, users[1].id))?.id).toBe(users[1].id);
   expect(loads).toHaveLength(2);
+});
+
+describe('batch and prefix: several statements in one round trip', () => {
+  const bucket = () => `sql-batch:${randomUUID()}`;
+  const hitsOf = async (key: string) => (await sqlFor(server.em()).get('SELECT hits FROM rate_limits WHERE bucket = ?', [key]))?.hits;
+
+  it('runs a batch in order with each statement\'s result; a statement on previousMatched acts only when the one before it matched', async () => {
+    const [a, b] = [bucket(), bucket()];
+    const results = await runUnitOfWork(ctx(), (tx) =>
+      tx.sql.batch([
+        { sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, 1)', params: [a] },
+        { sql: 'SELECT hits FROM rate_limits WHERE bucket = ?', params: [a] },
+        // Matches nothing (hits is 1), so the insert after it must not run.
+        { sql: 'UPDATE rate_limits SET hits = hits + 1 WHERE bucket = ? AND hits > 5', params: [a] },
+        { sql: `INSERT INTO rate_limits (bucket, window_start_ms, hits) SELECT ?, 1, 7 FROM rate_limits WHERE bucket = ? AND ${previousMatched(tx.sql)}`, params: [b, a] },
+        // Matches, so this one runs.
+        { sql: 'UPDATE rate_limits SET hits = hits + 1 WHERE bucket = ?', params: [a] },
+        { sql: `UPDATE rate_limits SET hits = hits + 10 WHERE bucket = ? AND ${previousMatched(tx.sql)}`, params: [a] },
+      ]),
+    );
+    expect(results.map((r) => (Array.isArray(r) ? r.map((row) => Number(row.hits)) : r.affectedRows))).toEqual([1, [1], 0, 0, 1, 1]);
+    expect(await hitsOf(a)).toBe(12);
+    expect(await hitsOf(b)).toBeUndefined();
+  });
+
+  it('stops at a failing statement: the ones after it never run, and the unit rolls back the ones before it', async () => {
+    const [a, b] = [bucket(), bucket()];
+    const insert = (key: string) => ({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, 1)', params: [key] });
+    await expect(
+      new UnitOfWork(server.app.config.retry).run(
+        ctx(),
+        async (tx) => {
+          const error = await tx.sql.batch([insert(a), insert(a), insert(b)]).then(() => null, (e: unknown) => e);
+          expect(error).toBeInstanceOf(UniqueConstraintViolationException);
+          // Inside the transaction: the statement before the failure ran, the one after it did not.
+          expect(await tx.sql.get('SELECT hits FROM rate_limits WHERE bucket = ?', [a])).toBeDefined();
+          expect(await tx.sql.get('SELECT hits FROM rate_limits WHERE bucket = ?', [b])).toBeUndefined();
+          throw error;
+        },
+        { retryOnUniqueViolation: false },
+      ),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    expect(await hitsOf(a)).toBeUndefined();
+  });
+
+  it('sends a prefix with the next statement, before it; a prefix whose check throws fails that statement and the unit', async () => {
+    const a = bucket();
+    const seen = await runUnitOfWork(ctx(), async (tx) => {
+      tx.sql.prefix({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, 3)', params: [a] });
+      return tx.sql.get('SELECT hits FROM rate_limits WHERE bucket = ?', [a]);
+    });
+    expect(Number(seen?.hits)).toBe(3);
+    await expect(
+      runUnitOfWork(ctx(), async (tx) => {
+        tx.sql.prefix({ sql: 'UPDATE rate_limits SET hits = hits + 1 WHERE bucket = ?', params: [a] }, () => {
+          throw new Error('refused by the check');
+        });
+        await tx.sql.get('SELECT 1 AS one');
+        throw new Error('the statement after the prefix answered');
+      }),
+    ).rejects.toThrow('refused by the check');
+    expect(await hitsOf(a)).toBe(3);
+    // A prefix that no statement followed still reaches the database before COMMIT.
+    await runUnitOfWork(ctx(), async (tx) => {
+      tx.sql.prefix({ sql: 'UPDATE rate_limits SET hits = hits + 1 WHERE bucket = ?', params: [a] });
+    });
+    expect(await hitsOf(a)).toBe(4);
+  });
+
+  it('refuses a prefix on the pool, where the next statement may be another request\'s', () => {
+    expect(() => sqlFor(server.em()).prefix({ sql: 'SELECT 1' })).toThrow('prefix() needs a transaction');
+  });
 });
