@@ -138,7 +138,7 @@ const NOT_PREPARABLE = new Set([1461, 1295]);
  * One statement as a server-side prepared statement (binary protocol), which the connection keeps
  * (mysql2's per-connection LRU, DATABASE_PREPARED_STATEMENTS): the server parses its text once per
  * connection rather than on every run, about half its CPU for the joins of the cart path
- * (docs/BENCHMARKS.md § Prepared statements). Integers travel as doubles, which MySQL compares with
+ * (docs/BENCHMARKS.md § Third pass). Integers travel as doubles, which MySQL compares with
  * integer columns through their indexes. A statement the server will not prepare goes as text.
  */
 function mysqlPrepared(connection: MysqlConnection, statement: Statement): Promise<StatementResult[]> {
