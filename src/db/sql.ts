@@ -69,10 +69,11 @@ export interface Sql {
    */
   batch(statements: readonly Statement[]): Promise<StatementResult[]>;
   /**
-   * A transaction's session only: sends `statement` in the same round trip as this session's next
-   * statement (or batch), before it. `check` gets its result and may throw, which fails that next
-   * statement with the thrown error (the unit's prologue: the write limiter's count, whose row
-   * lock serialises the shopper, goes with the unit's first read).
+   * A transaction's session only: sends `statement` just before this session's next statement (or
+   * batch): in the same round trip as a text batch, or, when that next statement goes alone as a
+   * prepared one, in a round trip of its own with the other waiting prefixes. `check` gets its
+   * result and may throw, which fails that next statement with the thrown error. The unit's
+   * prologue uses it: BEGIN and the write limiter's count, whose row lock serialises the shopper.
    */
   prefix(statement: Statement, check?: (result: StatementResult) => void): void;
   /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
@@ -318,9 +319,10 @@ export interface DriverTransaction {
  * BEGIN on a connection of the ORM's pool, without the ORM's transaction: what a unit of work runs
  * is only our SQL (repositories take a `Sql`, never an EntityManager), so `em.transactional`'s
  * fork, context and knex transaction object were pure cost on every shopper mutation
- * (docs/BENCHMARKS.md § Cart path). On MySQL the BEGIN is not a round trip of its own: it goes
- * with the unit's first statement (`prefix`), and a unit that ran no statement sends neither BEGIN
- * nor COMMIT. Statements still waiting at COMMIT (a prefix no statement followed) are sent first.
+ * (docs/BENCHMARKS.md § Cart path). On MySQL the BEGIN is not a round trip of its own: it is a
+ * prefix of the unit's first statement (`Sql.prefix`, with the limiter's count), and a unit that
+ * ran no statement sends neither BEGIN nor COMMIT. A prefix that no statement followed is sent by
+ * `flush`, which the unit of work calls before COMMIT.
  * COMMIT and ROLLBACK go through the knex client (`_query`), so what watches it (the fault
  * suite's COMMIT hook) sees them as before; errors are MikroORM's converted exceptions, as on
  * every statement of db/sql.ts. A connection whose COMMIT or ROLLBACK failed is destroyed rather

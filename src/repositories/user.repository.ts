@@ -14,7 +14,7 @@ import type { UserRole } from '../entities';
  */
 export function lockShopper(sql: Sql, userId: number): void {
   if (sql.kind !== 'mysql') return;
-  // Sent with the unit's first statement (one round trip); an unknown user fails that statement.
+  // Sent ahead of the unit's first statement (Sql.prefix, with its BEGIN); an unknown user fails that statement.
   sql.prefix({ sql: 'SELECT id FROM users WHERE id = ? FOR UPDATE', params: [userId] }, (result) => {
     if (!rowsOf(result).length) throw new UnauthenticatedError('Account not found: sign in again');
   });

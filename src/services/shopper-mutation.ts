@@ -51,7 +51,7 @@ export class ShopperMutation {
    * shopper lock. The write limiter's count (step 4) IS that first statement: its upsert
    * write-locks the shopper's counter row for the unit, so one statement both counts and
    * serialises (with the limiter off, lockShopper takes the users row instead), and it travels in
-   * one round trip with the unit's BEGIN and its first statement. Over the limit, that first
+   * one round trip with the unit's BEGIN, ahead of its first statement. Over the limit, that first
    * statement fails (WriteRefused), the unit rolls back, and the attempt is counted on its own,
    * which answers RATE_LIMITED. A unit that fails otherwise (a domain error, CONFLICT, …) also
    * rolls its count back, so the attempt is counted again on its own afterwards: every admitted
