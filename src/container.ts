@@ -49,7 +49,7 @@ export function createServices(config: AppConfig, orm: Orm): Services {
     warehouses: new WarehouseService(uow),
     stock: new StockService(uow, rateLimits),
     carts: new CartService(uow, shopper, config.reservationTtlSeconds),
-    orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking, config.buyNowQueue)),
+    orders: new OrderService(uow, shopper, new BuyNowBatcher(orm, uow, config.checkoutLocking, config.buyNowQueue, rateLimits)),
     stockWatch: new StockWatchService(orm, config.stockWatchIntervalMs),
     flashSales: new FlashSaleService(uow),
   };

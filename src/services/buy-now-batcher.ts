@@ -7,11 +7,12 @@ import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { insertLines, insertOrders, orderKey, readBuyNowBatch } from '../repositories/order.repository';
 import { lapsedHeldByStock, sellInBatch, type Sale, type StockRow } from '../repositories/stock.repository';
 import { systemContext, type RequestContext } from './context';
+import { WriteRefused, type RateLimitService } from './rate-limit.service';
 import { returnSaleUnits, takeBatchSaleUnits, type SalePricing } from './flash-sale-units';
 import { requireStorableTotal } from './order-rules';
 import { freeByStock, planTake, releaseLapsedForShortage, totalFree, type Allocation } from './stock-allocation';
 
-/** One buyNow, validated, authenticated and counted by the write limiter. */
+/** One buyNow, validated and authenticated; the write limiter counts it in its batch (sellBatch). */
 export interface BuyNowRequest {
   userId: number;
   productId: number;
@@ -166,11 +167,12 @@ export class BuyNowBatcher {
     private readonly uow: UnitOfWork,
     private readonly locking: 'optimistic' | 'pessimistic',
     bounds: BuyNowQueueBounds,
+    rateLimits: RateLimitService,
   ) {
     this.system = systemContext(orm, 'buy-now-batch');
     this.sales = new ProductBatches<BuyNowOutcome>(
       (requests, requestIds) =>
-        this.uow.run({ ...this.system, requestId: `buy-now-batch[${requestIds.join(',')}]` }, (tx) => sellBatch(tx, requests, this.locking), {
+        this.uow.run({ ...this.system, requestId: `buy-now-batch[${requestIds.join(',')}]` }, (tx) => sellBatch(tx, requests, this.locking, rateLimits), {
           outcomeUnknownMessage: RETRY_WITH_SAME_KEY,
         }),
       {
@@ -259,10 +261,25 @@ function shortSaleUnits(
   return out;
 }
 
-/** One attempt at the whole batch inside the unit of work; per-request refusals are returned, not thrown. */
-async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'optimistic' | 'pessimistic'): Promise<(BuyNowOutcome | Error)[]> {
+/**
+ * One attempt at the whole batch inside the unit of work; per-request refusals are returned, not
+ * thrown. Its first round trip counts every request in the write limiter (in user id order, the
+ * lock order of the counter rows; with BEGIN, ahead of the first read), so a buyNow costs no
+ * autocommit write of its own; a request over the limit is answered WriteRefused, and its count
+ * commits with the batch.
+ */
+async function sellBatch(
+  tx: UnitContext,
+  requests: BuyNowRequest[],
+  locking: 'optimistic' | 'pessimistic',
+  rateLimits: RateLimitService,
+): Promise<(BuyNowOutcome | Error)[]> {
   const sql = tx.sql;
   const productId = requests[0].productId;
+  const counts = new Map<number, { refused: () => boolean } | null>();
+  for (const i of requests.map((_, index) => index).sort((a, b) => requests[a].userId - requests[b].userId)) {
+    counts.set(i, rateLimits.countWriteInBatch(sql, requests[i].userId));
+  }
   if (locking === 'pessimistic' && sql.kind === 'mysql') {
     // Row locks first (lock order): the plain read below then sees the latest stock, and the guarded write cannot lose.
     await sql.all('SELECT id FROM stocks WHERE product_id = ? ORDER BY id FOR UPDATE', [productId]);
@@ -270,7 +287,8 @@ async function sellBatch(tx: UnitContext, requests: BuyNowRequest[], locking: 'o
   const read = await readBatch(sql, requests);
   const { price, replays } = read;
   let { stocks } = read;
-  const results: (BuyNowOutcome | Error | null)[] = requests.map((r) => {
+  const results: (BuyNowOutcome | Error | null)[] = requests.map((r, i) => {
+    if (counts.get(i)?.refused()) return new WriteRefused();
     const replay = replays.get(orderKey(r.userId, r.idempotencyKey));
     if (replay) return replay.requestHash === r.requestHash ? { kind: 'replay', orderId: replay.orderId } : new IdempotencyKeyReusedError();
     if (price === null) return new NotFoundError('Product');

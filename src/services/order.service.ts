@@ -1,12 +1,16 @@
 import {
   BadUserInputError,
+  ConflictError,
   IdempotencyKeyReusedError,
   InsufficientStockError,
   InvalidStatusTransitionError,
   NotFoundError,
+  OutcomeUnknownError,
+  RateLimitedError,
   RetryableConflict,
   ReservationExpiredError,
   RETRY_WITH_SAME_KEY,
+  ServiceUnavailableError,
 } from '../common/errors';
 import { addMoney, multiplyMoney } from '../common/money';
 import type { DbContext } from '../db/context';
@@ -27,10 +31,11 @@ import {
 } from '../repositories/order.repository';
 import { deleteItems } from '../repositories/cart.repository';
 import { applyStockChangeOrRetry, releaseHold } from '../repositories/stock.repository';
-import type { BuyNowBatcher } from './buy-now-batcher';
+import type { BuyNowBatcher, BuyNowOutcome, BuyNowRequest } from './buy-now-batcher';
 import type { RequestContext, Viewer } from './context';
 import { priceCheckoutLines, returnOrderSaleUnits } from './flash-sale-units';
 import { requestHash, requireStorableTotal } from './order-rules';
+import { WriteRefused } from './rate-limit.service';
 import type { ShopperMutation } from './shopper-mutation';
 import { allocateStock, type Allocation } from './stock-allocation';
 import { isAdmin, requireAdmin, requireViewer } from './viewer';
@@ -200,11 +205,7 @@ export class OrderService {
         throw error;
       });
     }
-    await this.shopper.countWrite(ctx, viewer);
-    const outcome = await this.buyNowBatcher.submit(ctx, request).catch((error: unknown) => {
-      if (error instanceof InsufficientStockError) this.noteShort(productId);
-      throw error;
-    });
+    const outcome = await this.submitCounted(ctx, viewer, request);
     if (outcome.kind === 'replay') return this.loadOrder(ctx, outcome.orderId);
     this.recentlyShort.delete(productId);
     return this.committedOrder(outcome.orderId, {
@@ -215,6 +216,33 @@ export class OrderService {
       shippingCost: '0.00',
       createdAt: outcome.createdAt,
     });
+  }
+
+  /**
+   * Submits a buyNow to its product's batch, whose transaction counts it in the write limiter
+   * (BuyNowBatcher). Over the limit the batch answers WriteRefused: the attempt is counted again on
+   * its own, which throws RATE_LIMITED with the window's retryAfter, unless the window has just
+   * ended (then it is submitted once more). A batch that failed as a whole (CONFLICT,
+   * SERVICE_UNAVAILABLE, a full queue) rolled its counts back or never made them, so the attempt
+   * is counted on its own; an outcome-unknown one may have committed its count and is not.
+   */
+  private async submitCounted(ctx: RequestContext, viewer: Viewer, request: BuyNowRequest): Promise<BuyNowOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.buyNowBatcher.submit(ctx, request);
+      } catch (error) {
+        if (error instanceof InsufficientStockError) this.noteShort(request.productId);
+        if (error instanceof WriteRefused) {
+          await this.shopper.countWrite(ctx, viewer);
+          if (attempt < 2) continue;
+          throw new RateLimitedError(1);
+        }
+        if ((error instanceof ConflictError || error instanceof ServiceUnavailableError) && !(error instanceof OutcomeUnknownError)) {
+          await this.shopper.countWrite(ctx, viewer).catch(() => undefined);
+        }
+        throw error;
+      }
+    }
   }
 
   /** The viewer's orders (all orders for an admin), optionally by status, in creation order (`args.direction`; oldest first by default), paginated. */

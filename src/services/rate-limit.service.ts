@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { RateLimitedError } from '../common/errors';
 import type { AppConfig } from '../config/env';
 import type { DbContext } from '../db/context';
-import { sqlFor, type Sql } from '../db/sql';
+import { sqlFor, type Sql, type Statement, type StatementResult } from '../db/sql';
 import { countHit, countHitStatement, deleteWindowsStartedBefore, type WindowCount } from '../repositories/rate-limit.repository';
 import type { RequestContext } from './context';
 
@@ -122,13 +122,35 @@ export class RateLimitService {
    * another lock. A deadlock between concurrent first upserts of one key is the unit's to retry.
    */
   countWriteInUnit(sql: Sql, userId: number): boolean {
-    const rule = this.writeRule(userId);
-    if (rule.limit <= 0) return false;
-    const { statement, hitsOf } = countHitStatement(sql, rule, Date.now());
-    sql.prefix(statement, (result) => {
-      if (hitsOf(result) > rule.limit) throw new WriteRefused();
+    const counted = this.countWriteAhead(sql, userId);
+    if (!counted) return false;
+    sql.prefix(counted.statement, (result) => {
+      if (counted.refused(result)) throw new WriteRefused();
     });
     return true;
+  }
+
+  /**
+   * The buyNow batch's count: the same count for each request of the batch, as prefixes of its
+   * transaction (the batch's first round trip), each answered on its own. `refused()` tells, once
+   * that round trip is back, whether that request was over the limit; the batch answers it
+   * WriteRefused, and its count commits with the batch. Null with the limiter off.
+   */
+  countWriteInBatch(sql: Sql, userId: number): { refused: () => boolean } | null {
+    const counted = this.countWriteAhead(sql, userId);
+    if (!counted) return null;
+    let refused = false;
+    sql.prefix(counted.statement, (result) => {
+      refused = counted.refused(result);
+    });
+    return { refused: () => refused };
+  }
+
+  private countWriteAhead(sql: Sql, userId: number): { statement: Statement; refused: (result: StatementResult) => boolean } | null {
+    const rule = this.writeRule(userId);
+    if (rule.limit <= 0) return null;
+    const { statement, hitsOf } = countHitStatement(sql, rule, Date.now());
+    return { statement, refused: (result) => hitsOf(result) > rule.limit };
   }
 
   private writeRule(userId: number): RateRule {

@@ -16,9 +16,9 @@ import { requireViewer } from './viewer';
  * 5. the unit of work, whose FIRST statement is the shopper lock (in `run`, the limiter's count
  *    of step 4 is that statement).
  *
- * buyNow runs 1–4 through `admit` and then its own batch (which needs no shopper lock: it never
- * reads the cart); its sold-out fast path sits between 3 and 4, so that refusals after a
- * sell-out cost no limiter write.
+ * buyNow runs 1 and 3 (`requireShopper`), then its own batch, which counts step 4 in its
+ * transaction's first round trip and needs no shopper lock (it never reads the cart); its sold-out
+ * fast path sits between 3 and 4, so that refusals after a sell-out cost no limiter write.
  */
 export class ShopperMutation {
   constructor(
@@ -37,13 +37,6 @@ export class ShopperMutation {
   /** Step 4: counts the write in the shopper's limiter window. */
   async countWrite(ctx: RequestContext, viewer: Viewer): Promise<void> {
     await this.rateLimits.consumeWrite(ctx, viewer.id);
-  }
-
-  /** Steps 1, 3 and 4. */
-  async admit(ctx: RequestContext, quantity?: number): Promise<Viewer> {
-    const viewer = this.requireShopper(ctx, quantity);
-    await this.countWrite(ctx, viewer);
-    return viewer;
   }
 
   /**

@@ -136,7 +136,13 @@ it('one batch of six (submitted together, on both databases): replay, reused key
   const earlierId = Number(earlier.data!.buyNow.id);
 
   const ctx = systemContext(server.app);
-  const batcher = new BuyNowBatcher(server.app.orm, new UnitOfWork(server.app.config.retry), server.app.config.checkoutLocking, server.app.config.buyNowQueue);
+  const batcher = new BuyNowBatcher(
+    server.app.orm,
+    new UnitOfWork(server.app.config.retry),
+    server.app.config.checkoutLocking,
+    server.app.config.buyNowQueue,
+    server.app.services.rateLimits,
+  );
   const before = { ...buyNowBatchStats };
   const settled = await Promise.allSettled([
     batcher.submit(ctx, request(0, 1)), // replay of the earlier order

@@ -276,6 +276,21 @@ describe('cart and checkout write limit', () => {
     expectData(await new GraphQLClient(server.url, other.token).raw({ query: ADD, variables: { input: { productId: String(productId), quantity: 1 } } }));
   });
 
+  it('counts buyNow inside its batch: a buyer over the limit is refused while the other buyers of the same batch buy', async () => {
+    const { productId, stockId } = await createStockedProduct(server, { onHand: 20 });
+    const [heavy, ...others] = await Promise.all(Array.from({ length: 4 }, () => createUser(server)));
+    const buy = (user: { token: string }, key: string) =>
+      new GraphQLClient(server.url, user.token).raw({ query: `mutation { buyNow(input: { productId: "${productId}", quantity: 1, idempotencyKey: "${key}" }) { id } }` });
+    for (let i = 0; i < 5; i += 1) expectData(await buy(heavy, `heavy-${i}`));
+    // The 6th of the heavy buyer arrives with three others: they share the product's batches.
+    const [refused, ...bought] = await Promise.all([buy(heavy, 'heavy-5'), ...others.map((u, i) => buy(u, `other-${i}`))]);
+    expectRateLimited(refused, 60);
+    for (const answer of bought) expectData(answer);
+    expect(await readStockRow(server, stockId)).toMatchObject({ onHand: 20 - 5 - others.length, reserved: 0 });
+    // Counted: the refusal holds for the rest of the window, and the batch's count committed with it.
+    expectRateLimited(await buy(heavy, 'heavy-6'), 60);
+  });
+
   it('counts every aliased field: of 7 addToCart in one operation 5 hold stock, the 6th is refused (and ends the operation)', async () => {
     const user = await createUser(server);
     const products = await Promise.all(Array.from({ length: 7 }, () => createStockedProduct(server, { onHand: 5 })));
