@@ -49,7 +49,8 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
       // flash sale: one subquery instead of a read of its own on the hot path.
       `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id FROM products p ` +
       'LEFT JOIN carts c ON c.user_id = ? LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.product_id = p.id ' +
-      'LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id WHERE p.id = ? ORDER BY s.id',
+      // No ORDER BY: over this join MySQL sorts in a temporary table (a fifth of the statement's CPU); the rows are sorted here.
+      'LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id AND w.archived_at IS NULL) ON s.product_id = p.id WHERE p.id = ?',
     [userId, productId],
   );
   const row = rows[0];
@@ -61,7 +62,10 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
     itemId: row.item_id ? num(row.item_id) : null,
     quantity: row.item_id ? num(row.quantity) : 0,
     inSale: row.sale_id !== null && row.sale_id !== undefined,
-    stocks: rows.filter((r) => r.id !== null && r.id !== undefined).map(toStockRow),
+    stocks: rows
+      .filter((r) => r.id !== null && r.id !== undefined)
+      .map(toStockRow)
+      .sort((a, b) => a.id - b.id),
   };
 }
 

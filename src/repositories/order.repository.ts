@@ -108,7 +108,8 @@ export async function readCheckout(
       'h.id AS hold_id, h.stock_id, s.warehouse_id, h.quantity AS hold_quantity, h.expires_at_ms FROM users u ' +
       'LEFT JOIN orders o ON o.user_id = u.id AND o.idempotency_key = ? LEFT JOIN carts c ON c.user_id = u.id ' +
       'LEFT JOIN (cart_items ci JOIN products p ON p.id = ci.product_id) ON ci.cart_id = c.id ' +
-      'LEFT JOIN (stock_holds h JOIN stocks s ON s.id = h.stock_id) ON h.cart_item_id = ci.id WHERE u.id = ? ORDER BY ci.id, h.stock_id, h.id',
+      // No ORDER BY: over this join MySQL sorts in a temporary table (a sixth of the statement's CPU); lines and holds are sorted here.
+      'LEFT JOIN (stock_holds h JOIN stocks s ON s.id = h.stock_id) ON h.cart_item_id = ci.id WHERE u.id = ?',
     [idempotencyKey, userId],
   );
   const replay = rows[0]?.order_id ? { orderId: num(rows[0].order_id), requestHash: String(rows[0].request_hash) } : null;
@@ -134,7 +135,7 @@ export async function readCheckout(
     }
   }
   holds.sort((a, b) => a.stockId - b.stockId || a.id - b.id);
-  return { replay, lines: [...lines.values()], holds };
+  return { replay, lines: [...lines.values()].sort((a, b) => a.itemId - b.itemId), holds };
 }
 
 export interface BuyNowRead {
