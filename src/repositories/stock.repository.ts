@@ -264,7 +264,7 @@ export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: 
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
 export async function updateHold(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Promise<boolean> {
-  return (await sql.batch([updateHoldStatement(sql, holdId, fromQuantity, toQuantity, expiresAtMs)])).map(runOf)[0].affectedRows === 1;
+  return runOf((await sql.batch([updateHoldStatement(sql, holdId, fromQuantity, toQuantity, expiresAtMs)]))[0]).affectedRows === 1;
 }
 
 function updateHoldStatement(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Statement {
