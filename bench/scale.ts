@@ -200,6 +200,12 @@ export async function findScaleData(url: string): Promise<ScaleData | null> {
 }
 
 /** The reads of scenario D, each a GraphQL document with its variables, sent with an admin's token. */
+/** A page of the name filter and of the indexed search: each read with a word that matches and with one that matches nothing. */
+const NAME_FILTER_PAGE =
+  'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }';
+const SEARCH_PAGE =
+  'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }';
+
 function scaleReads(data: ScaleData): { name: string; query: string; variables: Record<string, unknown> }[] {
   const product = String(data.hotProductId);
   return [
@@ -218,17 +224,17 @@ function scaleReads(data: ScaleData): { name: string; query: string; variables: 
     { name: 'admin orders(first: 20) + totalCount', query: '{ orders(first: 20) { totalCount edges { node { id status } } } }', variables: {} },
     {
       name: 'products(filter: name) (substring)',
-      query: 'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      query: NAME_FILTER_PAGE,
       variables: { name: data.searchWord },
     },
     {
       name: 'products(filter: name) (no match)',
-      query: 'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      query: NAME_FILTER_PAGE,
       variables: { name: 'nomatchword' },
     },
     {
       name: 'products(filter: search)',
-      query: 'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      query: SEARCH_PAGE,
       variables: { search: data.searchWord },
     },
     {
@@ -238,7 +244,7 @@ function scaleReads(data: ScaleData): { name: string; query: string; variables: 
     },
     {
       name: 'products(filter: search) (no match)',
-      query: 'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }',
+      query: SEARCH_PAGE,
       variables: { search: 'nomatchword' },
     },
     { name: 'products(first: 20)', query: '{ products(first: 20) { edges { node { id name } } } }', variables: {} },
