@@ -199,13 +199,14 @@ export async function findScaleData(url: string): Promise<ScaleData | null> {
   }
 }
 
-/** The reads of scenario D, each a GraphQL document with its variables, sent with an admin's token. */
 /** A page of the name filter and of the indexed search: each read with a word that matches and with one that matches nothing. */
 const NAME_FILTER_PAGE =
   'query($name: String!) { products(first: 20, filter: { name: $name }) { edges { node { id name } } pageInfo { hasNextPage } } }';
 const SEARCH_PAGE =
   'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }';
 
+
+/** The reads of scenario D, each a GraphQL document with its variables, sent with an admin's token. */
 function scaleReads(data: ScaleData): { name: string; query: string; variables: Record<string, unknown> }[] {
   const product = String(data.hotProductId);
   return [
