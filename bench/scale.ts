@@ -205,7 +205,6 @@ const NAME_FILTER_PAGE =
 const SEARCH_PAGE =
   'query($search: String!) { products(first: 20, filter: { search: $search }) { edges { node { id name } } pageInfo { hasNextPage } } }';
 
-
 /** The reads of scenario D, each a GraphQL document with its variables, sent with an admin's token. */
 function scaleReads(data: ScaleData): { name: string; query: string; variables: Record<string, unknown> }[] {
   const product = String(data.hotProductId);
