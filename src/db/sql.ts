@@ -76,6 +76,16 @@ export interface Sql {
    * prologue uses it: BEGIN and the write limiter's count, whose row lock serialises the shopper.
    */
   prefix(statement: Statement, check?: (result: StatementResult) => void): void;
+  /**
+   * A transaction's session only: a write whose answer nothing reads (the order's lines, the
+   * emptied cart lines, a new hold row) goes with this session's next round trip like a prefix, and
+   * when no statement follows it, in the same round trip as the COMMIT (MySQL: `…; COMMIT` as one
+   * text query), which saves the unit a round trip. When it fails, the COMMIT after it does not run:
+   * the unit of work rolls back and handles its error as any other statement's (a deadlock is
+   * retried). Only for statements whose failure is an error, never a result to look at: what
+   * matched is not reported.
+   */
+  defer(statement: Statement): void;
   /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
   date(value: Date): unknown;
 }
@@ -103,6 +113,22 @@ interface SqliteStatement {
 }
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
+}
+
+/**
+ * Server errors that a statement of a `…; COMMIT` batch can answer but the COMMIT cannot (a
+ * deadlock, a lock wait timeout, a duplicate key, a foreign key, a bad value): when the batch
+ * fails with one of these, the statement failed, the COMMIT did not run, and the transaction is
+ * known not to have committed. Any other failure of that round trip leaves the outcome unknown.
+ */
+const STATEMENT_ERRORS = new Set([1213, 1205, 1062, 1451, 1452, 1216, 1217, 1048, 1364, 1406, 1264, 1366, 1969]);
+
+/** A statement that was to go with the COMMIT failed, so the COMMIT never ran: the transaction did not commit (it was rolled back). */
+export class DeferredStatementFailed extends Error {
+  constructor(readonly cause: Error) {
+    super(`a statement sent with COMMIT failed: ${cause.message}`);
+    this.name = 'DeferredStatementFailed';
+  }
 }
 
 /** `asText`: never as a prepared statement (BEGIN and the limiter's count, which go as a text batch). */
@@ -183,9 +209,16 @@ function sqliteExecute(db: SqliteDatabase, sql: string, params: readonly unknown
   return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
 }
 
+interface Pending {
+  statement: Statement;
+  check?: (result: StatementResult) => void;
+  /** A `defer`red write: it may go with the COMMIT. */
+  deferred?: boolean;
+}
+
 class DriverSql implements Sql {
   /** Statements waiting to go with the next round trip (a transaction's session only). */
-  private readonly pending: { statement: Statement; check?: (result: StatementResult) => void }[] = [];
+  private readonly pending: Pending[] = [];
 
   constructor(
     readonly kind: 'mysql' | 'sqlite',
@@ -229,13 +262,18 @@ class DriverSql implements Sql {
     this.pending.push({ statement, check });
   }
 
-  /** Whether statements other than `except` wait for a round trip. */
-  hasPending(except: string[] = []): boolean {
-    return this.pending.some((p) => !except.includes(p.statement.sql));
+  defer(statement: Statement): void {
+    if (!this.session) throw new Error('defer() needs a transaction: on the pool the next statement may be anyone\'s');
+    this.pending.push({ statement, deferred: true });
+  }
+
+  /** Whether a waiting statement must be sent, and checked, before the COMMIT: a prefix other than `except` (deferred writes may go with it). */
+  hasPendingBeforeCommit(except: string[] = []): boolean {
+    return this.pending.some((p) => !p.deferred && !except.includes(p.statement.sql));
   }
 
   /** Takes the statements still waiting for a round trip (what COMMIT and ROLLBACK leave unsent). */
-  takePending(): { statement: Statement; check?: (result: StatementResult) => void }[] {
+  takePending(): Pending[] {
     return this.pending.splice(0);
   }
 
@@ -248,7 +286,7 @@ interface KnexClient {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown> | unknown;
   /** One statement on `connection`, without knex's query builder, events or transaction layers. */
-  _query(connection: unknown, obj: { sql: string }): Promise<unknown>;
+  _query(connection: unknown, obj: { sql: string; bindings?: readonly unknown[] }): Promise<unknown>;
 }
 
 const platformKind = (em: Em): 'mysql' | 'sqlite' => (em.getPlatform().constructor.name.toLowerCase().includes('sqlite') ? 'sqlite' : 'mysql');
@@ -307,9 +345,13 @@ export function sqlFor(em: Em): Sql {
 /** A transaction on one pooled connection: its statements in `sql`, then exactly one of commit or rollback. */
 export interface DriverTransaction {
   readonly sql: Sql;
-  /** Sends the statements still waiting for a round trip (a prefix no statement followed); their checks may throw. */
+  /** Sends the prefixes still waiting for a round trip (a prefix no statement followed); their checks may throw. Deferred writes wait for the COMMIT. */
   flush(): Promise<void>;
-  /** COMMIT. If it fails the outcome is unknown, and the connection is not used again. */
+  /**
+   * COMMIT, with the deferred writes still waiting in the same round trip. When one of those fails
+   * (DeferredStatementFailed) the transaction did not commit and is rolled back. If it fails
+   * otherwise the outcome is unknown, and the connection is not used again.
+   */
   commit(): Promise<void>;
   /** ROLLBACK (a failure is logged, and the connection is not used again). */
   rollback(): Promise<void>;
@@ -354,16 +396,49 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
   };
   const sql = sqlOn(em, live, () => undefined, true);
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
+    // The unit of work sends the prefixes that wait before it commits (`flush`); what is left here is
+    // the BEGIN (if nothing followed it) and deferred writes, which go with the COMMIT.
+    const waiting = sql.takePending();
+    if (statement === 'COMMIT' && waiting.some((p) => !p.deferred && p.statement.sql !== 'BEGIN')) {
+      open = false;
+      await client.releaseConnection(connection);
+      throw new Error('statements still waiting at COMMIT: flush() them first');
+    }
+    const deferred = statement === 'COMMIT' ? waiting.filter((p) => p.deferred).map((p) => p.statement) : [];
     try {
-      // The unit of work sends what waits before it commits (`flush`); what is left here is at most the BEGIN.
-      if (sql.takePending().some((p) => p.statement.sql !== 'BEGIN') && statement === 'COMMIT') {
-        throw new Error('statements still waiting at COMMIT: flush() them first');
+      if (deferred.length && kind === 'sqlite') {
+        // In the process: the deferred writes one by one, then the COMMIT below; a failure is known.
+        try {
+          await sql.batch(deferred);
+        } catch (error) {
+          throw new DeferredStatementFailed(error as Error);
+        }
       }
       open = false;
-      if (!begun) return;
+      if (!begun && !(deferred.length && kind === 'mysql')) return;
+      if (deferred.length && kind === 'mysql') {
+        const withBegin = begun ? deferred : [{ sql: 'BEGIN' }, ...deferred];
+        const text = [...withBegin.map((s) => s.sql), statement].join(';\n');
+        try {
+          await client._query(connection, { sql: text, bindings: withBegin.flatMap((s) => s.params ?? []) });
+        } catch (error) {
+          const errno = Number((error as { errno?: number }).errno);
+          if (!(error as { fatal?: boolean }).fatal && STATEMENT_ERRORS.has(errno)) {
+            // A deferred write failed and the COMMIT after it never ran: roll back, and the unit handles the error.
+            await client._query(connection, { sql: 'ROLLBACK' }).catch(() => destroy());
+            throw new DeferredStatementFailed(convert(error));
+          }
+          throw error;
+        }
+        return;
+      }
       await client._query(connection, { sql: statement });
     } catch (error) {
       open = false;
+      if (error instanceof DeferredStatementFailed) {
+        if (kind === 'sqlite') await client._query(connection, { sql: 'ROLLBACK' }).catch(() => undefined);
+        throw error;
+      }
       destroy();
       throw convert(error);
     } finally {
@@ -385,7 +460,7 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
   return {
     sql,
     flush: async () => {
-      if (sql.hasPending(['BEGIN'])) await sql.batch([]);
+      if (sql.hasPendingBeforeCommit(['BEGIN'])) await sql.batch([]);
     },
     commit: () => finish('COMMIT'),
     rollback: () =>

@@ -7,7 +7,7 @@ import { ConflictError, OutcomeUnknownError, RetryableConflict } from '../common
 import { logger } from '../config/logger';
 import type { DbContext } from './context';
 import { asServiceUnavailable } from './faults';
-import { beginTransaction, type Sql } from './sql';
+import { beginTransaction, DeferredStatementFailed, type Sql } from './sql';
 
 /**
  * A caller's context inside a unit of work: `sql` is the transaction's connection. It has no
@@ -82,12 +82,14 @@ export class UnitOfWork {
           await trx.rollback();
           throw error;
         }
-        // What can still fail after this line is the COMMIT alone.
+        // What can still fail after this line is the COMMIT alone (with the deferred writes it carries).
         committing = true;
         await trx.commit();
         return result;
-      } catch (error) {
-        if (committing) {
+      } catch (caught) {
+        // A write deferred to the COMMIT's round trip failed: the COMMIT never ran (rolled back), so the outcome is known.
+        const error = caught instanceof DeferredStatementFailed ? caught.cause : caught;
+        if (committing && !(caught instanceof DeferredStatementFailed)) {
           // The COMMIT may have reached the server: running the unit again could do it twice.
           logger.warn('unit of work outcome unknown', { error: error as Error, requestId: ctx.requestId });
           throw new OutcomeUnknownError(options.outcomeUnknownMessage);

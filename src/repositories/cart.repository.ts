@@ -1,6 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
-import { dbNowMs, marks, num, type Row, type Sql } from '../db/sql';
+import { dbNowMs, marks, num, type Row, type Sql, type Statement } from '../db/sql';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 import type { Product } from '../entities';
 import { PRODUCT_COLUMNS, productFromRow } from './product.repository';
@@ -90,13 +90,26 @@ export async function findItemIds(sql: Sql, cartId: number): Promise<number[]> {
   return (await sql.all('SELECT id FROM cart_items WHERE cart_id = ?', [cartId])).map((r) => num(r.id));
 }
 
-export async function insertItem(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): Promise<number> {
+function insertItemStatement(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): Statement {
   const now = sql.date(new Date());
-  const inserted = await sql.run(
-    'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
-    [item.cartId, item.productId, item.quantity, item.unitPrice, now, now],
-  );
-  return num(inserted.insertId);
+  return {
+    sql: 'INSERT INTO cart_items (cart_id, product_id, quantity, unit_price, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+    params: [item.cartId, item.productId, item.quantity, item.unitPrice, now, now],
+  };
+}
+
+export async function insertItem(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): Promise<number> {
+  const { sql: text, params } = insertItemStatement(sql, item);
+  return num((await sql.run(text, params)).insertId);
+}
+
+/**
+ * A new cart line whose id nothing needs before its holds: it goes with the unit's next round trip
+ * (`Sql.defer`), the hold's guarded stock write, and its holds find it by the unique
+ * (cart_id, product_id) (insertHoldForNewLineStatement).
+ */
+export function deferInsertItem(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): void {
+  sql.defer(insertItemStatement(sql, item));
 }
 
 export async function setItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): Promise<void> {
@@ -108,10 +121,14 @@ export async function setItemQuantity(sql: Sql, itemId: number, quantity: number
   ]);
 }
 
-/** Deletes cart lines whose holds are gone already: the foreign key's cascade must never drop a hold without its ledger row. */
-export async function deleteItems(sql: Sql, itemIds: number[]): Promise<void> {
+/**
+ * Deletes cart lines whose holds are gone already (the foreign key refuses a line that still has
+ * one: a hold never goes without its ledger row), with the unit's COMMIT (`Sql.defer`): the last
+ * write of every unit that empties lines.
+ */
+export function deferDeleteItems(sql: Sql, itemIds: number[]): void {
   if (!itemIds.length) return;
-  await sql.run(`DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, itemIds);
+  sql.defer({ sql: `DELETE FROM cart_items WHERE id IN (${marks(itemIds.length)})`, params: itemIds });
 }
 
 export interface CartLineRow {

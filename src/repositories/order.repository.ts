@@ -63,7 +63,12 @@ export async function insertOrders(sql: Sql, orders: OrderDraft[], now: Date): P
  * One order line per order × product × stock row actually used (so a cancellation returns units
  * where they came from), in one statement.
  */
-export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> {
+/**
+ * The order lines, merged per order, product, stock row and sale, as one INSERT that the unit
+ * sends with its COMMIT (`Sql.defer`: nothing reads its answer). It goes after the stock writes,
+ * as it must: the lines' foreign key share-locks the stock row.
+ */
+export function deferLines(sql: Sql, drafts: LineDraft[]): void {
   const merged = new Map<string, LineDraft>();
   for (const d of drafts) {
     const key = `${d.orderId}:${d.productId}:${d.stockId}:${d.flashSaleId ?? 0}`;
@@ -74,11 +79,12 @@ export async function insertLines(sql: Sql, drafts: LineDraft[]): Promise<void> 
   if (!merged.size) return;
   const now = sql.date(new Date());
   const lines = [...merged.values()];
-  await sql.run(
-    'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, flash_sale_id, created_at, updated_at) VALUES ' +
+  sql.defer({
+    sql:
+      'INSERT INTO order_lines (order_id, product_id, warehouse_id, stock_id, quantity, unit_price, subtotal, flash_sale_id, created_at, updated_at) VALUES ' +
       lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-    lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), d.flashSaleId ?? null, now, now]),
-  );
+    params: lines.flatMap((d) => [d.orderId, d.productId, d.warehouseId, d.stockId, d.quantity, d.unitPrice, multiplyMoney(d.unitPrice, d.quantity), d.flashSaleId ?? null, now, now]),
+  });
 }
 
 export interface CheckoutLine {

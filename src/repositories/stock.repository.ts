@@ -254,12 +254,28 @@ export async function findHolds(sql: Sql, cartItemIds: number[]): Promise<HoldRo
   return holds.sort((a, b) => a.stockId - b.stockId || a.id - b.id);
 }
 
-export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: number; quantity: number; expiresAtMs: number }): Promise<void> {
+/** A new hold row, after its guarded stock write (its foreign key share-locks the stock row). */
+export function insertHoldStatement(sql: Sql, hold: { cartItemId: number; stockId: number; quantity: number; expiresAtMs: number }): Statement {
   const now = sql.date(new Date());
-  await sql.run(
-    'INSERT INTO stock_holds (cart_item_id, stock_id, quantity, expires_at_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-    [hold.cartItemId, hold.stockId, hold.quantity, hold.expiresAtMs, now, now],
-  );
+  return {
+    sql: 'INSERT INTO stock_holds (cart_item_id, stock_id, quantity, expires_at_ms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    params: [hold.cartItemId, hold.stockId, hold.quantity, hold.expiresAtMs, now, now],
+  };
+}
+
+/** A hold of a cart line inserted by this unit without its id (deferInsertItem): the line is found by its unique (cart_id, product_id). */
+export function insertHoldForNewLineStatement(sql: Sql, hold: { cartId: number; productId: number; stockId: number; quantity: number; expiresAtMs: number }): Statement {
+  const now = sql.date(new Date());
+  return {
+    sql:
+      'INSERT INTO stock_holds (cart_item_id, stock_id, quantity, expires_at_ms, created_at, updated_at) ' +
+      'SELECT ci.id, ?, ?, ?, ?, ? FROM cart_items ci WHERE ci.cart_id = ? AND ci.product_id = ?',
+    params: [hold.stockId, hold.quantity, hold.expiresAtMs, now, now, hold.cartId, hold.productId],
+  };
+}
+
+export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: number; quantity: number; expiresAtMs: number }): Promise<void> {
+  await sql.batch([insertHoldStatement(sql, hold)]);
 }
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */

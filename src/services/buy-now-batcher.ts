@@ -4,7 +4,7 @@ import type { Orm } from '../config/database';
 import { logger } from '../config/logger';
 import { sqlFor, type Sql } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
-import { insertLines, insertOrders, orderKey, readBuyNowBatch } from '../repositories/order.repository';
+import { deferLines, insertOrders, orderKey, readBuyNowBatch } from '../repositories/order.repository';
 import { lapsedHeldByStock, sellInBatch, type Sale, type StockRow } from '../repositories/stock.repository';
 import { systemContext, type RequestContext } from './context';
 import { WriteRefused, type RateLimitService } from './rate-limit.service';
@@ -354,7 +354,8 @@ async function sellBatch(
     if (!(await sellInBatch(sql, stockId, salesByStock.get(stockId)!, REASON))) throw new RetryableConflict(`stock ${stockId} changed concurrently`);
   }
 
-  await insertLines(
+  // With the batch's COMMIT, in one round trip (Sql.defer).
+  deferLines(
     sql,
     winners.flatMap(({ index, take }, w) =>
       take.map(({ stockId, warehouseId, quantity }) => ({

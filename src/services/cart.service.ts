@@ -7,7 +7,8 @@ import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { loadBatched } from '../db/request-batch';
 import { StockMovementKind, type Order, type Product } from '../entities';
 import {
-  deleteItems,
+  deferDeleteItems,
+  deferInsertItem,
   ensureCartId,
   findCartId,
   findCartIdsByUser,
@@ -19,7 +20,7 @@ import {
   setItemQuantity,
 } from '../repositories/cart.repository';
 import { findProductForSaleOrThrow } from '../repositories/product.repository';
-import { findHolds, insertHold, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
+import { findHolds, insertHoldForNewLineStatement, insertHoldStatement, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
 import type { RequestContext } from './context';
 import { releaseLineSaleHolds, settleLineSaleHold } from './flash-sale-units';
 import type { ShopperMutation } from './shopper-mutation';
@@ -104,14 +105,19 @@ export class CartService {
       const wanted = found.quantity + quantity;
       if (wanted > MAX_LINE_QUANTITY) throw new BadUserInputError('quantity', `A cart line holds at most ${MAX_LINE_QUANTITY} units`);
       this.shopper.requireWithinHoldCap(wanted);
-      let itemId: number;
+      let itemId: number | null;
       if (found.itemId) {
         itemId = found.itemId;
         await setItemQuantity(tx.sql, itemId, wanted, price);
+      } else if (!found.inSale) {
+        // Outside a flash sale only the holds need the new line, and they find it by its unique key:
+        // the insert goes with the hold's stock write, in one round trip.
+        deferInsertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
+        itemId = null;
       } else {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
-      await this.holdForLine(tx, { itemId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale, stocks: found.stocks });
+      await this.holdForLine(tx, { itemId, cartId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale, stocks: found.stocks });
       return cartId;
     });
     return { id: cartId };
@@ -128,11 +134,11 @@ export class CartService {
       if (quantity === 0) {
         await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
         await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
-        await deleteItems(tx.sql, [item.id]);
+        deferDeleteItems(tx.sql, [item.id]);
       } else {
         const product = await findProductForSaleOrThrow(tx.sql, item.productId);
         await setItemQuantity(tx.sql, item.id, quantity, product.price);
-        await this.holdForLine(tx, { itemId: item.id, productId: item.productId, wanted: quantity, actorId: viewer.id, regularPrice: product.price });
+        await this.holdForLine(tx, { itemId: item.id, cartId: item.cartId, productId: item.productId, wanted: quantity, actorId: viewer.id, regularPrice: product.price });
       }
       return item.cartId;
     });
@@ -145,7 +151,7 @@ export class CartService {
       const item = await findOwnItemOrThrow(tx.sql, viewer.id, itemId);
       await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
-      await deleteItems(tx.sql, [item.id]);
+      deferDeleteItems(tx.sql, [item.id]);
       return item.cartId;
     });
     return { id: cartId };
@@ -158,7 +164,7 @@ export class CartService {
       const itemIds = await findItemIds(tx.sql, cartId);
       await releaseLineSaleHolds(tx.sql, itemIds); // flash sale: the lines' sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, itemIds), viewer.id, 'cart cleared');
-      await deleteItems(tx.sql, itemIds);
+      deferDeleteItems(tx.sql, itemIds);
       return cartId;
     });
     return { id: cartId };
@@ -207,22 +213,26 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    line: { itemId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean; stocks?: StockRow[] },
+    /** `itemId` null: a new line outside a flash sale, inserted by deferInsertItem, found by (cartId, productId). */
+    line: { itemId: number | null; cartId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean; stocks?: StockRow[] },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
     // flash sale: the line's sale units (buyer allowance, then quota) before its stock rows; lapse with its holds.
-    await settleLineSaleHold(sql, {
-      itemId: line.itemId,
-      productId: line.productId,
-      userId: line.actorId,
-      wanted: line.wanted,
-      expiresAtMs,
-      regularPrice: line.regularPrice,
-      isNew: line.isNew,
-      inSale: line.inSale,
-    });
-    const holds = line.isNew ? [] : await findHolds(sql, [line.itemId]);
+    // (A line without its id yet is new and outside any sale: nothing to settle.)
+    if (line.itemId !== null) {
+      await settleLineSaleHold(sql, {
+        itemId: line.itemId,
+        productId: line.productId,
+        userId: line.actorId,
+        wanted: line.wanted,
+        expiresAtMs,
+        regularPrice: line.regularPrice,
+        isNew: line.isNew,
+        inSale: line.inSale,
+      });
+    }
+    const holds = line.isNew || line.itemId === null ? [] : await findHolds(sql, [line.itemId]);
     for (const hold of holds) {
       if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {
         throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
@@ -242,7 +252,12 @@ export class CartService {
       for (const allocation of allocations) {
         const hold = holds.find((h) => h.stockId === allocation.stockId);
         if (!hold) {
-          await insertHold(sql, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs });
+          // Nothing reads its answer: it goes with the unit's next round trip, the COMMIT's for a new line.
+          sql.defer(
+            line.itemId === null
+              ? insertHoldForNewLineStatement(sql, { cartId: line.cartId, productId: line.productId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs })
+              : insertHoldStatement(sql, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs }),
+          );
         } else if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
           throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
         }

@@ -21,7 +21,7 @@ import { Order, OrderLine, OrderStatus, Product, StockMovementKind, User, Wareho
 import {
   findOrderOwner,
   findOrderUnitsByStock,
-  insertLines,
+  deferLines,
   insertOrders,
   readCheckout,
   readStatus,
@@ -29,7 +29,7 @@ import {
   type LineDraft,
   type OrderDraft,
 } from '../repositories/order.repository';
-import { deleteItems } from '../repositories/cart.repository';
+import { deferDeleteItems } from '../repositories/cart.repository';
 import { applyStockChangeOrRetry, releaseHold } from '../repositories/stock.repository';
 import type { BuyNowBatcher, BuyNowOutcome, BuyNowRequest } from './buy-now-batcher';
 import type { RequestContext, Viewer } from './context';
@@ -156,8 +156,9 @@ export class OrderService {
         const { unitPrice, saleId } = priceOf(line.itemId);
         for (const a of allocations) drafts.push({ orderId, productId: line.productId, stockId: a.stockId, warehouseId: a.warehouseId, quantity: a.quantity, unitPrice, flashSaleId: saleId });
       }
-      await insertLines(sql, drafts);
-      await deleteItems(sql, itemIds);
+      // Both go with the COMMIT, in one round trip (Sql.defer).
+      deferLines(sql, drafts);
+      deferDeleteItems(sql, itemIds);
       return { orderId, draft: { ...draft, createdAt: now } };
     });
     if (!created.draft) return this.loadOrder(ctx, created.orderId);

@@ -176,7 +176,7 @@ async function untilStopped(pid: number): Promise<void> {
   }
 }
 
-/** Runs `before` once, and waits for it, just before the next COMMIT that `server`'s knex client sends. */
+/** Runs `before` once, and waits for it, just before the next COMMIT that `server`'s knex client sends (alone, or after the writes deferred to it). */
 function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => Promise<void>): () => void {
   const client = server.app.orm.em.getConnection().getKnex().client as object;
   // Transaction clients share the client's prototype: hook it there, and put it back after.
@@ -185,7 +185,7 @@ function hookNextCommit(server: Pick<TestServer, 'app'>, before: () => Promise<v
   const original = proto._query;
   let armed = true;
   proto._query = function (connection, obj) {
-    if (armed && /^\s*commit/i.test(obj?.sql ?? '')) {
+    if (armed && /(^|;)\s*commit\s*$/i.test(obj?.sql ?? '')) {
       armed = false;
       return before().then(() => original.call(this, connection, obj));
     }

@@ -128,4 +128,56 @@ describe('batch and prefix: several statements in one round trip', () => {
   it('refuses a prefix on the pool, where the next statement may be another request\'s', () => {
     expect(() => sqlFor(server.em()).prefix({ sql: 'SELECT 1' })).toThrow('prefix() needs a transaction');
   });
+
+  it('sends a deferred write with the COMMIT, or before the next statement when one follows; it commits with the unit', async () => {
+    const [a, b] = [bucket(), bucket()];
+    const insert = (key: string, hits: number) => ({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, ?)', params: [key, hits] });
+    await runUnitOfWork(ctx(), async (tx) => {
+      tx.sql.defer(insert(a, 1));
+      // A statement that follows sees it: it went first.
+      expect(await tx.sql.get('SELECT hits FROM rate_limits WHERE bucket = ?', [a])).toMatchObject({ hits: 1 });
+      tx.sql.defer({ sql: 'UPDATE rate_limits SET hits = hits + 1 WHERE bucket = ?', params: [a] });
+      tx.sql.defer(insert(b, 5));
+    });
+    // The two that no statement followed went with the COMMIT, in order, and committed.
+    expect(await hitsOf(a)).toBe(2);
+    expect(await hitsOf(b)).toBe(5);
+    // A unit whose only statement is deferred: its BEGIN, the write and the COMMIT.
+    const c = bucket();
+    await runUnitOfWork(ctx(), async (tx) => tx.sql.defer(insert(c, 3)));
+    expect(await hitsOf(c)).toBe(3);
+  });
+
+  it('a deferred write that fails with the COMMIT fails the unit with its own error, commits nothing, and is retried like any statement', async () => {
+    const [a, b] = [bucket(), bucket()];
+    const insert = (key: string) => ({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, 1)', params: [key] });
+    await sqlFor(server.em()).run(insert(a).sql, insert(a).params);
+    let attempts = 0;
+    await expect(
+      new UnitOfWork(server.app.config.retry).run(
+        ctx(),
+        async (tx) => {
+          attempts += 1;
+          await tx.sql.run(insert(b).sql, insert(b).params);
+          tx.sql.defer(insert(a)); // a duplicate key, known only when the COMMIT's round trip answers
+        },
+        { retryOnUniqueViolation: false },
+      ),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    expect(attempts).toBe(1);
+    // Not committed: the write before it was rolled back (and the answer was not OUTCOME UNKNOWN).
+    expect(await hitsOf(b)).toBeUndefined();
+    // A retryable failure (the unique key, by default) runs the unit again in a new transaction.
+    attempts = 0;
+    await new UnitOfWork(server.app.config.retry).run(ctx(), async (tx) => {
+      attempts += 1;
+      tx.sql.defer(insert(attempts === 1 ? a : b));
+    });
+    expect(attempts).toBe(2);
+    expect(await hitsOf(b)).toBe(1);
+  });
+
+  it('refuses a deferred write on the pool', () => {
+    expect(() => sqlFor(server.em()).defer({ sql: 'SELECT 1' })).toThrow('defer() needs a transaction');
+  });
 });
