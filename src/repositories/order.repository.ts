@@ -61,12 +61,9 @@ export async function insertOrders(sql: Sql, orders: OrderDraft[], now: Date): P
 
 /**
  * One order line per order × product × stock row actually used (so a cancellation returns units
- * where they came from), in one statement.
- */
-/**
- * The order lines, merged per order, product, stock row and sale, as one INSERT that the unit
- * sends with its COMMIT (`Sql.defer`: nothing reads its answer). It goes after the stock writes,
- * as it must: the lines' foreign key share-locks the stock row.
+ * where they came from), in one INSERT that the unit sends with its COMMIT (`Sql.defer`: nothing
+ * reads its answer). It goes after the stock writes, as it must: the lines' foreign key
+ * share-locks the stock row.
  */
 export function deferLines(sql: Sql, drafts: LineDraft[]): void {
   const merged = new Map<string, LineDraft>();
