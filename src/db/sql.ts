@@ -395,6 +395,34 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
     return Promise.resolve(connection);
   };
   const sql = sqlOn(em, live, () => undefined, true);
+  /**
+   * The deferred writes, then COMMIT. MySQL: one query (with the BEGIN if nothing was sent yet);
+   * SQLite, in the process: one by one, then the COMMIT. A write that fails is
+   * DeferredStatementFailed (known not committed); on MySQL only for the errors that a statement
+   * answers and a COMMIT cannot (STATEMENT_ERRORS), any other failure leaves the outcome unknown.
+   */
+  const commitWith = async (deferred: Statement[]) => {
+    if (kind === 'sqlite') {
+      try {
+        await sql.batch(deferred);
+      } catch (error) {
+        throw new DeferredStatementFailed(error as Error);
+      }
+      open = false;
+      await client._query(connection, { sql: 'COMMIT' });
+      return;
+    }
+    open = false;
+    const statements = begun ? deferred : [{ sql: 'BEGIN' }, ...deferred];
+    try {
+      const text = [...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
+      await client._query(connection, { sql: text, bindings: statements.flatMap((s) => s.params ?? []) });
+    } catch (error) {
+      const errno = Number((error as { errno?: number }).errno);
+      if (!(error as { fatal?: boolean }).fatal && STATEMENT_ERRORS.has(errno)) throw new DeferredStatementFailed(convert(error));
+      throw error;
+    }
+  };
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
     // The unit of work sends the prefixes that wait before it commits (`flush`); what is left here is
     // the BEGIN (if nothing followed it) and deferred writes, which go with the COMMIT.
@@ -406,37 +434,17 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
     }
     const deferred = statement === 'COMMIT' ? waiting.filter((p) => p.deferred).map((p) => p.statement) : [];
     try {
-      if (deferred.length && kind === 'sqlite') {
-        // In the process: the deferred writes one by one, then the COMMIT below; a failure is known.
-        try {
-          await sql.batch(deferred);
-        } catch (error) {
-          throw new DeferredStatementFailed(error as Error);
-        }
+      if (deferred.length) {
+        await commitWith(deferred);
+      } else {
+        open = false;
+        if (begun) await client._query(connection, { sql: statement });
       }
-      open = false;
-      if (!begun && !(deferred.length && kind === 'mysql')) return;
-      if (deferred.length && kind === 'mysql') {
-        const withBegin = begun ? deferred : [{ sql: 'BEGIN' }, ...deferred];
-        const text = [...withBegin.map((s) => s.sql), statement].join(';\n');
-        try {
-          await client._query(connection, { sql: text, bindings: withBegin.flatMap((s) => s.params ?? []) });
-        } catch (error) {
-          const errno = Number((error as { errno?: number }).errno);
-          if (!(error as { fatal?: boolean }).fatal && STATEMENT_ERRORS.has(errno)) {
-            // A deferred write failed and the COMMIT after it never ran: roll back, and the unit handles the error.
-            await client._query(connection, { sql: 'ROLLBACK' }).catch(() => destroy());
-            throw new DeferredStatementFailed(convert(error));
-          }
-          throw error;
-        }
-        return;
-      }
-      await client._query(connection, { sql: statement });
     } catch (error) {
       open = false;
       if (error instanceof DeferredStatementFailed) {
-        if (kind === 'sqlite') await client._query(connection, { sql: 'ROLLBACK' }).catch(() => undefined);
+        // The COMMIT never ran: end the transaction, and the unit handles the statement's error.
+        await client._query(connection, { sql: 'ROLLBACK' }).catch(() => destroy());
         throw error;
       }
       destroy();

@@ -275,7 +275,8 @@ export function insertHoldForNewLineStatement(sql: Sql, hold: { cartId: number; 
 }
 
 export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: number; quantity: number; expiresAtMs: number }): Promise<void> {
-  await sql.batch([insertHoldStatement(sql, hold)]);
+  const { sql: text, params } = insertHoldStatement(sql, hold);
+  await sql.run(text, params);
 }
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
