@@ -258,13 +258,16 @@ class DriverSql implements Sql {
   }
 
   prefix(statement: Statement, check?: (result: StatementResult) => void): void {
-    if (!this.session) throw new Error('prefix() needs a transaction: on the pool the next statement may be anyone\'s');
-    this.pending.push({ statement, check });
+    this.wait('prefix', { statement, check });
   }
 
   defer(statement: Statement): void {
-    if (!this.session) throw new Error('defer() needs a transaction: on the pool the next statement may be anyone\'s');
-    this.pending.push({ statement, deferred: true });
+    this.wait('defer', { statement, deferred: true });
+  }
+
+  private wait(method: 'prefix' | 'defer', entry: Pending): void {
+    if (!this.session) throw new Error(`${method}() needs a transaction: on the pool the next statement may be anyone's`);
+    this.pending.push(entry);
   }
 
   /** Whether a waiting statement must be sent, and checked, before the COMMIT: a prefix other than `except` (deferred writes may go with it). */
@@ -426,8 +429,9 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
     // The unit of work sends the prefixes that wait before it commits (`flush`); what is left here is
     // the BEGIN (if nothing followed it) and deferred writes, which go with the COMMIT.
+    const unflushed = statement === 'COMMIT' && sql.hasPendingBeforeCommit(['BEGIN']);
     const waiting = sql.takePending();
-    if (statement === 'COMMIT' && waiting.some((p) => !p.deferred && p.statement.sql !== 'BEGIN')) {
+    if (unflushed) {
       open = false;
       await client.releaseConnection(connection);
       throw new Error('statements still waiting at COMMIT: flush() them first');

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
-import { dbNowMs, marks, num, type Row, type Sql, type Statement } from '../db/sql';
+import { dbNowMs, marks, num, runOf, type Row, type Sql, type Statement } from '../db/sql';
 import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
 import type { Product } from '../entities';
 import { PRODUCT_COLUMNS, productFromRow } from './product.repository';
@@ -99,8 +99,7 @@ function insertItemStatement(sql: Sql, item: { cartId: number; productId: number
 }
 
 export async function insertItem(sql: Sql, item: { cartId: number; productId: number; quantity: number; unitPrice: string }): Promise<number> {
-  const { sql: text, params } = insertItemStatement(sql, item);
-  return num((await sql.run(text, params)).insertId);
+  return num(runOf((await sql.batch([insertItemStatement(sql, item)]))[0]).insertId);
 }
 
 /**

@@ -275,8 +275,7 @@ export function insertHoldForNewLineStatement(sql: Sql, hold: { cartId: number; 
 }
 
 export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: number; quantity: number; expiresAtMs: number }): Promise<void> {
-  const { sql: text, params } = insertHoldStatement(sql, hold);
-  await sql.run(text, params);
+  await sql.batch([insertHoldStatement(sql, hold)]);
 }
 
 /** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
