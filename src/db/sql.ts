@@ -31,7 +31,7 @@ export const currentRead = (sql: Sql): string => (sql.kind === 'mysql' ? ' FOR U
 export const dbNowMs = (sql: Sql): string =>
   sql.kind === 'mysql' ? 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)' : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
 
-interface RunResult {
+export interface RunResult {
   /** Rows the statement matched (MySQL reports found rows, as version checks need). */
   affectedRows: number;
   insertId: number;

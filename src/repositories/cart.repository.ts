@@ -1,7 +1,7 @@
 import { NotFoundError } from '../common/errors';
 import { normalizeMoney } from '../common/money';
 import { dbNowMs, marks, num, runOf, type Row, type Sql, type Statement } from '../db/sql';
-import { STOCK_COLUMNS, toStockRow, type StockRow } from './stock.repository';
+import { STOCK_COLUMNS, toStockRow, type HoldRow, type StockRow } from './stock.repository';
 import type { Product } from '../entities';
 import { PRODUCT_COLUMNS, productFromRow } from './product.repository';
 
@@ -69,21 +69,74 @@ export async function findLineForAdd(sql: Sql, userId: number, productId: number
   };
 }
 
-export interface OwnItem {
+export interface LineForUpdate {
   id: number;
   cartId: number;
   productId: number;
   quantity: number;
+  price: string;
+  archived: boolean;
+  /** flash sale: whether the product has a sale that is not over (running or announced). */
+  inSale: boolean;
+  /** flash sale: whether the line holds sale units. */
+  hasSaleHold: boolean;
+  /** The product's sellable stock rows (live warehouses), in lock order. */
+  stocks: StockRow[];
+  /** The line's stock holds, in lock order (stock id); on any of the product's rows, a closed warehouse's too. */
+  holds: HoldRow[];
 }
 
-/** A line of the shopper's own cart; another shopper's line is reported exactly like a missing one. */
-export async function findOwnItemOrThrow(sql: Sql, userId: number, itemId: number): Promise<OwnItem> {
-  const row = await sql.get(
-    'SELECT ci.id, ci.cart_id, ci.product_id, ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE ci.id = ? AND c.user_id = ?',
-    [itemId, userId],
+/**
+ * A line of the shopper's own cart with everything a change of it reads, in one statement: its
+ * product's price, whether a sale applies, the product's stock rows and the line's holds (at most
+ * one per stock row: the unique (cart_item_id, stock_id)). Another shopper's line is reported
+ * exactly like a missing one (NOT_FOUND).
+ */
+export async function findLineForUpdate(sql: Sql, userId: number, itemId: number): Promise<LineForUpdate> {
+  const rows = await sql.all(
+    `SELECT ci.id AS item_id, ci.cart_id, ci.product_id AS item_product_id, ci.quantity AS item_quantity, p.price, p.archived_at, ${STOCK_COLUMNS}, ` +
+      'w.archived_at AS warehouse_archived_at, h.id AS hold_id, h.quantity AS hold_quantity, h.expires_at_ms AS hold_expires_at_ms, ' +
+      `(SELECT MIN(f.id) FROM flash_sales f WHERE f.product_id = p.id AND f.cancelled_at IS NULL AND f.ends_at_ms > ${dbNowMs(sql)}) AS sale_id, ` +
+      '(SELECT MIN(fh.id) FROM flash_sale_holds fh WHERE fh.cart_item_id = ci.id) AS sale_hold_id ' +
+      'FROM cart_items ci JOIN carts c ON c.id = ci.cart_id AND c.user_id = ? JOIN products p ON p.id = ci.product_id ' +
+      // No ORDER BY (a temporary table over this join): sorted here.
+      'LEFT JOIN (stocks s JOIN warehouses w ON w.id = s.warehouse_id) ON s.product_id = ci.product_id ' +
+      'LEFT JOIN stock_holds h ON h.cart_item_id = ci.id AND h.stock_id = s.id WHERE ci.id = ?',
+    [userId, itemId],
   );
+  const row = rows[0];
   if (!row) throw new NotFoundError('Cart item');
-  return { id: num(row.id), cartId: num(row.cart_id), productId: num(row.product_id), quantity: num(row.quantity) };
+  const withStock = rows.filter((r) => r.id !== null && r.id !== undefined);
+  return {
+    id: num(row.item_id),
+    cartId: num(row.cart_id),
+    productId: num(row.item_product_id),
+    quantity: num(row.item_quantity),
+    price: normalizeMoney(row.price as string),
+    archived: Boolean(row.archived_at),
+    inSale: row.sale_id !== null && row.sale_id !== undefined,
+    hasSaleHold: row.sale_hold_id !== null && row.sale_hold_id !== undefined,
+    stocks: withStock
+      .filter((r) => !r.warehouse_archived_at)
+      .map(toStockRow)
+      .sort((a, b) => a.id - b.id),
+    holds: withStock
+      .filter((r) => r.hold_id !== null && r.hold_id !== undefined)
+      .map((r) => ({
+        id: num(r.hold_id),
+        cartItemId: num(row.item_id),
+        stockId: num(r.id),
+        warehouseId: num(r.warehouse_id),
+        quantity: num(r.hold_quantity),
+        expiresAtMs: num(r.hold_expires_at_ms),
+      }))
+      .sort((a, b) => a.stockId - b.stockId),
+  };
+}
+
+/** Sets a line's quantity and price with the unit's next round trip (`Sql.defer`): nothing reads its answer, and the shopper lock keeps the line as read. */
+export function deferSetItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): void {
+  sql.defer(setItemQuantityStatement(sql, itemId, quantity, unitPrice));
 }
 
 export async function findItemIds(sql: Sql, cartId: number): Promise<number[]> {
@@ -112,12 +165,15 @@ export function deferInsertItem(sql: Sql, item: { cartId: number; productId: num
 }
 
 export async function setItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): Promise<void> {
-  await sql.run('UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?', [
-    quantity,
-    unitPrice,
-    sql.date(new Date()),
-    itemId,
-  ]);
+  const { sql: statement, params } = setItemQuantityStatement(sql, itemId, quantity, unitPrice);
+  await sql.run(statement, params);
+}
+
+function setItemQuantityStatement(sql: Sql, itemId: number, quantity: number, unitPrice: string): Statement {
+  return {
+    sql: 'UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?',
+    params: [quantity, unitPrice, sql.date(new Date()), itemId],
+  };
 }
 
 /**

@@ -41,18 +41,6 @@ export function productFromRow(r: Row): Product {
   return product as unknown as Product;
 }
 
-export interface ProductForSale {
-  id: number;
-  price: string;
-}
-
-/** A product that can be bought now (exists, not archived), or NOT_FOUND. */
-export async function findProductForSaleOrThrow(sql: Sql, productId: number): Promise<ProductForSale> {
-  const row = await sql.get('SELECT id, price, archived_at FROM products WHERE id = ?', [productId]);
-  if (!row || row.archived_at) throw new NotFoundError('Product');
-  return { id: num(row.id), price: normalizeMoney(row.price as string) };
-}
-
 /** The owner of a live product, or null when it is missing or archived. */
 export async function findLiveProductOwner(sql: Sql, productId: number): Promise<number | null> {
   const row = await sql.get('SELECT owner_id FROM products WHERE id = ? AND archived_at IS NULL', [productId]);

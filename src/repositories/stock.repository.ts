@@ -1,5 +1,5 @@
 import { RetryableConflict } from '../common/errors';
-import { currentRead, marks, num, previousMatched, runOf, type Row, type Sql, type Statement } from '../db/sql';
+import { currentRead, marks, num, previousMatched, runOf, type Row, type Sql, type RunResult, type Statement } from '../db/sql';
 import { StockMovementKind } from '../entities';
 
 /**
@@ -319,6 +319,36 @@ export interface HoldRelease extends LedgerNote {
  * (a concurrent transaction changed or released it): the caller decides whether that is a retry.
  */
 export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'quantity'>, release: HoldRelease): Promise<boolean> {
+  const step = releaseStep(sql, hold, release);
+  const results = (await sql.batch(step.statements)).map(runOf);
+  if (results[0].affectedRows !== 1) return false;
+  step.verify(results);
+  return true;
+}
+
+/**
+ * The statements of one hold or stock change, to send in one round trip with others
+ * (`runSteps`), and the check of what they matched: it throws when they did not apply
+ * (RetryableConflict when a concurrent transaction got there first), and the unit rolls back.
+ */
+export interface Step {
+  statements: Statement[];
+  verify: (results: RunResult[]) => void;
+}
+
+/** Runs the steps in order in one round trip (Sql.batch) and checks each one's results. */
+export async function runSteps(sql: Sql, steps: Step[]): Promise<void> {
+  if (!steps.length) return;
+  const results = (await sql.batch(steps.flatMap((s) => s.statements))).map(runOf);
+  let at = 0;
+  for (const step of steps) {
+    step.verify(results.slice(at, at + step.statements.length));
+    at += step.statements.length;
+  }
+}
+
+/** A release (releaseHold) as a step: a hold no longer as read is a RetryableConflict. */
+export function releaseStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'quantity'>, release: HoldRelease): Step {
   const quantity = release.quantity ?? hold.quantity;
   let take: Statement;
   if (quantity < hold.quantity) {
@@ -332,16 +362,39 @@ export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId'
     }
     take = { sql: statement, params };
   }
-  // One round trip: the hold taken by compare-and-set, the stock write only if it was (afterMatch), its ledger row only if that applied.
+  // The hold taken by compare-and-set, the stock write only if it was (afterMatch), its ledger row only if that applied.
   const { kind, reason, orderId, actorId, unitPrice } = release;
   const change = { stockId: hold.stockId, onHandDelta: -(release.sold ?? 0), reservedDelta: -quantity, kind, reason, orderId, actorId, unitPrice };
   const update = guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change), afterMatch: true });
-  const results = await sql.batch([take, update, ledgerInsert(sql, hold.stockId, [{ ...change, onHandLater: 0 }])]);
-  const [taken, written, ledger] = results.map(runOf);
-  if (taken.affectedRows !== 1) return false;
-  if (written.affectedRows !== 1) throw new RetryableConflict(`stock ${hold.stockId} changed concurrently`);
-  if (ledger.affectedRows !== 1) throw new Error(`stock ${hold.stockId} vanished inside its own transaction`);
-  return true;
+  return {
+    statements: [take, update, ledgerInsert(sql, hold.stockId, [{ ...change, onHandLater: 0 }])],
+    verify: ([taken, written, ledger]) => {
+      if (taken.affectedRows !== 1) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
+      if (written.affectedRows !== 1) throw new RetryableConflict(`stock ${hold.stockId} changed concurrently`);
+      if (ledger.affectedRows !== 1) throw new Error(`stock ${hold.stockId} vanished inside its own transaction`);
+    },
+  };
+}
+
+/** A hold's compare-and-set (updateHold) as a step: a hold no longer as read is a RetryableConflict. */
+export function updateHoldStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'quantity'>, toQuantity: number, expiresAtMs: number): Step {
+  return {
+    statements: [updateHoldStatement(sql, hold.id, hold.quantity, toQuantity, expiresAtMs)],
+    verify: ([updated]) => {
+      if (updated.affectedRows !== 1) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
+    },
+  };
+}
+
+/** A guarded stock write and its ledger row (applyStockChangeOrRetry) as a step. */
+export function stockChangeStep(sql: Sql, change: StockChange): Step {
+  return {
+    statements: [guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change) }), ledgerInsert(sql, change.stockId, [{ ...change, onHandLater: 0 }])],
+    verify: ([written, ledger]) => {
+      if (written.affectedRows !== 1) throw new RetryableConflict(`stock ${change.stockId} changed concurrently`);
+      if (ledger.affectedRows !== 1) throw new Error(`stock ${change.stockId} vanished inside its own transaction`);
+    },
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { BadUserInputError, NotFoundError, RetryableConflict } from '../common/e
 import { MAX_LINE_QUANTITY } from '../common/limits';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
-import { sqlFor } from '../db/sql';
+import { sqlFor, type Sql } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { loadBatched } from '../db/request-batch';
 import { StockMovementKind, type Order, type Product } from '../entities';
@@ -14,17 +14,31 @@ import {
   findCartIdsByUser,
   findCartLines,
   findItemIds,
+  deferSetItemQuantity,
   findLineForAdd,
-  findOwnItemOrThrow,
+  findLineForUpdate,
   insertItem,
   setItemQuantity,
+  type LineForUpdate,
 } from '../repositories/cart.repository';
-import { findProductForSaleOrThrow } from '../repositories/product.repository';
-import { findHolds, insertHoldForNewLineStatement, insertHoldStatement, releaseHold, releaseLapsedHolds, updateHold, type HoldRow, type StockRow } from '../repositories/stock.repository';
+import {
+  findHolds,
+  insertHoldForNewLineStatement,
+  insertHoldStatement,
+  releaseLapsedHolds,
+  releaseStep,
+  runSteps,
+  stockChangeStep,
+  updateHold,
+  updateHoldStep,
+  type HoldRow,
+  type Step,
+  type StockRow,
+} from '../repositories/stock.repository';
 import type { RequestContext } from './context';
 import { releaseLineSaleHolds, settleLineSaleHold } from './flash-sale-units';
 import type { ShopperMutation } from './shopper-mutation';
-import { allocateStock } from './stock-allocation';
+import { allocateStock, freeByStock, planTake, type Allocation } from './stock-allocation';
 import { requireViewer } from './viewer';
 
 export interface CartLine {
@@ -50,14 +64,16 @@ export interface CartRef {
   id: number;
 }
 
-/** Gives back held stock (RELEASE in the ledger). A hold no longer as read was swept by a concurrent transaction: retry the unit. */
+/**
+ * Gives back held stock (RELEASE in the ledger), every hold in one round trip. A hold no longer as
+ * read was swept by a concurrent transaction: retry the unit.
+ */
 async function releaseHoldsOrRetry(tx: UnitContext, holds: HoldRow[], actorId: number, reason: string): Promise<void> {
-  // findHolds returns them in ascending stock id: the lock order.
-  for (const hold of holds) {
-    if (!(await releaseHold(tx.sql, hold, { kind: StockMovementKind.RELEASE, actorId, reason }))) {
-      throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-    }
-  }
+  // In ascending stock id (findHolds' and findLineForUpdate's order): the lock order.
+  await runSteps(
+    tx.sql,
+    holds.map((hold) => releaseStep(tx.sql, hold, { kind: StockMovementKind.RELEASE, actorId, reason })),
+  );
 }
 
 const fetchCartIds = (ctx: DbContext, userIds: number[]) => findCartIdsByUser(sqlFor(ctx.em), userIds);
@@ -130,17 +146,27 @@ export class CartService {
   async updateCartItem(ctx: RequestContext, input: { itemId: number; quantity: number }): Promise<CartRef> {
     const { itemId, quantity } = input;
     const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
-      const item = await findOwnItemOrThrow(tx.sql, viewer.id, itemId);
+      // The line, its product, its holds and the product's stock rows in one read.
+      const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
       if (quantity === 0) {
-        await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
-        await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
-        deferDeleteItems(tx.sql, [item.id]);
+        await this.removeLine(tx, line, viewer.id);
       } else {
-        const product = await findProductForSaleOrThrow(tx.sql, item.productId);
-        await setItemQuantity(tx.sql, item.id, quantity, product.price);
-        await this.holdForLine(tx, { itemId: item.id, cartId: item.cartId, productId: item.productId, wanted: quantity, actorId: viewer.id, regularPrice: product.price });
+        if (line.archived) throw new NotFoundError('Product');
+        deferSetItemQuantity(tx.sql, line.id, quantity, line.price);
+        await this.holdForLine(tx, {
+          itemId: line.id,
+          cartId: line.cartId,
+          productId: line.productId,
+          wanted: quantity,
+          actorId: viewer.id,
+          regularPrice: line.price,
+          inSale: line.inSale,
+          hasSaleHold: line.hasSaleHold,
+          stocks: line.stocks,
+          holds: line.holds,
+        });
       }
-      return item.cartId;
+      return line.cartId;
     });
     return { id: cartId };
   }
@@ -148,13 +174,18 @@ export class CartService {
   /** Removes a line and releases its holds (RELEASE in the ledger), atomically. */
   async removeFromCart(ctx: RequestContext, itemId: number): Promise<CartRef> {
     const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
-      const item = await findOwnItemOrThrow(tx.sql, viewer.id, itemId);
-      await releaseLineSaleHolds(tx.sql, [item.id]); // flash sale: the line's sale units come back
-      await releaseHoldsOrRetry(tx, await findHolds(tx.sql, [item.id]), viewer.id, 'removed from cart');
-      deferDeleteItems(tx.sql, [item.id]);
-      return item.cartId;
+      const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
+      await this.removeLine(tx, line, viewer.id);
+      return line.cartId;
     });
     return { id: cartId };
+  }
+
+  /** A line goes: its sale units come back, its holds are released (one round trip), and it is deleted with the COMMIT. */
+  private async removeLine(tx: UnitContext, line: LineForUpdate, actorId: number): Promise<void> {
+    if (line.hasSaleHold) await releaseLineSaleHolds(tx.sql, [line.id]); // flash sale: the line's sale units come back
+    await releaseHoldsOrRetry(tx, line.holds, actorId, 'removed from cart');
+    deferDeleteItems(tx.sql, [line.id]);
   }
 
   /** Empties the cart and releases every hold, atomically. */
@@ -213,8 +244,23 @@ export class CartService {
    */
   private async holdForLine(
     tx: UnitContext,
-    /** `itemId` null: a new line outside a flash sale, inserted by deferInsertItem, found by (cartId, productId). */
-    line: { itemId: number | null; cartId: number; productId: number; wanted: number; actorId: number; isNew?: boolean; regularPrice: string; inSale?: boolean; stocks?: StockRow[] },
+    /**
+     * `itemId` null: a new line outside a flash sale, inserted by deferInsertItem, found by (cartId, productId).
+     * `holds`: the line's holds as this unit read them (findLineForUpdate); read here when omitted.
+     */
+    line: {
+      itemId: number | null;
+      cartId: number;
+      productId: number;
+      wanted: number;
+      actorId: number;
+      isNew?: boolean;
+      regularPrice: string;
+      inSale?: boolean;
+      hasSaleHold?: boolean;
+      stocks?: StockRow[];
+      holds?: HoldRow[];
+    },
   ): Promise<void> {
     const sql = tx.sql;
     const expiresAtMs = Date.now() + this.reservationTtlSeconds * 1000;
@@ -230,61 +276,81 @@ export class CartService {
         regularPrice: line.regularPrice,
         isNew: line.isNew,
         inSale: line.inSale,
+        hasSaleHold: line.hasSaleHold,
       });
     }
-    const holds = line.isNew || line.itemId === null ? [] : await findHolds(sql, [line.itemId]);
-    for (const hold of holds) {
-      if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity, expiresAtMs))) {
+    const holds = line.isNew || line.itemId === null ? [] : (line.holds ?? (await findHolds(sql, [line.itemId])));
+    const held = holds.reduce((sum, h) => sum + h.quantity, 0);
+    // One round trip when the rows as read cover the change: the holds set to their new quantity
+    // and expiry (compare-and-set), then the guarded stock writes with their ledger rows, in lock
+    // order (holds, then stock rows by id); any write that does not match rolls the unit back.
+    if (line.wanted < held) {
+      await runSteps(sql, this.shrinkSteps(sql, holds, line.wanted, expiresAtMs, line.actorId));
+      return;
+    }
+    const plan = line.wanted > held && line.stocks ? planTake(line.stocks, freeByStock(line.stocks), line.wanted - held) : null;
+    if (line.wanted === held || plan) {
+      const adding = new Map((plan ?? []).map((a) => [a.stockId, a.quantity]));
+      await runSteps(sql, [
+        ...holds.map((hold) => updateHoldStep(sql, hold, hold.quantity + (adding.get(hold.stockId) ?? 0), expiresAtMs)),
+        ...(plan ?? []).map((a) => stockChangeStep(sql, { stockId: a.stockId, kind: StockMovementKind.RESERVATION, onHandDelta: 0, reservedDelta: a.quantity, actorId: line.actorId, reason: 'cart hold' })),
+      ]);
+      for (const allocation of plan ?? []) {
+        if (!holds.some((h) => h.stockId === allocation.stockId)) this.deferNewHold(sql, line, allocation, expiresAtMs);
+      }
+      return;
+    }
+    // Short as read (or the rows not read): refresh first, which keeps our own lapsed holds out of
+    // the sweep that allocateStock runs when stock is short, then allocate.
+    await runSteps(
+      sql,
+      holds.map((hold) => updateHoldStep(sql, hold, hold.quantity, expiresAtMs)),
+    );
+    // Includes re-reserving holds of this line that lapsed and were swept.
+    const allocations = await allocateStock(sql, {
+      productId: line.productId,
+      quantity: line.wanted - held,
+      mode: 'hold',
+      actorId: line.actorId,
+      reason: 'cart hold',
+      stocks: line.stocks,
+    });
+    for (const allocation of allocations) {
+      const hold = holds.find((h) => h.stockId === allocation.stockId);
+      if (!hold) this.deferNewHold(sql, line, allocation, expiresAtMs);
+      else if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
         throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
       }
     }
-    const held = holds.reduce((sum, h) => sum + h.quantity, 0);
-    if (line.wanted > held) {
-      // Includes re-reserving holds of this line that lapsed and were swept.
-      const allocations = await allocateStock(sql, {
-        productId: line.productId,
-        quantity: line.wanted - held,
-        mode: 'hold',
-        actorId: line.actorId,
-        reason: 'cart hold',
-        stocks: line.stocks,
-      });
-      for (const allocation of allocations) {
-        const hold = holds.find((h) => h.stockId === allocation.stockId);
-        if (!hold) {
-          // Nothing reads its answer: it goes with the unit's next round trip, the COMMIT's for a new line.
-          sql.defer(
-            line.itemId === null
-              ? insertHoldForNewLineStatement(sql, { cartId: line.cartId, productId: line.productId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs })
-              : insertHoldStatement(sql, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs }),
-          );
-        } else if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
-          throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-        }
-      }
-    } else if (line.wanted < held) {
-      // Give back from the highest stock id down; write in ascending id order (the lock order).
-      let excess = held - line.wanted;
-      const cuts = new Map<number, number>();
-      for (const hold of [...holds].reverse()) {
-        if (excess === 0) break;
-        const cut = Math.min(excess, hold.quantity);
-        cuts.set(hold.id, cut);
-        excess -= cut;
-      }
-      for (const hold of holds) {
-        const cut = cuts.get(hold.id);
-        if (!cut) continue;
-        const released = await releaseHold(sql, hold, {
-          quantity: cut,
-          keepUntilMs: expiresAtMs,
-          kind: StockMovementKind.RELEASE,
-          actorId: line.actorId,
-          reason: 'cart quantity reduced',
-        });
-        if (!released) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-      }
+  }
+
+  /** A new hold row: nothing reads its answer, so it goes with the unit's next round trip (the COMMIT's for a new line). */
+  private deferNewHold(sql: Sql, line: { itemId: number | null; cartId: number; productId: number }, allocation: Allocation, expiresAtMs: number): void {
+    sql.defer(
+      line.itemId === null
+        ? insertHoldForNewLineStatement(sql, { cartId: line.cartId, productId: line.productId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs })
+        : insertHoldStatement(sql, { cartItemId: line.itemId, stockId: allocation.stockId, quantity: allocation.quantity, expiresAtMs }),
+    );
+  }
+
+  /**
+   * The line's holds cut down to `wanted`: given back from the highest stock id down, written in
+   * ascending id (the lock order); the holds kept are refreshed.
+   */
+  private shrinkSteps(sql: Sql, holds: HoldRow[], wanted: number, expiresAtMs: number, actorId: number): Step[] {
+    let excess = holds.reduce((sum, h) => sum + h.quantity, 0) - wanted;
+    const cuts = new Map<number, number>();
+    for (const hold of [...holds].reverse()) {
+      if (excess === 0) break;
+      const cut = Math.min(excess, hold.quantity);
+      cuts.set(hold.id, cut);
+      excess -= cut;
     }
+    return holds.map((hold) => {
+      const cut = cuts.get(hold.id);
+      if (!cut) return updateHoldStep(sql, hold, hold.quantity, expiresAtMs);
+      return releaseStep(sql, hold, { quantity: cut, keepUntilMs: expiresAtMs, kind: StockMovementKind.RELEASE, actorId, reason: 'cart quantity reduced' });
+    });
   }
 
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {

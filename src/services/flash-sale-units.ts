@@ -205,12 +205,14 @@ export async function returnSaleUnits(sql: Sql, saleId: number, units: { userId:
  */
 export async function settleLineSaleHold(
   sql: Sql,
-  line: { itemId: number; productId: number; userId: number; wanted: number; expiresAtMs: number; regularPrice: string; isNew?: boolean; inSale?: boolean },
+  line: { itemId: number; productId: number; userId: number; wanted: number; expiresAtMs: number; regularPrice: string; isNew?: boolean; inSale?: boolean; hasSaleHold?: boolean },
 ): Promise<SalePricing> {
-  // A line inserted by this transaction has no sale hold yet; with the caller's word that the
-  // product has no sale that is not over (read in its own statement), nothing is left to read.
-  if (line.isNew && line.inSale === false) return REGULAR(line.regularPrice);
-  const [hold] = line.isNew ? [] : await findSaleHolds(sql, [line.itemId]);
+  // A line inserted by this transaction has no sale hold yet (nor has one the caller read without);
+  // with the caller's word that the product has no sale that is not over (read in the same
+  // statement), nothing is left to read.
+  const noSaleHold = line.isNew || line.hasSaleHold === false;
+  if (noSaleHold && line.inSale === false) return REGULAR(line.regularPrice);
+  const [hold] = noSaleHold ? [] : await findSaleHolds(sql, [line.itemId]);
   const sale = line.wanted > 0 ? await saleOf(sql, line.productId) : null;
   const running = sale && isRunning(sale) ? sale : null;
   if (hold && (!running || hold.saleId !== running.id || line.wanted === 0)) {

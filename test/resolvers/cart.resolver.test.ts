@@ -7,6 +7,7 @@ import {
   createWarehouse,
   errorCode,
   expectData,
+  lapseCartHolds,
   ledgerOf,
   readStockRow,
   setProductPrice,
@@ -216,6 +217,43 @@ describe('updateCartItem', () => {
     expectData(await shopper.client.request(UpdateCartItemDocument, { input: { itemId: cart.items[0].id, quantity: 2 } }));
     expect(await readStockRow(server, stockId)).toMatchObject({ reserved: 2 });
     expect(await readStockRow(server, secondStock)).toMatchObject({ reserved: 0 });
+  });
+
+  it('grows a line across warehouses in one update: its hold grows, a new one is made on the next row, and both are refreshed', async () => {
+    const shopper = await freshShopper();
+    const { productId, stockId, ownerId } = await createStockedProduct(server, { onHand: 3, price: '1.25' });
+    const secondStock = await setStockLevel(server, { warehouseId: await createWarehouse(server, { ownerId }), productId, onHand: 5 });
+    const added = expectData(await shopper.client.request(AddToCartDocument, { input: { productId: String(productId), quantity: 2 } })).addToCart;
+    // The line's hold lapses (not swept): the update takes it up again rather than leaving it to lapse.
+    await lapseCartHolds(server, shopper.id);
+
+    const grown = expectData(await shopper.client.request(UpdateCartItemDocument, { input: { itemId: added.items[0].id, quantity: 6 } })).updateCartItem;
+    expect(grown.items[0]).toMatchObject({ quantity: 6, subtotal: '7.50' });
+    expect(await readStockRow(server, stockId)).toMatchObject({ onHand: 3, reserved: 3 });
+    expect(await readStockRow(server, secondStock)).toMatchObject({ onHand: 5, reserved: 3 });
+    // Every hold of the line runs until the new expiry.
+    const holds = await server.em().execute<Record<string, unknown>[]>('SELECT expires_at_ms FROM stock_holds WHERE cart_item_id = ?', [added.items[0].id]);
+    expect(holds).toHaveLength(2);
+    for (const hold of holds) expect(Number(hold.expires_at_ms)).toBe(Date.parse(grown.expiresAt!));
+    expect((await ledgerOf(server, stockId)).map((m) => [m.kind, m.reservedDelta])).toEqual([
+      ['ADJUSTMENT', 0],
+      ['RESERVATION', 2],
+      ['RESERVATION', 1],
+    ]);
+    expect((await ledgerOf(server, secondStock)).map((m) => [m.kind, m.reservedDelta])).toEqual([
+      ['ADJUSTMENT', 0],
+      ['RESERVATION', 3],
+    ]);
+
+    // Shrinking to 1 gives back the second row's 3 and 2 of the first, in one update.
+    const shrunk = expectData(await shopper.client.request(UpdateCartItemDocument, { input: { itemId: added.items[0].id, quantity: 1 } })).updateCartItem;
+    expect(shrunk.items[0]).toMatchObject({ quantity: 1, subtotal: '1.25' });
+    expect(await readStockRow(server, stockId)).toMatchObject({ reserved: 1 });
+    expect(await readStockRow(server, secondStock)).toMatchObject({ reserved: 0 });
+
+    // Removing the line releases the rest.
+    expect(expectData(await shopper.client.request(RemoveFromCartDocument, { itemId: added.items[0].id })).removeFromCart.items).toEqual([]);
+    expect(await readStockRow(server, stockId)).toMatchObject({ onHand: 3, reserved: 0 });
   });
 
   it('refuses growth beyond the stock with INSUFFICIENT_STOCK and changes nothing', async () => {
