@@ -86,14 +86,6 @@ export interface Sql {
    * matched is not reported.
    */
   defer(statement: Statement): void;
-  /**
-   * A transaction's session only: a read that goes in the COMMIT's round trip, after the deferred
-   * writes (MySQL: `…; SELECT …; COMMIT` as one text query), so it sees everything the unit wrote.
-   * Its rows are given once the COMMIT has succeeded; if the unit does not commit, never. For the
-   * answer of a mutation, which would otherwise be a read of its own after the COMMIT. The unit's
-   * work must not return this promise itself (it would wait for its own COMMIT): return it wrapped.
-   */
-  readAtCommit(statement: Statement): Promise<Row[]>;
   /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
   date(value: Date): unknown;
 }
@@ -224,17 +216,9 @@ interface Pending {
   deferred?: boolean;
 }
 
-/** A read that goes with the COMMIT (Sql.readAtCommit). */
-interface CommitRead {
-  statement: Statement;
-  resolve: (rows: Row[]) => void;
-}
-
 class DriverSql implements Sql {
   /** Statements waiting to go with the next round trip (a transaction's session only). */
   private readonly pending: Pending[] = [];
-  /** Reads waiting for the COMMIT (a transaction's session only). */
-  private readonly commitReads: CommitRead[] = [];
 
   constructor(
     readonly kind: 'mysql' | 'sqlite',
@@ -279,16 +263,6 @@ class DriverSql implements Sql {
 
   defer(statement: Statement): void {
     this.wait('defer', { statement, deferred: true });
-  }
-
-  readAtCommit(statement: Statement): Promise<Row[]> {
-    if (!this.session) throw new Error('readAtCommit() needs a transaction: on the pool there is no COMMIT');
-    return new Promise((resolve) => this.commitReads.push({ statement, resolve }));
-  }
-
-  /** Takes the reads waiting for the COMMIT. */
-  takeCommitReads(): CommitRead[] {
-    return this.commitReads.splice(0);
   }
 
   private wait(method: 'prefix' | 'defer', entry: Pending): void {
@@ -430,34 +404,27 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
    * DeferredStatementFailed (known not committed); on MySQL only for the errors that a statement
    * answers and a COMMIT cannot (STATEMENT_ERRORS), any other failure leaves the outcome unknown.
    */
-  const commitWith = async (deferred: Statement[], reads: CommitRead[]) => {
+  const commitWith = async (deferred: Statement[]) => {
     if (kind === 'sqlite') {
       try {
         await sql.batch(deferred);
       } catch (error) {
         throw new DeferredStatementFailed(error as Error);
       }
-      const rows = (await sql.batch(reads.map((r) => r.statement))).map(rowsOf);
       open = false;
       await client._query(connection, { sql: 'COMMIT' });
-      reads.forEach((read, i) => read.resolve(rows[i]));
       return;
     }
     open = false;
-    const statements = [...(begun ? [] : [{ sql: 'BEGIN' }]), ...deferred, ...reads.map((r) => r.statement)];
-    let results: unknown[];
+    const statements = begun ? deferred : [{ sql: 'BEGIN' }, ...deferred];
     try {
       const text = [...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
-      const answer = (await client._query(connection, { sql: text, bindings: statements.flatMap((s) => s.params ?? []) })) as { response: [unknown[], unknown] };
-      results = answer.response[0];
+      await client._query(connection, { sql: text, bindings: statements.flatMap((s) => s.params ?? []) });
     } catch (error) {
       const errno = Number((error as { errno?: number }).errno);
       if (!(error as { fatal?: boolean }).fatal && STATEMENT_ERRORS.has(errno)) throw new DeferredStatementFailed(convert(error));
       throw error;
     }
-    // The results are in statement order, the COMMIT's last: the reads are just before it.
-    const first = statements.length - reads.length;
-    reads.forEach((read, i) => read.resolve(rowsOf(toResult(results[first + i]))));
   };
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
     // The unit of work sends the prefixes that wait before it commits (`flush`); what is left here is
@@ -470,11 +437,9 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
       throw new Error('statements still waiting at COMMIT: flush() them first');
     }
     const deferred = statement === 'COMMIT' ? waiting.filter((p) => p.deferred).map((p) => p.statement) : [];
-    const takenReads = sql.takeCommitReads();
-    const reads = statement === 'COMMIT' ? takenReads : [];
     try {
-      if (deferred.length || reads.length) {
-        await commitWith(deferred, reads);
+      if (deferred.length) {
+        await commitWith(deferred);
       } else {
         open = false;
         if (begun) await client._query(connection, { sql: statement });

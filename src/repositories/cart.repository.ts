@@ -199,20 +199,15 @@ export interface CartLineRow {
 /**
  * A cart's lines with their products, each line's latest hold expiry and its sale price, in one
  * statement (the sale price was a second read per cart answer: one statement of every addToCart).
- * As a statement for a unit's COMMIT round trip (Sql.readAtCommit), whose rows cartLinesOf maps.
  */
-export function cartLinesStatement(cartId: number): Statement {
-  return {
-    sql:
-      'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
+export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineRow[]> {
+  const rows = await sql.all(
+    'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
       '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, ' +
       `(SELECT f.sale_price FROM flash_sale_holds fh JOIN flash_sales f ON f.id = fh.flash_sale_id WHERE fh.cart_item_id = ci.id) AS cart_item_sale_price, ${PRODUCT_COLUMNS} ` +
       'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
-    params: [cartId],
-  };
-}
-
-export function cartLinesOf(rows: Row[]): CartLineRow[] {
+    [cartId],
+  );
   return rows.map((r) => ({
     itemId: num(r.cart_item_id),
     quantity: num(r.cart_item_quantity),
@@ -220,9 +215,4 @@ export function cartLinesOf(rows: Row[]): CartLineRow[] {
     salePrice: r.cart_item_sale_price === null || r.cart_item_sale_price === undefined ? null : normalizeMoney(r.cart_item_sale_price as string),
     product: productFromRow(r),
   }));
-}
-
-export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineRow[]> {
-  const { sql: statement, params } = cartLinesStatement(cartId);
-  return cartLinesOf(await sql.all(statement, params));
 }

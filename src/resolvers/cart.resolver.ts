@@ -1,18 +1,12 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireId } from '../common/validate';
 import type { GraphQLContext } from '../graphql/context';
-import { selectsOnly } from '../graphql/selection';
 import { AddToCartInput, parseAddToCart, parseUpdateCartItem, UpdateCartItemInput } from '../graphql/inputs/cart.input';
 import { DecimalScalar } from '../graphql/scalars/decimal.scalar';
 import { ProductType } from '../graphql/types/catalog.type';
 import type { Order } from '../entities';
 import { CartItemType, CartType, OrderType } from '../graphql/types/order.type';
-import type { CartAnswer, CartLine, CartRef, CartService } from '../services/cart.service';
-
-/** A mutation's cart answer is read with its COMMIT unless only the cart's id is asked for. */
-const ID_ONLY = new Set(['id']);
-const answerFor = (info: GraphQLResolveInfo): CartAnswer => ({ contents: !selectsOnly(info, ID_ONLY) });
+import type { CartLine, CartRef, CartService } from '../services/cart.service';
 
 @Resolver(() => CartType)
 export class CartResolver {
@@ -26,35 +20,26 @@ export class CartResolver {
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Adds units to the cart and holds the stock until reservedUntil' })
-  addToCart(@Arg('input', () => AddToCartInput, { description: 'The product and how many units' }) input: AddToCartInput,
-    @Ctx() ctx: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    return this.carts.addToCart(ctx, parseAddToCart(input), answerFor(info));
+  addToCart(@Arg('input', () => AddToCartInput, { description: 'The product and how many units' }) input: AddToCartInput, @Ctx() ctx: GraphQLContext) {
+    return this.carts.addToCart(ctx, parseAddToCart(input));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Sets the quantity of a line (0 removes it), holding or releasing stock' })
-  updateCartItem(@Arg('input', () => UpdateCartItemInput, { description: 'The line and its new quantity' }) input: UpdateCartItemInput,
-    @Ctx() ctx: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    return this.carts.updateCartItem(ctx, parseUpdateCartItem(input), answerFor(info));
+  updateCartItem(@Arg('input', () => UpdateCartItemInput, { description: 'The line and its new quantity' }) input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext) {
+    return this.carts.updateCartItem(ctx, parseUpdateCartItem(input));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Removes a line and releases its holds' })
-  removeFromCart(@Arg('itemId', () => ID, { description: 'A line of your cart (CartItem.id)' }) itemId: string,
-    @Ctx() ctx: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
-  ) {
-    return this.carts.removeFromCart(ctx, requireId('itemId', itemId), answerFor(info));
+  removeFromCart(@Arg('itemId', () => ID, { description: 'A line of your cart (CartItem.id)' }) itemId: string, @Ctx() ctx: GraphQLContext) {
+    return this.carts.removeFromCart(ctx, requireId('itemId', itemId));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Empties the cart and releases every hold' })
-  clearCart(@Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return this.carts.clearCart(ctx, answerFor(info));
+  clearCart(@Ctx() ctx: GraphQLContext) {
+    return this.carts.clearCart(ctx);
   }
 
   @FieldResolver(() => [CartItemType], { description: 'The lines, oldest first' })

@@ -12,8 +12,6 @@ import {
   ensureCartId,
   findCartId,
   findCartIdsByUser,
-  cartLinesOf,
-  cartLinesStatement,
   findCartLines,
   findItemIds,
   deferSetItemQuantity,
@@ -21,7 +19,6 @@ import {
   findLineForUpdate,
   insertItem,
   setItemQuantity,
-  type CartLineRow,
   type LineForUpdate,
 } from '../repositories/cart.repository';
 import {
@@ -114,9 +111,9 @@ export class CartService {
    * change is rolled back (INSUFFICIENT_STOCK with the sellable quantity) and the cart is as before.
    * Every hold is a guarded write, so concurrent shoppers can never hold more than is on hand.
    */
-  async addToCart(ctx: RequestContext, input: { productId: number; quantity: number }, answer: CartAnswer = {}): Promise<CartRef> {
+  async addToCart(ctx: RequestContext, input: { productId: number; quantity: number }): Promise<CartRef> {
     const { productId, quantity } = input;
-    const done = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
+    const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
       const found = await findLineForAdd(tx.sql, viewer.id, productId);
       if (!found || found.archived) throw new NotFoundError('Product');
       const price = normalizeMoney(found.price);
@@ -137,18 +134,18 @@ export class CartService {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
       await this.holdForLine(tx, { itemId, cartId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale, stocks: found.stocks });
-      return this.withAnswer(tx, cartId, answer);
+      return cartId;
     });
-    return this.answered(done);
+    return { id: cartId };
   }
 
   /**
    * Sets a line's quantity: growing holds more stock (INSUFFICIENT_STOCK and no change when it is
    * not there), shrinking releases holds, 0 removes the line. The line's holds are refreshed.
    */
-  async updateCartItem(ctx: RequestContext, input: { itemId: number; quantity: number }, answer: CartAnswer = {}): Promise<CartRef> {
+  async updateCartItem(ctx: RequestContext, input: { itemId: number; quantity: number }): Promise<CartRef> {
     const { itemId, quantity } = input;
-    const done = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
+    const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
       // The line, its product, its holds and the product's stock rows in one read.
       const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
       if (quantity === 0) {
@@ -169,19 +166,19 @@ export class CartService {
           holds: line.holds,
         });
       }
-      return this.withAnswer(tx, line.cartId, answer);
+      return line.cartId;
     });
-    return this.answered(done);
+    return { id: cartId };
   }
 
   /** Removes a line and releases its holds (RELEASE in the ledger), atomically. */
-  async removeFromCart(ctx: RequestContext, itemId: number, answer: CartAnswer = {}): Promise<CartRef> {
-    const done = await this.shopper.run(ctx, {}, async (tx, viewer) => {
+  async removeFromCart(ctx: RequestContext, itemId: number): Promise<CartRef> {
+    const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
       const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
       await this.removeLine(tx, line, viewer.id);
-      return this.withAnswer(tx, line.cartId, answer);
+      return line.cartId;
     });
-    return this.answered(done);
+    return { id: cartId };
   }
 
   /** A line goes: its sale units come back, its holds are released (one round trip), and it is deleted with the COMMIT. */
@@ -192,16 +189,16 @@ export class CartService {
   }
 
   /** Empties the cart and releases every hold, atomically. */
-  async clearCart(ctx: RequestContext, answer: CartAnswer = {}): Promise<CartRef> {
-    const done = await this.shopper.run(ctx, {}, async (tx, viewer) => {
+  async clearCart(ctx: RequestContext): Promise<CartRef> {
+    const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
       const cartId = await ensureCartId(tx.sql, viewer.id);
       const itemIds = await findItemIds(tx.sql, cartId);
       await releaseLineSaleHolds(tx.sql, itemIds); // flash sale: the lines' sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, itemIds), viewer.id, 'cart cleared');
       deferDeleteItems(tx.sql, itemIds);
-      return this.withAnswer(tx, cartId, answer);
+      return cartId;
     });
-    return this.answered(done);
+    return { id: cartId };
   }
 
   /**
@@ -238,22 +235,6 @@ export class CartService {
   }
 
   private readonly contentsByRef = new WeakMap<CartRef, Promise<CartContents>>();
-
-  /**
-   * With `answer.contents`, the cart's contents are read in the unit's COMMIT round trip
-   * (Sql.readAtCommit), after its writes: the answer costs no round trip of its own.
-   */
-  private withAnswer(tx: UnitContext, cartId: number, answer: CartAnswer): { cartId: number; contents: Promise<CartContents> | null } {
-    if (!answer.contents) return { cartId, contents: null };
-    return { cartId, contents: tx.sql.readAtCommit(cartLinesStatement(cartId)).then((rows) => contentsFrom(cartLinesOf(rows))) };
-  }
-
-  /** A new CartRef for a committed mutation, with its contents when they were read at the COMMIT. */
-  private answered(done: { cartId: number; contents: Promise<CartContents> | null }): CartRef {
-    const cart = { id: done.cartId };
-    if (done.contents) this.contentsByRef.set(cart, done.contents);
-    return cart;
-  }
 
   /**
    * Makes the line's holds add up to `wanted`, all expiring at now + TTL. Order of writes: the
@@ -373,34 +354,25 @@ export class CartService {
   }
 
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
-    return contentsFrom(await findCartLines(sqlFor(ctx.em), cartId));
-  }
-}
-
-/** What a cart mutation's answer needs: `contents` when the lines, total or expiry are asked for. */
-export interface CartAnswer {
-  contents?: boolean;
-}
-
-/** A cart's contents from its lines as read: current prices (the sale price of a line holding sale units), exact totals. */
-function contentsFrom(rows: CartLineRow[]): CartContents {
-  const lines: CartLine[] = rows.map((row) => {
-    const product = row.product;
-    // flash sale: a line holding sale units is at the sale price.
-    const unitPrice = row.salePrice ?? product.price;
+    const rows = await findCartLines(sqlFor(ctx.em), cartId);
+    const lines: CartLine[] = rows.map((row) => {
+      const product = row.product;
+      // flash sale: a line holding sale units is at the sale price.
+      const unitPrice = row.salePrice ?? product.price;
+      return {
+        id: row.itemId,
+        product,
+        quantity: row.quantity,
+        unitPrice,
+        subtotal: multiplyMoney(unitPrice, row.quantity),
+        reservedUntil: row.reservedUntilMs === null ? null : new Date(row.reservedUntilMs),
+      };
+    });
+    const expiries = lines.map((l) => l.reservedUntil?.getTime()).filter((t): t is number => t !== undefined);
     return {
-      id: row.itemId,
-      product,
-      quantity: row.quantity,
-      unitPrice,
-      subtotal: multiplyMoney(unitPrice, row.quantity),
-      reservedUntil: row.reservedUntilMs === null ? null : new Date(row.reservedUntilMs),
+      lines,
+      total: lines.length ? addMoney(...lines.map((l) => l.subtotal)) : '0.00',
+      expiresAt: expiries.length ? new Date(Math.min(...expiries)) : null,
     };
-  });
-  const expiries = lines.map((l) => l.reservedUntil?.getTime()).filter((t): t is number => t !== undefined);
-  return {
-    lines,
-    total: lines.length ? addMoney(...lines.map((l) => l.subtotal)) : '0.00',
-    expiresAt: expiries.length ? new Date(Math.min(...expiries)) : null,
-  };
+  }
 }

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { previousMatched, sqlFor, type Row } from '../../src/db/sql';
+import { previousMatched, sqlFor } from '../../src/db/sql';
 import { TickBatch } from '../../src/db/tick-batch';
 import { UnitOfWork, type UnitContext } from '../../src/db/unit-of-work';
 import { findTokenOwners } from '../../src/repositories/user.repository';
@@ -179,49 +179,5 @@ describe('batch and prefix: several statements in one round trip', () => {
 
   it('refuses a deferred write on the pool', () => {
     expect(() => sqlFor(server.em()).defer({ sql: 'SELECT 1' })).toThrow('defer() needs a transaction');
-  });
-
-  it('answers a read at the COMMIT after the deferred writes, once the unit has committed; a unit that rolls back never answers it', async () => {
-    const [a, b] = [bucket(), bucket()];
-    const insert = (key: string, hits: number) => ({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, ?)', params: [key, hits] });
-    const read = { sql: 'SELECT bucket, hits FROM rate_limits WHERE bucket IN (?, ?) ORDER BY hits', params: [a, b] };
-    let answered: Row[] | null = null;
-    const answer = await runUnitOfWork(ctx(), async (tx) => {
-      await tx.sql.run(insert(a, 1).sql, insert(a, 1).params);
-      const rows = tx.sql.readAtCommit(read);
-      void rows.then((r) => (answered = r));
-      tx.sql.defer(insert(b, 2));
-      // Not before the COMMIT.
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(answered).toBeNull();
-      // Wrapped: a unit that returned the promise itself would wait for its own COMMIT.
-      return { rows };
-    });
-    // It saw the unit's writes, the deferred one too, and came after the COMMIT.
-    expect((await answer.rows).map((r) => [r.bucket, Number(r.hits)])).toEqual([
-      [a, 1],
-      [b, 2],
-    ]);
-    expect(await hitsOf(b)).toBe(2);
-
-    // A unit whose only work is that read: its BEGIN, the read and the COMMIT.
-    const alone = await runUnitOfWork(ctx(), async (tx) => ({ rows: tx.sql.readAtCommit(read) }));
-    expect(await alone.rows).toHaveLength(2);
-
-    let never = false;
-    await expect(
-      runUnitOfWork(ctx(), async (tx) => {
-        void tx.sql.readAtCommit(read).then(() => (never = true));
-        await tx.sql.run('DELETE FROM rate_limits WHERE bucket = ?', [a]);
-        throw new Error('roll back');
-      }),
-    ).rejects.toThrow('roll back');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(never).toBe(false);
-    expect(await hitsOf(a)).toBe(1);
-  });
-
-  it('refuses a read at the COMMIT on the pool', () => {
-    expect(() => sqlFor(server.em()).readAtCommit({ sql: 'SELECT 1' })).toThrow('readAtCommit() needs a transaction');
   });
 });
