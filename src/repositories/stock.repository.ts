@@ -313,20 +313,6 @@ export interface HoldRelease extends LedgerNote {
 }
 
 /**
- * The one hold-release routine: takes (part of) a hold back by compare-and-set on the hold, then
- * moves the units out of `reserved` with one guarded stock write and its ledger row (RELEASE,
- * EXPIRY, or SALE when `sold`). False, with nothing written, when the hold is no longer as read
- * (a concurrent transaction changed or released it): the caller decides whether that is a retry.
- */
-export async function releaseHold(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'quantity'>, release: HoldRelease): Promise<boolean> {
-  const step = releaseStep(sql, hold, release);
-  const results = (await sql.batch(step.statements)).map(runOf);
-  if (results[0].affectedRows !== 1) return false;
-  step.verify(results);
-  return true;
-}
-
-/**
  * The statements of one hold or stock change, to send in one round trip with others
  * (`runSteps`), and the check of what they matched: it throws when they did not apply
  * (RetryableConflict when a concurrent transaction got there first), and the unit rolls back.
@@ -347,7 +333,14 @@ export async function runSteps(sql: Sql, steps: Step[]): Promise<void> {
   }
 }
 
-/** A release (releaseHold) as a step: a hold no longer as read is a RetryableConflict. */
+/**
+ * The one hold-release routine, as a step: takes (part of) a hold back by compare-and-set on the
+ * hold, then moves the units out of `reserved` with one guarded stock write and its ledger row
+ * (RELEASE, EXPIRY, or SALE when `sold`). A hold no longer as read (a concurrent transaction
+ * changed or released it) fails its check as a RetryableConflict, with nothing written (the
+ * stock write and the ledger row act only after the compare-and-set matched); the sweeper skips
+ * such a hold instead.
+ */
 export function releaseStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'quantity'>, release: HoldRelease): Step {
   const quantity = release.quantity ?? hold.quantity;
   let take: Statement;
@@ -407,11 +400,24 @@ export async function releaseLapsedHolds(sql: Sql, options: { stockId?: number; 
   const nowMs = options.nowMs ?? Date.now();
   const holds = await findLapsedHolds(sql, { stockId: options.stockId, nowMs, limit: options.limit ?? 500 });
   let released = 0;
-  for (const hold of holds) {
-    if (await releaseHold(sql, hold, { kind: StockMovementKind.EXPIRY, reason: 'cart hold lapsed', lapsedBeforeMs: nowMs })) released += hold.quantity;
+  // Up to SWEEP_ROUND_TRIP holds per round trip: each release's stock write and ledger row act only
+  // if its compare-and-set took the hold, so one that a concurrent transaction took first is skipped.
+  for (let at = 0; at < holds.length; at += SWEEP_ROUND_TRIP) {
+    const chunk = holds.slice(at, at + SWEEP_ROUND_TRIP);
+    const steps = chunk.map((hold) => releaseStep(sql, hold, { kind: StockMovementKind.EXPIRY, reason: 'cart hold lapsed', lapsedBeforeMs: nowMs }));
+    const results = (await sql.batch(steps.flatMap((step) => step.statements))).map(runOf);
+    steps.forEach((step, i) => {
+      const own = results.slice(i * step.statements.length, (i + 1) * step.statements.length);
+      if (own[0].affectedRows !== 1) return;
+      step.verify(own);
+      released += chunk[i].quantity;
+    });
   }
   return released;
 }
+
+/** Lapsed holds released per round trip (three statements each). */
+const SWEEP_ROUND_TRIP = 100;
 
 /** Quantity in holds that lapsed before `nowMs` but were not swept yet, per stock row. */
 export async function lapsedHeldByStock(sql: Sql, stockIds: number[], nowMs = Date.now()): Promise<Map<number, number>> {

@@ -7,7 +7,6 @@ import {
   NotFoundError,
   OutcomeUnknownError,
   RateLimitedError,
-  RetryableConflict,
   ReservationExpiredError,
   RETRY_WITH_SAME_KEY,
   ServiceUnavailableError,
@@ -30,7 +29,7 @@ import {
   type OrderDraft,
 } from '../repositories/order.repository';
 import { deferDeleteItems } from '../repositories/cart.repository';
-import { applyStockChangeOrRetry, releaseHold } from '../repositories/stock.repository';
+import { applyStockChangeOrRetry, releaseStep, runSteps, type Step } from '../repositories/stock.repository';
 import type { BuyNowBatcher, BuyNowOutcome, BuyNowRequest } from './buy-now-batcher';
 import type { RequestContext, Viewer } from './context';
 import { priceCheckoutLines, returnOrderSaleUnits } from './flash-sale-units';
@@ -114,27 +113,31 @@ export class OrderService {
       const itemIds = lines.map((l) => l.itemId);
       const drafts: LineDraft[] = [];
       const sold = new Map<number, number>();
-      // The holds as read with the lines (the transaction's snapshot); one swept since fails its compare-and-set below.
+      // The holds as read with the lines (the transaction's snapshot), all settled in one round trip;
+      // one swept since fails its compare-and-set (a retry of the unit, which re-reads).
+      const settle: Step[] = [];
       for (const hold of holds) {
         const line = lines.find((l) => l.itemId === hold.cartItemId)!;
         // Never sells more than the line asks even if its holds were to exceed it: the rest is released.
         const take = Math.min(hold.quantity, line.quantity - (sold.get(line.itemId) ?? 0));
-        // A lapsed hold that was not swept is still ours. One swept after our snapshot: re-read.
-        const settled = await releaseHold(sql, hold, {
-          sold: take,
-          kind: take > 0 ? StockMovementKind.SALE : StockMovementKind.RELEASE,
-          orderId,
-          actorId: viewer.id,
-          reason: 'checkout',
-          unitPrice: take > 0 ? priceOf(line.itemId).unitPrice : null,
-        });
-        if (!settled) throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
+        // A lapsed hold that was not swept is still ours.
+        settle.push(
+          releaseStep(sql, hold, {
+            sold: take,
+            kind: take > 0 ? StockMovementKind.SALE : StockMovementKind.RELEASE,
+            orderId,
+            actorId: viewer.id,
+            reason: 'checkout',
+            unitPrice: take > 0 ? priceOf(line.itemId).unitPrice : null,
+          }),
+        );
         if (take > 0) {
           sold.set(line.itemId, (sold.get(line.itemId) ?? 0) + take);
           const { unitPrice, saleId } = priceOf(line.itemId);
           drafts.push({ orderId, productId: line.productId, stockId: hold.stockId, warehouseId: hold.warehouseId, quantity: take, unitPrice, flashSaleId: saleId });
         }
       }
+      await runSteps(sql, settle);
       for (const line of lines) {
         const missing = line.quantity - (sold.get(line.itemId) ?? 0);
         if (missing <= 0) continue;

@@ -1,11 +1,13 @@
 import { AddToCartDocument, AddToCartLiteDocument, CartDocument } from '../generated/cart';
-import { CheckoutDocument, CheckoutLiteDocument } from '../generated/orders';
+import { BuyNowLiteDocument, CheckoutDocument, CheckoutLiteDocument } from '../generated/orders';
 import {
   createStockedProduct,
   createUser,
+  createUsers,
   errorCode,
   expectAuditClean,
   expectData,
+  holdStock,
   ledgerOf,
   readStockRow,
   sleep,
@@ -148,6 +150,26 @@ describe('the hold sweeper job', () => {
       expect(cart.expiresAt).toBeNull();
       expect(cart.items[0].reservedUntil).toBeNull();
     }
+    await expectAuditClean(server);
+  });
+});
+
+describe('a shortage sweep of many lapsed holds (no background sweeper)', () => {
+  const server = useServer({ env: { HOLD_SWEEP_INTERVAL_MS: '0' } });
+
+  it('releases more lapsed holds than one round trip carries, each once with its EXPIRY row, then sells', async () => {
+    const HOLDS = 130; // two round trips of the sweep (100 holds each at most)
+    const p = await createStockedProduct(server, { onHand: HOLDS });
+    const holders = await createUsers(server, HOLDS, { prefix: 'lapsed' });
+    for (const holder of holders) await holdStock(server, { userId: holder.id, productId: p.productId, quantity: 1, expiresAtMs: Date.now() - 1000 });
+    expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: HOLDS, reserved: HOLDS });
+
+    const buyer = await createUser(server, { prefix: 'after-lapse' });
+    expectData(await buyer.client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: 'after-lapse' } }));
+    expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: HOLDS - 1, reserved: 0 });
+    const expiries = (await ledgerOf(server, p.stockId)).filter((m) => m.kind === 'EXPIRY');
+    expect(expiries).toHaveLength(HOLDS);
+    expect(expiries.every((m) => m.reservedDelta === -1)).toBe(true);
     await expectAuditClean(server);
   });
 });
