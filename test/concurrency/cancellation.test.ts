@@ -1,21 +1,18 @@
 import { UserRole } from '../../src/entities';
 import { BuyNowLiteDocument, CancelOrderDocument, UpdateOrderStatusDocument } from '../generated/orders';
 import {
+  codeOf,
   createStockedProduct,
   createUser,
   createUsers,
-  errorCode,
   expectAuditClean,
   expectData,
-  type GraphQLResponse,
   ledgerOf,
   readStockRow,
   useCluster,
 } from '../kit';
 
 const cluster = useCluster();
-
-const codeOf = (r: GraphQLResponse<unknown>) => (r.errors ? (errorCode(r) ?? 'NONE') : 'ok');
 
 it('cancellations racing each other, status changes and new buyers return each order exactly once', async () => {
   const { server } = cluster;

@@ -1,5 +1,5 @@
 import { AddToCartDocument, RemoveFromCartDocument, UpdateCartItemDocument } from '../generated/cart';
-import { countRows, createStockedProduct, createUsers, createWarehouse, errorCode, type GraphQLResponse, readStockRow, setStockLevel, useCluster } from '../kit';
+import { codeOf, countRows, createStockedProduct, createUsers, createWarehouse, readStockRow, setStockLevel, tally, useCluster } from '../kit';
 
 /**
  * Shoppers change their lines of one scarce product at once, across the cluster's server
@@ -7,12 +7,6 @@ import { countRows, createStockedProduct, createUsers, createWarehouse, errorCod
  * guarded writes alone decide who gets the last units. Split over two warehouses, so growth that
  * spans rows and a shrink that gives back from both are raced too.
  */
-
-const codeOf = (r: GraphQLResponse<unknown>) => (r.errors ? (errorCode(r) ?? 'NONE') : 'ok');
-
-function tally(codes: string[]): Record<string, number> {
-  return codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
-}
 
 describe('cart lines changed at once', () => {
   const cluster = useCluster({ audit: 'afterEach' });

@@ -1,16 +1,17 @@
 import { AddToCartLiteDocument } from '../generated/cart';
 import { BuyNowLiteDocument, CheckoutDocument } from '../generated/orders';
 import {
+  codeOf,
   createProduct,
   createUser,
   createUsers,
   createWarehouse,
-  errorCode,
   type GraphQLResponse,
   orderedQuantity,
   readStockRow,
   setStockLevel,
   sleep,
+  tally,
   type TestCluster,
   useCluster,
 } from '../kit';
@@ -43,12 +44,6 @@ async function twoProductsInterleaved(cluster: TestCluster, levels: { a: [number
 async function totals(cluster: TestCluster, stockIds: number[]) {
   const rows = await Promise.all(stockIds.map((id) => readStockRow(cluster.server, id)));
   return { onHand: rows.reduce((s, r) => s + r.onHand, 0), reserved: rows.reduce((s, r) => s + r.reserved, 0) };
-}
-
-const codeOf = (r: GraphQLResponse<unknown>) => (r.errors ? (errorCode(r) ?? 'NONE') : 'ok');
-
-function tally(codes: string[]): Record<string, number> {
-  return codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
 }
 
 describe('with holds that last', () => {

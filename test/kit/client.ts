@@ -72,3 +72,11 @@ export function expectData<T>(response: GraphQLResponse<T>): T {
 export function errorCode(response: GraphQLResponse<unknown>): string | undefined {
   return response.errors?.[0]?.extensions?.code;
 }
+
+/** A response's outcome for tallies: 'ok', or its error code ('NONE' for an error without one). */
+export const codeOf = (response: GraphQLResponse<unknown>): string => (response.errors ? (errorCode(response) ?? 'NONE') : 'ok');
+
+/** How many times each value occurs (outcomes of parallel requests, compared as one object). */
+export function tally(values: string[]): Record<string, number> {
+  return values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
+}
