@@ -178,8 +178,11 @@ async function writeWithLedger(sql: Sql, stockId: number, update: Statement, ent
  * guard failed (not enough stock, a reserved amount that is not there, or a stale version).
  */
 export async function applyStockChange(sql: Sql, change: StockChange): Promise<boolean> {
-  const update = guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change) });
-  return writeWithLedger(sql, change.stockId, update, [{ ...change, onHandLater: 0 }]);
+  const step = stockChangeStep(sql, change);
+  const results = (await sql.batch(step.statements)).map(runOf);
+  if (results[0].affectedRows !== 1) return false;
+  step.verify(results);
+  return true;
 }
 
 /** Like applyStockChange, but a failed guard means another transaction won: retry the unit. */
@@ -278,11 +281,6 @@ export async function insertHold(sql: Sql, hold: { cartItemId: number; stockId: 
   await sql.batch([insertHoldStatement(sql, hold)]);
 }
 
-/** Compare-and-set on a hold's quantity: false when someone else changed or removed it. */
-export async function updateHold(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Promise<boolean> {
-  return runOf((await sql.batch([updateHoldStatement(sql, holdId, fromQuantity, toQuantity, expiresAtMs)]))[0]).affectedRows === 1;
-}
-
 function updateHoldStatement(sql: Sql, holdId: number, fromQuantity: number, toQuantity: number, expiresAtMs: number): Statement {
   return {
     sql: 'UPDATE stock_holds SET quantity = ?, expires_at_ms = ?, updated_at = ? WHERE id = ? AND quantity = ?',
@@ -369,7 +367,7 @@ export function releaseStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'stockId' | 'qu
   };
 }
 
-/** A hold's compare-and-set (updateHold) as a step: a hold no longer as read is a RetryableConflict. */
+/** Compare-and-set on a hold's quantity and expiry, as a step: a hold someone else changed or removed is a RetryableConflict. */
 export function updateHoldStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'quantity'>, toQuantity: number, expiresAtMs: number): Step {
   return {
     statements: [updateHoldStatement(sql, hold.id, hold.quantity, toQuantity, expiresAtMs)],
@@ -379,7 +377,7 @@ export function updateHoldStep(sql: Sql, hold: Pick<HoldRow, 'id' | 'quantity'>,
   };
 }
 
-/** A guarded stock write and its ledger row (applyStockChangeOrRetry) as a step. */
+/** One change's guarded stock write and its ledger row, as a step (applyStockChange runs one alone): a failed guard is a RetryableConflict. */
 export function stockChangeStep(sql: Sql, change: StockChange): Step {
   return {
     statements: [guardedUpdate(sql, { ...change, soldDelta: soldDeltaOf(change) }), ledgerInsert(sql, change.stockId, [{ ...change, onHandLater: 0 }])],

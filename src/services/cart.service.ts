@@ -1,4 +1,4 @@
-import { BadUserInputError, NotFoundError, RetryableConflict } from '../common/errors';
+import { BadUserInputError, NotFoundError } from '../common/errors';
 import { MAX_LINE_QUANTITY } from '../common/limits';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
@@ -29,7 +29,6 @@ import {
   releaseStep,
   runSteps,
   stockChangeStep,
-  updateHold,
   updateHoldStep,
   type HoldRow,
   type Step,
@@ -315,13 +314,13 @@ export class CartService {
       reason: 'cart hold',
       stocks: line.stocks,
     });
+    const growth: Step[] = [];
     for (const allocation of allocations) {
       const hold = holds.find((h) => h.stockId === allocation.stockId);
       if (!hold) this.deferNewHold(sql, line, allocation, expiresAtMs);
-      else if (!(await updateHold(sql, hold.id, hold.quantity, hold.quantity + allocation.quantity, expiresAtMs))) {
-        throw new RetryableConflict(`hold ${hold.id} changed concurrently`);
-      }
+      else growth.push(updateHoldStep(sql, hold, hold.quantity + allocation.quantity, expiresAtMs));
     }
+    await runSteps(sql, growth);
   }
 
   /** A new hold row: nothing reads its answer, so it goes with the unit's next round trip (the COMMIT's for a new line). */
