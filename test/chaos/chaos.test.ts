@@ -225,8 +225,12 @@ async function saleWithFault(server: TestServer, urls: string[], fault: (load: L
   // (clients start at random moments, so a moment between requests is possible; wait it out).
   const underWay = Date.now() + 5_000;
   while ((load.answered < 4 || load.inFlight === 0) && Date.now() < underWay) await sleep(2);
-  await Promise.race([fault(load), failed]);
+  // The sale may end before the fault does (a short sale, a slow fault): the checks start only once
+  // both have, or a late kill lands on their own requests.
+  const struck = fault(load);
+  await Promise.race([struck, failed]);
   await shoppers;
+  await struck;
   return { records, products: [{ productId: sale.productId, initial: SALE_UNITS }, { productId: cart.productId, initial: CART_UNITS }], load };
 }
 
