@@ -204,6 +204,7 @@ function row(
     codes: phase.unitCodes,
     requestCodes: phase.requestCodes,
     retries: extra.server ? diffMetrics(before.server, after.server).unit_of_work_retries_total ?? 0 : null,
+    groups: extra.server ? groupsOf(diffMetrics(before.server, after.server)) : null,
     cpuMsPerUnit: {
       servers: perUnit(after.cpu.servers - before.cpu.servers),
       db: after.cpu.db === null || before.cpu.db === null ? null : perUnit(after.cpu.db - before.cpu.db),
@@ -224,6 +225,10 @@ function row(
     stoppedBy: phase.stoppedBy,
     note: extra.note,
   };
+}
+
+function groupsOf(d: Record<string, number>): ResultRow['groups'] {
+  return { groups: d.unit_groups_total ?? 0, members: d.unit_group_members_total ?? 0, fallbacks: d.unit_group_fallbacks_total ?? 0 };
 }
 
 function machine(dbVersion: string): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { Orm } from './config/database';
 import type { AppConfig } from './config/env';
 import { UnitOfWork } from './db/unit-of-work';
+import { UnitGroups } from './db/unit-group';
 import { AuthService } from './services/auth.service';
 import { BuyNowBatcher } from './services/buy-now-batcher';
 import { CartService } from './services/cart.service';
@@ -39,7 +40,7 @@ export function createServices(config: AppConfig, orm: Orm): Services {
   const tokens = new TokenService(config.jwt);
   const totp = new TotpService(config.totpEncryptionKey);
   const rateLimits = new RateLimitService(config.rateLimits);
-  const shopper = new ShopperMutation(uow, rateLimits, config.maxHoldPerProduct);
+  const shopper = new ShopperMutation(uow, rateLimits, config.maxHoldPerProduct, new UnitGroups(uow, config.unitGroups));
   return {
     tokens,
     totp,

@@ -362,6 +362,21 @@ describe('bounded waits (DATABASE_*_TIMEOUT_MS, READYZ_TIMEOUT_MS, BUY_NOW_QUEUE
   });
 });
 
+describe('shared transactions (UNIT_GROUP_*)', () => {
+  it('shares on MySQL by default, never on SQLite, and reports bad values', () => {
+    const mysqlUrl = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/x' };
+    expect(loadConfig(mysqlUrl).config.unitGroups).toEqual({ maxMembers: 32, maxRunning: 1, maxWaiting: 1000, maxWaitMs: 5000 });
+    expect(loadConfig({}).config.unitGroups.maxMembers).toBe(1);
+    expect(loadConfig({ ...mysqlUrl, UNIT_GROUP_MAX_MEMBERS: '1', UNIT_GROUP_MAX_RUNNING: '3', UNIT_GROUP_MAX_WAITING: '5', UNIT_GROUP_MAX_WAIT_MS: '100' }).config.unitGroups).toEqual({
+      maxMembers: 1,
+      maxRunning: 3,
+      maxWaiting: 5,
+      maxWaitMs: 100,
+    });
+    expect(() => loadConfig({ ...mysqlUrl, UNIT_GROUP_MAX_MEMBERS: '0' })).toThrow('UNIT_GROUP_MAX_MEMBERS must be an integer between 1 and 1000 (got "0")');
+  });
+});
+
 describe('.env', () => {
   it('the server process loads .env from its working directory, and a variable of the real environment wins over the file', () => {
     const main = path.join(__dirname, '..', 'dist', 'src', 'main.js');

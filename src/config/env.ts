@@ -108,6 +108,8 @@ export interface AppConfig {
   checkoutLocking: 'optimistic' | 'pessimistic';
   /** buyNow requests waiting for their product's batch: beyond either bound, SERVICE_UNAVAILABLE at once. */
   buyNowQueue: { maxWaiting: number; maxWaitMs: number };
+  /** Shopper mutations of different shoppers sharing one transaction (db/unit-group.ts, UNIT_GROUP_*); maxMembers 1: each alone. */
+  unitGroups: { maxMembers: number; maxRunning: number; maxWaiting: number; maxWaitMs: number };
   /** Serve the storefront (the bundle `npm run build` makes) at /storefront: on by default outside production. */
   storefront: boolean;
 }
@@ -283,6 +285,10 @@ const VARIABLES = {
   MAX_HOLD_PER_PRODUCT: integer(10, 1, 10_000),
   BUY_NOW_QUEUE_MAX_WAITING: integer(1000, 1, 1_000_000),
   BUY_NOW_QUEUE_MAX_WAIT_MS: integer(5000, 10, 600_000),
+  UNIT_GROUP_MAX_MEMBERS: integer(32, 1, 1000),
+  UNIT_GROUP_MAX_RUNNING: integer(1, 1, 1000),
+  UNIT_GROUP_MAX_WAITING: integer(1000, 1, 1_000_000),
+  UNIT_GROUP_MAX_WAIT_MS: integer(5000, 10, 600_000),
   STOREFRONT: flag(),
   CHECKOUT_LOCKING: oneOf(['optimistic', 'pessimistic'], 'optimistic'),
   // Registration is not verified: listing an address handed ADMIN to whoever registered it first.
@@ -455,6 +461,13 @@ export function loadConfig(env: Env = process.env): { config: AppConfig; warning
     maxHoldPerProduct: v.MAX_HOLD_PER_PRODUCT,
     checkoutLocking: v.CHECKOUT_LOCKING,
     buyNowQueue: { maxWaiting: v.BUY_NOW_QUEUE_MAX_WAITING, maxWaitMs: v.BUY_NOW_QUEUE_MAX_WAIT_MS },
+    // SQLite has one connection: a group would only queue behind it.
+    unitGroups: {
+      maxMembers: database.kind === 'sqlite' ? 1 : v.UNIT_GROUP_MAX_MEMBERS,
+      maxRunning: v.UNIT_GROUP_MAX_RUNNING,
+      maxWaiting: v.UNIT_GROUP_MAX_WAITING,
+      maxWaitMs: v.UNIT_GROUP_MAX_WAIT_MS,
+    },
     storefront: v.STOREFRONT ?? !production,
   };
   checkRules(env, v, problems);

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import cluster from 'node:cluster';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { buyNowBatchStats } from '../services/buy-now-batcher';
+import { unitGroupStats } from '../db/unit-group';
 import { unitOfWorkStats } from '../db/unit-of-work';
 
 /**
@@ -54,6 +55,18 @@ mirroredCounter('buy_now_batches_total', 'buyNow transactions (each sells a batc
 mirroredCounter('buy_now_batched_requests_total', 'buyNow requests those transactions carried (sales, replays and refusals)', () => buyNowBatchStats.requests);
 mirroredCounter('buy_now_probes_total', 'Shared sold-out reads of buyNow (after a product ran short)', () => buyNowBatchStats.probes);
 mirroredCounter('buy_now_probed_requests_total', 'buyNow requests checked by those reads', () => buyNowBatchStats.probedRequests);
+mirroredCounter('unit_groups_total', 'Shared transactions of shopper mutations (each carries the units of several shoppers)', () => unitGroupStats.groups);
+mirroredCounter('unit_group_members_total', 'Units of work those shared transactions carried', () => unitGroupStats.members);
+mirroredCounter('unit_group_fallbacks_total', 'Shared transactions rolled back (a member failed), whose members then ran alone', () => unitGroupStats.fallbacks);
+new Gauge({
+  name: 'unit_group_largest',
+  help: 'Most units of work one shared transaction has carried',
+  registers,
+  aggregator: 'max',
+  collect() {
+    this.set(unitGroupStats.largest);
+  },
+});
 new Gauge({
   name: 'buy_now_batch_largest',
   help: 'Most buyNow requests one transaction has carried',

@@ -1,4 +1,5 @@
 import { BadUserInputError, OutcomeUnknownError } from '../common/errors';
+import type { UnitGroups } from '../db/unit-group';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { lockShopper } from '../repositories/user.repository';
 import type { RequestContext, Viewer } from './context';
@@ -14,7 +15,8 @@ import { requireViewer } from './viewer';
  * 3. the per-shopper hold cap MAX_HOLD_PER_PRODUCT on the asked quantity (BAD_USER_INPUT);
  * 4. the write limiter (RATE_LIMITED): only well-formed requests count;
  * 5. the unit of work, whose FIRST statement is the shopper lock (in `run`, the limiter's count
- *    of step 4 is that statement).
+ *    of step 4 is that statement). On MySQL it may share its transaction with other shoppers'
+ *    units (db/unit-group.ts), keyed by the shopper, so that one shopper's units never share one.
  *
  * buyNow runs 1 and 3 (`requireShopper`), then its own batch, which counts step 4 in its
  * transaction's first round trip and needs no shopper lock (it never reads the cart); its sold-out
@@ -25,6 +27,7 @@ export class ShopperMutation {
     private readonly uow: UnitOfWork,
     private readonly rateLimits: RateLimitService,
     private readonly maxHoldPerProduct: number,
+    private readonly groups?: UnitGroups,
   ) {}
 
   /** Steps 1 and 3 (step 2 happened at the boundary): the viewer, once the quantity is within the cap. */
@@ -57,14 +60,12 @@ export class ShopperMutation {
   ): Promise<T> {
     const viewer = this.requireShopper(ctx, options.quantity);
     try {
-      return await this.uow.run(
-        ctx,
-        async (tx) => {
-          if (!this.rateLimits.countWriteInUnit(tx.sql, viewer.id)) lockShopper(tx.sql, viewer.id);
-          return work(tx, viewer);
-        },
-        { outcomeUnknownMessage: options.outcomeUnknownMessage },
-      );
+      const unit = async (tx: UnitContext<RequestContext>) => {
+        if (!this.rateLimits.countWriteInUnit(tx.sql, viewer.id)) lockShopper(tx.sql, viewer.id);
+        return work(tx, viewer);
+      };
+      const unitOptions = { outcomeUnknownMessage: options.outcomeUnknownMessage };
+      return await (this.groups ? this.groups.run(ctx, viewer.id, unit, unitOptions) : this.uow.run(ctx, unit, unitOptions));
     } catch (error) {
       if (error instanceof WriteRefused) {
         // Counted on its own: over the limit this throws RATE_LIMITED with the window's retryAfter.

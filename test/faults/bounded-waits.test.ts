@@ -40,6 +40,8 @@ const TIMEOUTS = {
   DATABASE_CONNECT_TIMEOUT_MS: '2000',
   BUY_NOW_QUEUE_MAX_WAITING: '2',
   BUY_NOW_QUEUE_MAX_WAIT_MS: '700',
+  UNIT_GROUP_MAX_WAITING: '2',
+  UNIT_GROUP_MAX_WAIT_MS: '700',
   // The limiter writes a row per mutation: off, so that the only COMMIT of a mutation is its own.
   WRITE_RATE_LIMIT_PER_USER: '0',
 };
@@ -164,6 +166,38 @@ const TIMEOUTS = {
       }
       expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 49, reserved: 0 });
       expect(await countRows(server, 'orders')).toBe(1);
+    });
+  });
+
+  it('refuses fast with SERVICE_UNAVAILABLE when the queue for a shared transaction of cart mutations is full or waited too long', async () => {
+    await onPrivate(async (server) => {
+      const p = await createStockedProduct(server, { onHand: 50, price: '1.00' });
+      const shoppers = await createUsers(server, 8, { prefix: 'group-queue' });
+      // Another session holds the stock row: the first addToCart (alone: nothing else is running) waits for it, the others queue.
+      const blocker = await mysql.createConnection(server.env.DATABASE_URL);
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [p.stockId]);
+        const first = shoppers[0].client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 1 } });
+        await waitForLockWait(mariadb);
+        const rest = shoppers.slice(1).map((s) => timed(() => s.client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 1 } })));
+        const answers = await Promise.all(rest);
+        await blocker.query('ROLLBACK');
+        expectData(await first);
+
+        // 2 may wait (UNIT_GROUP_MAX_WAITING): they leave after 700 ms; the other 5 are refused at once.
+        const full = answers.filter((a) => /Too many requests are waiting for the database/.test(a.result.errors?.[0]?.message ?? ''));
+        const busy = answers.filter((a) => /The database is busy/.test(a.result.errors?.[0]?.message ?? ''));
+        expect(full).toHaveLength(5);
+        expect(busy).toHaveLength(2);
+        for (const a of answers) expectUnavailable(a.result);
+        for (const a of full) expect(a.ms).toBeLessThan(650);
+        for (const a of busy) expect(a.ms).toBeGreaterThanOrEqual(650);
+      } finally {
+        await blocker.end();
+      }
+      expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 50, reserved: 1 });
+      expect(await countRows(server, 'stock_holds')).toBe(1);
     });
   });
 

@@ -73,7 +73,7 @@ describe('HTTP server', () => {
         return parsePrometheus(await res.text());
       };
       const before = await scrape();
-      for (const name of ['http_requests_total', 'graphql_requests_total', 'http_requests_in_flight', 'unit_of_work_total', 'unit_of_work_retries_total', 'buy_now_batches_total', 'buy_now_batch_largest', 'process_resident_memory_bytes', 'process_uptime_seconds']) {
+      for (const name of ['http_requests_total', 'graphql_requests_total', 'http_requests_in_flight', 'unit_of_work_total', 'unit_of_work_retries_total', 'buy_now_batches_total', 'buy_now_batch_largest', 'unit_groups_total', 'unit_group_members_total', 'unit_group_fallbacks_total', 'unit_group_largest', 'process_resident_memory_bytes', 'process_uptime_seconds']) {
         expect([name, before.values.has(name)]).toEqual([name, true]);
       }
       // prom-client's default metrics: event-loop lag, GC, heap, handles.

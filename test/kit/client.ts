@@ -80,3 +80,11 @@ export const codeOf = (response: GraphQLResponse<unknown>): string => (response.
 export function tally(values: string[]): Record<string, number> {
   return values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
 }
+
+/** The value of a counter or gauge (no labels) on `url`'s /metrics, 0 when absent. */
+export async function metricOf(url: string, name: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`);
+  if (res.status !== 200) throw new Error(`GET ${url}/metrics answered ${res.status}`);
+  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}

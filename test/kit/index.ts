@@ -4,7 +4,7 @@
  * need no jest. Within the kit only ./internals imports src/.
  */
 export { expectAuditClean } from './audit';
-export { codeOf, errorCode, expectData, GraphQLClient, tally, type GraphQLResponse } from './client';
+export { codeOf, errorCode, expectData, GraphQLClient, metricOf, tally, type GraphQLResponse } from './client';
 export { createTestDatabase, TEST_DB } from './db';
 export * from './fixtures';
 export { runsOnPrivateMariadb, useCluster, usePrivateMariadb, useSellerStrangerAdmin, useServer, withServer } from './hooks';

@@ -1,0 +1,351 @@
+import { OutcomeUnknownError, ServiceUnavailableError } from '../common/errors';
+import { logger } from '../config/logger';
+import type { DbContext } from './context';
+import { asServiceUnavailable } from './faults';
+import { beginTransaction, DeferredStatementFailed, rowsOf, runOf, type Row, type RunResult, type Sql, type Statement, type StatementResult } from './sql';
+import type { UnitContext, UnitOfWork, UnitOfWorkOptions } from './unit-of-work';
+
+/** Process-wide counters for /metrics and the benchmark. */
+export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0 };
+
+/** Bounds on sharing (UNIT_GROUP_*). */
+export interface UnitGroupBounds {
+  /** Most units one shared transaction takes; 1 runs every unit alone. */
+  maxMembers: number;
+  /** Shared transactions running at once in a process (units arriving meanwhile wait and form the next). */
+  maxRunning: number;
+  /** Units waiting for a group: beyond this, SERVICE_UNAVAILABLE at once. */
+  maxWaiting: number;
+  /** A unit that waited this long for a group leaves the queue: SERVICE_UNAVAILABLE, nothing done. */
+  maxWaitMs: number;
+}
+
+/**
+ * When shared transactions keep failing (a sell-out: members refused after their writes; lost
+ * races on hot rows), each failure costs its members a second run: after FAILURE_LIMIT failures
+ * among the last OUTCOME_WINDOW groups, units run alone for ALONE_MS, then sharing is tried again.
+ */
+const OUTCOME_WINDOW = 20;
+const FAILURE_LIMIT = 5;
+const ALONE_MS = 1000;
+
+/** A member's round trip is not coming: its group failed, and the member runs again on its own. */
+class GroupAbandoned extends Error {
+  constructor() {
+    super('the unit group was abandoned');
+    this.name = 'GroupAbandoned';
+  }
+}
+
+interface Call {
+  statements: readonly Statement[];
+  resolve: (results: StatementResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Waiting {
+  statement: Statement;
+  check?: (result: StatementResult) => void;
+  deferred?: boolean;
+}
+
+/**
+ * One unit's session inside a shared transaction: what it sends waits for the group's next round
+ * trip, which carries every member's waiting statements in one multi-statement query. Its prefixes
+ * and deferred writes behave as on a transaction of its own (db/sql.ts), but they are its own.
+ */
+class MemberSql implements Sql {
+  readonly calls: Call[] = [];
+  readonly pending: Waiting[] = [];
+
+  constructor(
+    readonly kind: 'mysql' | 'sqlite',
+    private readonly dateOf: (value: Date) => unknown,
+    private readonly wake: () => void,
+  ) {}
+
+  async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return rowsOf((await this.batch([{ sql, params }]))[0]);
+  }
+
+  async get(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
+    return runOf((await this.batch([{ sql, params }]))[0]);
+  }
+
+  /** Set when the group is over for this member (it failed, or another did): what it sends then is refused. */
+  abandoned = false;
+
+  batch(statements: readonly Statement[]): Promise<StatementResult[]> {
+    if (this.abandoned) return Promise.reject(new GroupAbandoned());
+    if (!statements.length && !this.pending.length) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.calls.push({ statements, resolve, reject });
+      this.wake();
+    });
+  }
+
+  prefix(statement: Statement, check?: (result: StatementResult) => void): void {
+    this.pending.push({ statement, check });
+  }
+
+  defer(statement: Statement): void {
+    this.pending.push({ statement, deferred: true });
+  }
+
+  date(value: Date): unknown {
+    return this.dateOf(value);
+  }
+}
+
+interface Member<C extends DbContext, T> {
+  ctx: C;
+  key: number;
+  work: (tx: UnitContext<C>) => Promise<T>;
+  options: UnitOfWorkOptions;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  deadline?: NodeJS.Timeout;
+}
+
+interface Running {
+  member: Member<DbContext, unknown>;
+  sql: MemberSql;
+  state: 'running' | 'done' | 'failed';
+  result?: unknown;
+  error?: unknown;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Units of work of different shoppers that arrive together share ONE transaction and its round
+ * trips (issue 12: the cart path's cost is its round trips). While `maxRunning` groups run, new
+ * units wait; the next group takes every waiting one (at most `maxMembers`, one per key: a
+ * shopper's second unit waits for a later group). Each member runs its own work against its own
+ * session (MemberSql); whenever every member waits for the database or has finished, what they
+ * wait on goes as ONE multi-statement query, and each gets its own results. One COMMIT ends them
+ * all. A lone unit runs alone, at once.
+ *
+ * All or nothing: if any member fails (a statement error, a lost race, a domain error), the shared
+ * transaction is rolled back and every member runs again alone, as a unit of work of its own
+ * (`UnitOfWork.run`, with its bounded retries), so a member's failure is its own and the others
+ * lose nothing. If the database did not answer, every member gets SERVICE_UNAVAILABLE (nothing
+ * was done), as a unit alone would; if the COMMIT failed, OUTCOME UNKNOWN. Nothing here protects
+ * stock: each member's guarded writes and compare-and-sets do, in the shared transaction as in
+ * its own, and the rows a group holds are held to its COMMIT like any transaction's.
+ */
+export class UnitGroups {
+  private running = 0;
+  private readonly waiting: Member<DbContext, unknown>[] = [];
+  private readonly outcomes: boolean[] = [];
+  private aloneUntil = 0;
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bounds: UnitGroupBounds,
+  ) {}
+
+  run<C extends DbContext, T>(ctx: C, key: number, work: (tx: UnitContext<C>) => Promise<T>, options: UnitOfWorkOptions = {}): Promise<T> {
+    if (this.bounds.maxMembers < 2 || Date.now() < this.aloneUntil) return this.uow.run(ctx, work, options);
+    return new Promise<T>((resolve, reject) => {
+      if (this.waiting.length >= this.bounds.maxWaiting) {
+        reject(new ServiceUnavailableError('Too many requests are waiting for the database: try again shortly'));
+        return;
+      }
+      const member = { ctx, key, work, options, resolve, reject } as unknown as Member<DbContext, unknown>;
+      this.waiting.push(member);
+      this.next();
+      if (this.waiting.includes(member)) {
+        member.deadline = setTimeout(() => {
+          const at = this.waiting.indexOf(member);
+          if (at < 0) return;
+          this.waiting.splice(at, 1);
+          reject(new ServiceUnavailableError('The database is busy: try again shortly'));
+        }, this.bounds.maxWaitMs);
+        member.deadline.unref();
+      }
+    });
+  }
+
+  private next(): void {
+    while (this.running < this.bounds.maxRunning && this.waiting.length) {
+      const taken: Member<DbContext, unknown>[] = [];
+      const keys = new Set<number>();
+      for (let i = 0; i < this.waiting.length && taken.length < this.bounds.maxMembers; ) {
+        const member = this.waiting[i];
+        if (keys.has(member.key)) {
+          i += 1;
+          continue;
+        }
+        keys.add(member.key);
+        clearTimeout(member.deadline);
+        taken.push(member);
+        this.waiting.splice(i, 1);
+      }
+      this.running += 1;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.running -= 1;
+        this.next();
+      };
+      void this.runGroup(taken, release).finally(release);
+    }
+  }
+
+  /** Runs `members` (alone if only one); `release` frees the group's place once its transaction is over. */
+  private async runGroup(members: Member<DbContext, unknown>[], release: () => void): Promise<void> {
+    if (members.length === 1) {
+      const [only] = members;
+      await this.uow.run(only.ctx, only.work, only.options).then(only.resolve, only.reject);
+      return;
+    }
+    unitGroupStats.groups += 1;
+    unitGroupStats.members += members.length;
+    unitGroupStats.largest = Math.max(unitGroupStats.largest, members.length);
+    let runs: Running[];
+    try {
+      runs = await this.share(members);
+    } catch (error) {
+      release();
+      if (error instanceof OutcomeUnknownError) {
+        for (const member of members) member.reject(new OutcomeUnknownError(member.options.outcomeUnknownMessage));
+        return;
+      }
+      const unavailable = asServiceUnavailable(error);
+      if (unavailable instanceof ServiceUnavailableError) {
+        // The database did not answer: running each again would only wait as long once more.
+        for (const member of members) member.reject(unavailable);
+        return;
+      }
+      this.recordOutcome(false);
+      unitGroupStats.fallbacks += 1;
+      logger.debug('unit group rolled back; its members run alone', { error: error as Error, members: members.length });
+      // Each alone, as if the group had not been: their own transactions, retries and errors.
+      await Promise.all(members.map((m) => this.uow.run(m.ctx, m.work, m.options).then(m.resolve, m.reject)));
+      return;
+    }
+    this.recordOutcome(true);
+    for (const run of runs) run.member.resolve(run.result);
+  }
+
+  private recordOutcome(committed: boolean): void {
+    this.outcomes.push(committed);
+    if (this.outcomes.length > OUTCOME_WINDOW) this.outcomes.shift();
+    if (this.outcomes.filter((ok) => !ok).length >= FAILURE_LIMIT) {
+      this.aloneUntil = Date.now() + ALONE_MS;
+      this.outcomes.length = 0;
+    }
+  }
+
+  /** Runs the members in one transaction; throws (after rolling back) if any fails, OutcomeUnknownError if the COMMIT did. */
+  private async share(members: Member<DbContext, unknown>[]): Promise<Running[]> {
+    const trx = await beginTransaction(members[0].ctx.em);
+    let wake: () => void = () => undefined;
+    const runs: Running[] = members.map((member) => {
+      const sql = new MemberSql(trx.sql.kind, (value) => trx.sql.date(value), () => wake());
+      return { member, sql, state: 'running' };
+    });
+    const abandon = () => {
+      for (const run of runs) {
+        run.sql.abandoned = true;
+        for (const call of run.sql.calls.splice(0)) call.reject(new GroupAbandoned());
+      }
+    };
+    try {
+      for (const run of runs) {
+        const tx = { ...run.member.ctx, sql: run.sql } as UnitContext<DbContext>;
+        void Promise.resolve()
+          .then(() => run.member.work(tx))
+          .then(
+            (result) => {
+              run.state = 'done';
+              run.result = result;
+              wake();
+            },
+            (error: unknown) => {
+              run.state = 'failed';
+              run.error = error;
+              wake();
+            },
+          );
+      }
+      for (;;) {
+        // Every member either waits for the database, has finished, or has failed (then all fail).
+        await new Promise<void>((resolve) => {
+          const settled = () => runs.every((r) => r.state !== 'running' || r.sql.calls.length > 0);
+          if (settled()) return resolve();
+          wake = () => {
+            if (settled()) resolve();
+          };
+        });
+        wake = () => undefined;
+        // Let the members that just woke reach their next call (they may make several).
+        await nextTurn();
+        const failed = runs.find((r) => r.state === 'failed');
+        if (failed) throw failed.error;
+        const asking = runs.filter((r) => r.sql.calls.length > 0);
+        if (!asking.length) break;
+        await this.roundTrip(trx.sql, asking);
+      }
+      // What is left: prefixes no statement followed (sent and checked now), deferred writes (with the COMMIT).
+      const unflushed = runs.filter((r) => r.sql.pending.some((p) => !p.deferred));
+      if (unflushed.length) {
+        for (const run of unflushed) run.sql.calls.push({ statements: [], resolve: () => undefined, reject: () => undefined });
+        await this.roundTrip(trx.sql, unflushed);
+      }
+      for (const run of runs) for (const p of run.sql.pending.splice(0)) trx.sql.defer(p.statement);
+      await trx.flush();
+    } catch (error) {
+      abandon();
+      await trx.rollback();
+      throw error;
+    }
+    try {
+      await trx.commit();
+    } catch (error) {
+      // A deferred write failed: the COMMIT never ran, nothing committed; the members run alone.
+      if (error instanceof DeferredStatementFailed) throw error.cause;
+      logger.warn('unit group outcome unknown', { error: error as Error, members: runs.length });
+      throw new OutcomeUnknownError();
+    }
+    return runs;
+  }
+
+  /** One round trip: every asking member's waiting statements and calls, in member order; each gets its own results. */
+  private async roundTrip(sql: Sql, asking: Running[]): Promise<void> {
+    const parts = asking.map((run) => ({ run, waiting: run.sql.pending.splice(0), calls: run.sql.calls.splice(0) }));
+    const statements = parts.flatMap((p) => [...p.waiting.map((w) => w.statement), ...p.calls.flatMap((c) => c.statements)]);
+    let results: StatementResult[];
+    try {
+      results = await sql.batch(statements);
+    } catch (error) {
+      for (const p of parts) for (const c of p.calls) c.reject(new GroupAbandoned());
+      throw error;
+    }
+    let at = 0;
+    const checkErrors: unknown[] = [];
+    for (const p of parts) {
+      for (const w of p.waiting) {
+        try {
+          w.check?.(results[at]);
+        } catch (error) {
+          checkErrors.push(error);
+        }
+        at += 1;
+      }
+      for (const call of p.calls) {
+        const mine = results.slice(at, at + call.statements.length);
+        at += call.statements.length;
+        if (checkErrors.length) call.reject(new GroupAbandoned());
+        else call.resolve(mine);
+      }
+    }
+    if (checkErrors.length) throw checkErrors[0];
+  }
+}
