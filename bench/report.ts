@@ -17,7 +17,7 @@ export interface ResultRow {
   /** unit_of_work_retries_total over the run (servers only; null for raw SQL). */
   retries: number | null;
   /** Shopper mutations' shared transactions over the run (unit_group_*; servers only, null for raw SQL). */
-  groups?: { groups: number; members: number; fallbacks: number } | null;
+  groups?: { groups: number; members: number; fallbacks: number; reasons: Record<string, number> } | null;
   /** CPU milliseconds per unit: server processes, database server (null when not local), load generator + raw SQL client. */
   cpuMsPerUnit: { servers: number; db: number | null; bench: number };
   /** Database server-wide counters over the phase, per unit. */
@@ -121,7 +121,9 @@ export function outcomeLines(rows: ResultRow[]): string[] {
       (Object.keys(r.requestCodes).length > 1 ? `; requests ${Object.entries(r.requestCodes).map(([op, c]) => `${op}{${codesText(c)}}`).join(' ')}` : '') +
       `; per unit: CPU ${r.cpuMsPerUnit.servers.toFixed(2)} ms servers + ${r.cpuMsPerUnit.db === null ? '?' : r.cpuMsPerUnit.db.toFixed(2)} ms database + ${r.cpuMsPerUnit.bench.toFixed(2)} ms bench, ${r.db.statementsPerUnit.toFixed(1)} statements, ${r.db.rowLockWaitsPerUnit.toFixed(2)} row-lock waits, ${r.db.rowLockWaitMsPerUnit.toFixed(1)} ms waiting for row locks` +
       (r.db.deadlocks ? `; ${r.db.deadlocks} deadlocks` : '') +
-      (r.groups?.groups ? `; ${r.groups.members} units in ${r.groups.groups} shared transactions (${r.groups.fallbacks} rolled back, their units run alone)` : '') +
+      (r.groups?.groups
+        ? `; ${r.groups.members} units in ${r.groups.groups} shared transactions (${r.groups.fallbacks} rolled back${Object.keys(r.groups.reasons).length ? `: ${codesText(r.groups.reasons)}` : ''}; their units then ran alone)`
+        : '') +
       (r.lostUpdates ? `; lost updates ${r.lostUpdates}` : '') +
       (r.note ? `; ${r.note}` : ''),
   );

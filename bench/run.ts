@@ -228,7 +228,12 @@ function row(
 }
 
 function groupsOf(d: Record<string, number>): ResultRow['groups'] {
-  return { groups: d.unit_groups_total ?? 0, members: d.unit_group_members_total ?? 0, fallbacks: d.unit_group_fallbacks_total ?? 0 };
+  const reasons: Record<string, number> = {};
+  for (const [key, value] of Object.entries(d)) {
+    const m = /^unit_group_fallbacks_by_reason_total\{reason="([^"]*)"\}$/.exec(key);
+    if (m) reasons[m[1]] = value;
+  }
+  return { groups: d.unit_groups_total ?? 0, members: d.unit_group_members_total ?? 0, fallbacks: d.unit_group_fallbacks_total ?? 0, reasons };
 }
 
 function machine(dbVersion: string): Record<string, string> {

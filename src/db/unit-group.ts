@@ -1,12 +1,21 @@
-import { OutcomeUnknownError, ServiceUnavailableError } from '../common/errors';
+import { AppError, OutcomeUnknownError, ServiceUnavailableError } from '../common/errors';
 import { logger } from '../config/logger';
 import type { DbContext } from './context';
 import { asServiceUnavailable } from './faults';
 import { beginTransaction, DeferredStatementFailed, rowsOf, runOf, type Row, type RunResult, type Sql, type Statement, type StatementResult } from './sql';
-import type { UnitContext, UnitOfWork, UnitOfWorkOptions } from './unit-of-work';
+import { retryReason, type UnitContext, type UnitOfWork, type UnitOfWorkOptions } from './unit-of-work';
 
 /** Process-wide counters for /metrics and the benchmark. */
-export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0 };
+export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0, failedAlone: 0, fallbacksByReason: {} as Record<string, number> };
+
+/** What made a group fail, for the metrics: the retry reasons of UnitOfWork, a domain error's code, or the error's name. */
+function failureReason(error: unknown): string {
+  const reason = retryReason(error, {});
+  if (reason) return reason;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof AppError && typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'unknown';
+}
 
 /** Bounds on sharing (UNIT_GROUP_*). */
 export interface UnitGroupBounds {
@@ -28,6 +37,21 @@ export interface UnitGroupBounds {
 const OUTCOME_WINDOW = 20;
 const FAILURE_LIMIT = 5;
 const ALONE_MS = 1000;
+
+/**
+ * A member failed on its own in a group that went on: it had only read (and counted its write,
+ * `Sql.prefix`), so the others committed and its count with them. `cause` is its error; the
+ * caller must not count the attempt again.
+ */
+export class MemberFailed extends Error {
+  constructor(readonly cause: unknown) {
+    super('a unit failed in its group');
+    this.name = 'MemberFailed';
+  }
+}
+
+/** Whether a statement only reads (a locking read included): a member that sent nothing else may fail alone. */
+const reads = (statement: Statement) => /^\s*SELECT\b/i.test(statement.sql);
 
 /** A member's round trip is not coming: its group failed, and the member runs again on its own. */
 class GroupAbandoned extends Error {
@@ -78,6 +102,8 @@ class MemberSql implements Sql {
 
   /** Set when the group is over for this member (it failed, or another did): what it sends then is refused. */
   abandoned = false;
+  /** Whether it has sent a write (a deferred one, or any statement but a read; its prefixes do not count). */
+  wrote = false;
 
   batch(statements: readonly Statement[]): Promise<StatementResult[]> {
     if (this.abandoned) return Promise.reject(new GroupAbandoned());
@@ -225,13 +251,21 @@ export class UnitGroups {
       }
       this.recordOutcome(false);
       unitGroupStats.fallbacks += 1;
+      const reason = failureReason(error);
+      unitGroupStats.fallbacksByReason[reason] = (unitGroupStats.fallbacksByReason[reason] ?? 0) + 1;
       logger.debug('unit group rolled back; its members run alone', { error: error as Error, members: members.length });
       // Each alone, as if the group had not been: their own transactions, retries and errors.
       await Promise.all(members.map((m) => this.uow.run(m.ctx, m.work, m.options).then(m.resolve, m.reject)));
       return;
     }
     this.recordOutcome(true);
-    for (const run of runs) run.member.resolve(run.result);
+    for (const run of runs) {
+      if (run.state === 'done') run.member.resolve(run.result);
+      else {
+        unitGroupStats.failedAlone += 1;
+        run.member.reject(new MemberFailed(run.error));
+      }
+    }
   }
 
   private recordOutcome(committed: boolean): void {
@@ -264,13 +298,18 @@ export class UnitGroups {
           .then(() => run.member.work(tx))
           .then(
             (result) => {
-              run.state = 'done';
-              run.result = result;
+              if (run.state === 'running') {
+                run.state = 'done';
+                run.result = result;
+              }
               wake();
             },
             (error: unknown) => {
-              run.state = 'failed';
-              run.error = error;
+              // A member that already failed (refused at a check) keeps that error, not what its abandoned calls threw.
+              if (run.state === 'running') {
+                run.state = 'failed';
+                run.error = error;
+              }
               wake();
             },
           );
@@ -287,19 +326,21 @@ export class UnitGroups {
         wake = () => undefined;
         // Let the members that just woke reach their next call (they may make several).
         await nextTurn();
-        const failed = runs.find((r) => r.state === 'failed');
+        // A member that wrote and failed takes the group down; one that only read fails alone.
+        const failed = runs.find((r) => r.state === 'failed' && r.sql.wrote);
         if (failed) throw failed.error;
-        const asking = runs.filter((r) => r.sql.calls.length > 0);
+        for (const run of runs) if (run.state === 'failed') this.leave(run);
+        const asking = runs.filter((r) => r.state === 'running' && r.sql.calls.length > 0);
         if (!asking.length) break;
         await this.roundTrip(trx.sql, asking);
       }
       // What is left: prefixes no statement followed (sent and checked now), deferred writes (with the COMMIT).
-      const unflushed = runs.filter((r) => r.sql.pending.some((p) => !p.deferred));
+      const unflushed = runs.filter((r) => r.state === 'done' && r.sql.pending.some((p) => !p.deferred));
       if (unflushed.length) {
         for (const run of unflushed) run.sql.calls.push({ statements: [], resolve: () => undefined, reject: () => undefined });
         await this.roundTrip(trx.sql, unflushed);
       }
-      for (const run of runs) for (const p of run.sql.pending.splice(0)) trx.sql.defer(p.statement);
+      for (const run of runs) if (run.state === 'done') for (const p of run.sql.pending.splice(0)) trx.sql.defer(p.statement);
       await trx.flush();
     } catch (error) {
       abandon();
@@ -317,9 +358,23 @@ export class UnitGroups {
     return runs;
   }
 
-  /** One round trip: every asking member's waiting statements and calls, in member order; each gets its own results. */
+  /** A member that failed having only read: what it still has waiting is never sent. */
+  private leave(run: Running): void {
+    run.sql.abandoned = true;
+    run.sql.pending.length = 0;
+    for (const call of run.sql.calls.splice(0)) call.reject(new GroupAbandoned());
+  }
+
+  /**
+   * One round trip: every asking member's waiting statements and calls, in member order; each gets
+   * its own results. A member whose prefix check fails (the write limiter refused it) fails alone
+   * if it had only read; otherwise the group does.
+   */
   private async roundTrip(sql: Sql, asking: Running[]): Promise<void> {
     const parts = asking.map((run) => ({ run, waiting: run.sql.pending.splice(0), calls: run.sql.calls.splice(0) }));
+    for (const p of parts) {
+      if (p.waiting.some((w) => w.deferred) || p.calls.some((c) => !c.statements.every(reads))) p.run.sql.wrote = true;
+    }
     const statements = parts.flatMap((p) => [...p.waiting.map((w) => w.statement), ...p.calls.flatMap((c) => c.statements)]);
     let results: StatementResult[];
     try {
@@ -329,23 +384,27 @@ export class UnitGroups {
       throw error;
     }
     let at = 0;
-    const checkErrors: unknown[] = [];
     for (const p of parts) {
+      let refused: unknown;
       for (const w of p.waiting) {
         try {
           w.check?.(results[at]);
         } catch (error) {
-          checkErrors.push(error);
+          refused ??= error;
         }
         at += 1;
       }
       for (const call of p.calls) {
         const mine = results.slice(at, at + call.statements.length);
         at += call.statements.length;
-        if (checkErrors.length) call.reject(new GroupAbandoned());
-        else call.resolve(mine);
+        if (refused === undefined) call.resolve(mine);
+      }
+      if (refused !== undefined) {
+        if (p.run.sql.wrote) throw refused;
+        p.run.state = 'failed';
+        p.run.error = refused;
+        this.leave(p.run);
       }
     }
-    if (checkErrors.length) throw checkErrors[0];
   }
 }

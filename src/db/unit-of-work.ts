@@ -42,7 +42,7 @@ export interface UnitOfWorkOptions {
   outcomeUnknownMessage?: string;
 }
 
-function retryReason(error: unknown, options: UnitOfWorkOptions): string | null {
+export function retryReason(error: unknown, options: UnitOfWorkOptions): string | null {
   if (error instanceof RetryableConflict) return 'version';
   if (error instanceof DeadlockException) return 'deadlock';
   if (error instanceof LockWaitTimeoutException) return 'lock_wait_timeout';

@@ -57,7 +57,18 @@ mirroredCounter('buy_now_probes_total', 'Shared sold-out reads of buyNow (after 
 mirroredCounter('buy_now_probed_requests_total', 'buyNow requests checked by those reads', () => buyNowBatchStats.probedRequests);
 mirroredCounter('unit_groups_total', 'Shared transactions of shopper mutations (each carries the units of several shoppers)', () => unitGroupStats.groups);
 mirroredCounter('unit_group_members_total', 'Units of work those shared transactions carried', () => unitGroupStats.members);
+mirroredCounter('unit_group_members_failed_alone_total', 'Units that failed having only read, alone, in a shared transaction that went on and committed', () => unitGroupStats.failedAlone);
 mirroredCounter('unit_group_fallbacks_total', 'Shared transactions rolled back (a member failed), whose members then ran alone', () => unitGroupStats.fallbacks);
+new Counter({
+  name: 'unit_group_fallbacks_by_reason_total',
+  help: 'Shared transactions rolled back, by what failed first (a retry reason, a domain error code, or an error name)',
+  labelNames: ['reason'],
+  registers,
+  collect() {
+    this.reset();
+    for (const [reason, count] of Object.entries(unitGroupStats.fallbacksByReason)) this.inc({ reason }, count);
+  },
+});
 new Gauge({
   name: 'unit_group_largest',
   help: 'Most units of work one shared transaction has carried',

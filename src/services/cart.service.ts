@@ -1,4 +1,4 @@
-import { BadUserInputError, NotFoundError } from '../common/errors';
+import { BadUserInputError, InsufficientStockError, NotFoundError } from '../common/errors';
 import { MAX_LINE_QUANTITY } from '../common/limits';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
@@ -25,6 +25,7 @@ import {
   findHolds,
   insertHoldForNewLineStatement,
   insertHoldStatement,
+  lapsedHeldByStock,
   releaseLapsedHolds,
   releaseStep,
   runSteps,
@@ -37,7 +38,7 @@ import {
 import type { RequestContext } from './context';
 import { releaseLineSaleHolds, settleLineSaleHold } from './flash-sale-units';
 import type { ShopperMutation } from './shopper-mutation';
-import { allocateStock, freeByStock, planTake, type Allocation } from './stock-allocation';
+import { allocateStock, freeByStock, planTake, totalFree, type Allocation } from './stock-allocation';
 import { requireViewer } from './viewer';
 
 export interface CartLine {
@@ -73,6 +74,22 @@ async function releaseHoldsOrRetry(tx: UnitContext, holds: HoldRow[], actorId: n
     tx.sql,
     holds.map((hold) => releaseStep(tx.sql, hold, { kind: StockMovementKind.RELEASE, actorId, reason })),
   );
+}
+
+/**
+ * INSUFFICIENT_STOCK before anything is written when the product's rows as read cannot give
+ * `needed` more units and no hold on them has lapsed (only a lapsed hold, swept, could free
+ * more): the same answer the hold would end in, one round trip sooner, and a unit that fails
+ * having only read fails alone in a shared transaction (db/unit-group.ts).
+ */
+async function refuseIfShort(sql: Sql, productId: number, stocks: StockRow[], needed: number): Promise<void> {
+  const free = freeByStock(stocks);
+  if (planTake(stocks, free, needed)) return;
+  const lapsed = await lapsedHeldByStock(
+    sql,
+    stocks.map((s) => s.id),
+  );
+  if (!lapsed.size) throw new InsufficientStockError(productId, totalFree(stocks, free));
 }
 
 const fetchCartIds = (ctx: DbContext, userIds: number[]) => findCartIdsByUser(sqlFor(ctx.em), userIds);
@@ -116,10 +133,11 @@ export class CartService {
       const found = await findLineForAdd(tx.sql, viewer.id, productId);
       if (!found || found.archived) throw new NotFoundError('Product');
       const price = normalizeMoney(found.price);
-      const cartId = found.cartId ?? (await ensureCartId(tx.sql, viewer.id));
       const wanted = found.quantity + quantity;
       if (wanted > MAX_LINE_QUANTITY) throw new BadUserInputError('quantity', `A cart line holds at most ${MAX_LINE_QUANTITY} units`);
       this.shopper.requireWithinHoldCap(wanted);
+      if (!found.inSale) await refuseIfShort(tx.sql, productId, found.stocks, quantity);
+      const cartId = found.cartId ?? (await ensureCartId(tx.sql, viewer.id));
       let itemId: number | null;
       if (found.itemId) {
         itemId = found.itemId;
@@ -151,6 +169,8 @@ export class CartService {
         await this.removeLine(tx, line, viewer.id);
       } else {
         if (line.archived) throw new NotFoundError('Product');
+        const held = line.holds.reduce((sum, h) => sum + h.quantity, 0);
+        if (!line.inSale && !line.hasSaleHold && quantity > held) await refuseIfShort(tx.sql, line.productId, line.stocks, quantity - held);
         deferSetItemQuantity(tx.sql, line.id, quantity, line.price);
         await this.holdForLine(tx, {
           itemId: line.id,

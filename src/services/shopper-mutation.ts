@@ -1,5 +1,5 @@
 import { BadUserInputError, OutcomeUnknownError } from '../common/errors';
-import type { UnitGroups } from '../db/unit-group';
+import { MemberFailed, type UnitGroups } from '../db/unit-group';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { lockShopper } from '../repositories/user.repository';
 import type { RequestContext, Viewer } from './context';
@@ -66,7 +66,10 @@ export class ShopperMutation {
       };
       const unitOptions = { outcomeUnknownMessage: options.outcomeUnknownMessage };
       return await (this.groups ? this.groups.run(ctx, viewer.id, unit, unitOptions) : this.uow.run(ctx, unit, unitOptions));
-    } catch (error) {
+    } catch (caught) {
+      // Failed alone in a shared transaction that committed (db/unit-group.ts): its count committed with the others.
+      const counted = caught instanceof MemberFailed;
+      const error = counted ? caught.cause : caught;
       if (error instanceof WriteRefused) {
         // Counted on its own: over the limit this throws RATE_LIMITED with the window's retryAfter.
         await this.countWrite(ctx, viewer);
@@ -74,7 +77,7 @@ export class ShopperMutation {
         return this.run(ctx, options, work);
       }
       // Outcome unknown: the count may have committed with the unit; counting again could count twice.
-      if (!(error instanceof OutcomeUnknownError)) await this.countWrite(ctx, viewer).catch(() => undefined);
+      if (!counted && !(error instanceof OutcomeUnknownError)) await this.countWrite(ctx, viewer).catch(() => undefined);
       throw error;
     }
   }
