@@ -41,6 +41,12 @@ export interface RunResult {
 export interface Statement {
   sql: string;
   params?: readonly unknown[];
+  /**
+   * The stock row it write-locks, when it does: shared transactions (db/unit-group.ts) send their
+   * members' statements of one round trip in this order, as a unit alone writes its rows in
+   * ascending id, so that two groups do not take the same rows in opposite orders.
+   */
+  lockKey?: number;
 }
 
 /** What one statement of a batch answered: its rows (a read) or what it matched (a write). */

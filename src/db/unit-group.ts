@@ -372,6 +372,12 @@ export class UnitGroups {
    */
   private async roundTrip(sql: Sql, asking: Running[]): Promise<void> {
     const parts = asking.map((run) => ({ run, waiting: run.sql.pending.splice(0), calls: run.sql.calls.splice(0) }));
+    // Members in the order of the first stock row each writes (those that write none last): the lock order.
+    const firstLock = (p: (typeof parts)[number]) =>
+      Math.min(...p.waiting.map((w) => w.statement.lockKey ?? Infinity), ...p.calls.flatMap((c) => c.statements.map((st) => st.lockKey ?? Infinity)), Infinity);
+    const keyed = parts.map((p) => ({ p, key: firstLock(p) }));
+    keyed.sort((a, b) => (a.key === b.key ? 0 : a.key === Infinity ? 1 : b.key === Infinity ? -1 : a.key - b.key));
+    parts.splice(0, parts.length, ...keyed.map((k) => k.p));
     for (const p of parts) {
       if (p.waiting.some((w) => w.deferred) || p.calls.some((c) => !c.statements.every(reads))) p.run.sql.wrote = true;
     }

@@ -107,7 +107,7 @@ function guardedUpdate(
     params.push(expectedVersion);
   }
   if (write.afterMatch) update += ` AND ${previousMatched(sql)}`;
-  return { sql: update, params };
+  return { sql: update, params, lockKey: stockId };
 }
 
 /**
