@@ -222,18 +222,13 @@ interface Pending {
   deferred?: boolean;
 }
 
-class DriverSql implements Sql {
-  /** Statements waiting to go with the next round trip (a transaction's session only). */
-  private readonly pending: Pending[] = [];
-
-  constructor(
-    readonly kind: 'mysql' | 'sqlite',
-    private readonly execute: Execute,
-    private readonly platformDate: (value: Date) => unknown,
-    private readonly session: boolean,
-    /** A statement that goes alone is a prepared one (DATABASE_PREPARED_STATEMENTS): waiting prefixes then go first, as text. */
-    private readonly preparedAlone = false,
-  ) {}
+/** `all`, `get` and `run` as one-statement batches: what every session shares, whatever its `batch` does. */
+export abstract class BatchSql implements Sql {
+  abstract readonly kind: 'mysql' | 'sqlite';
+  abstract batch(statements: readonly Statement[]): Promise<StatementResult[]>;
+  abstract prefix(statement: Statement, check?: (result: StatementResult) => void): void;
+  abstract defer(statement: Statement): void;
+  abstract date(value: Date): unknown;
 
   async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     return rowsOf((await this.batch([{ sql, params }]))[0]);
@@ -245,6 +240,22 @@ class DriverSql implements Sql {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
     return runOf((await this.batch([{ sql, params }]))[0]);
+  }
+}
+
+class DriverSql extends BatchSql {
+  /** Statements waiting to go with the next round trip (a transaction's session only). */
+  private readonly pending: Pending[] = [];
+
+  constructor(
+    readonly kind: 'mysql' | 'sqlite',
+    private readonly execute: Execute,
+    private readonly platformDate: (value: Date) => unknown,
+    private readonly session: boolean,
+    /** A statement that goes alone is a prepared one (DATABASE_PREPARED_STATEMENTS): waiting prefixes then go first, as text. */
+    private readonly preparedAlone = false,
+  ) {
+    super();
   }
 
   async batch(statements: readonly Statement[]): Promise<StatementResult[]> {

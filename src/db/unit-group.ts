@@ -2,7 +2,7 @@ import { AppError, OutcomeUnknownError, ServiceUnavailableError } from '../commo
 import { logger } from '../config/logger';
 import type { DbContext } from './context';
 import { asServiceUnavailable } from './faults';
-import { beginTransaction, DeferredStatementFailed, rowsOf, runOf, type Row, type RunResult, type Sql, type Statement, type StatementResult } from './sql';
+import { BatchSql, beginTransaction, DeferredStatementFailed, type Sql, type Statement, type StatementResult } from './sql';
 import { retryReason, type UnitContext, type UnitOfWork, type UnitOfWorkOptions } from './unit-of-work';
 
 /** Process-wide counters for /metrics and the benchmark. */
@@ -78,7 +78,7 @@ interface Waiting {
  * trip, which carries every member's waiting statements in one multi-statement query. Its prefixes
  * and deferred writes behave as on a transaction of its own (db/sql.ts), but they are its own.
  */
-class MemberSql implements Sql {
+class MemberSql extends BatchSql {
   readonly calls: Call[] = [];
   readonly pending: Waiting[] = [];
 
@@ -86,18 +86,8 @@ class MemberSql implements Sql {
     readonly kind: 'mysql' | 'sqlite',
     private readonly dateOf: (value: Date) => unknown,
     private readonly wake: () => void,
-  ) {}
-
-  async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return rowsOf((await this.batch([{ sql, params }]))[0]);
-  }
-
-  async get(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
-    return (await this.all(sql, params))[0];
-  }
-
-  async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
-    return runOf((await this.batch([{ sql, params }]))[0]);
+  ) {
+    super();
   }
 
   /** Set when the group is over for this member (it failed, or another did): what it sends then is refused. */
