@@ -94,6 +94,8 @@ class MemberSql extends BatchSql {
   abandoned = false;
   /** Whether it has sent a write (a deferred one, or any statement but a read; its prefixes do not count). */
   wrote = false;
+  /** Whether anything of it went to the database (its write limiter's count with its first statement). */
+  sent = false;
 
   batch(statements: readonly Statement[]): Promise<StatementResult[]> {
     if (this.abandoned) return Promise.reject(new GroupAbandoned());
@@ -146,13 +148,15 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * wait on goes as ONE multi-statement query, and each gets its own results. One COMMIT ends them
  * all. A lone unit runs alone, at once.
  *
- * All or nothing: if any member fails (a statement error, a lost race, a domain error), the shared
- * transaction is rolled back and every member runs again alone, as a unit of work of its own
- * (`UnitOfWork.run`, with its bounded retries), so a member's failure is its own and the others
- * lose nothing. If the database did not answer, every member gets SERVICE_UNAVAILABLE (nothing
- * was done), as a unit alone would; if the COMMIT failed, OUTCOME UNKNOWN. Nothing here protects
- * stock: each member's guarded writes and compare-and-sets do, in the shared transaction as in
- * its own, and the rows a group holds are held to its COMMIT like any transaction's.
+ * A member's failure stays its own. One that fails having only read (and counted its write, a
+ * prefix) leaves the group, which goes on and commits (`MemberFailed`). One that fails after
+ * writing (a lost race, a deadlock, a refusal after a sweep), or a statement error, rolls the
+ * shared transaction back, and every member runs again alone, as a unit of work of its own
+ * (`UnitOfWork.run`, with its bounded retries), so the others lose nothing. If the database did
+ * not answer, every member gets SERVICE_UNAVAILABLE (nothing was done), as a unit alone would; if
+ * the COMMIT failed, OUTCOME UNKNOWN. Nothing here protects stock: each member's guarded writes
+ * and compare-and-sets do, in the shared transaction as in its own, and the rows a group holds
+ * are held to its COMMIT like any transaction's.
  */
 export class UnitGroups {
   private running = 0;
@@ -251,7 +255,10 @@ export class UnitGroups {
     this.recordOutcome(true);
     for (const run of runs) {
       if (run.state === 'done') run.member.resolve(run.result);
-      else {
+      else if (!run.sql.sent) {
+        // It failed before its first statement: nothing of it (not even its count) was committed.
+        run.member.reject(run.error);
+      } else {
         unitGroupStats.failedAlone += 1;
         run.member.reject(new MemberFailed(run.error));
       }
@@ -369,6 +376,7 @@ export class UnitGroups {
     keyed.sort((a, b) => (a.key === b.key ? 0 : a.key === Infinity ? 1 : b.key === Infinity ? -1 : a.key - b.key));
     parts.splice(0, parts.length, ...keyed.map((k) => k.p));
     for (const p of parts) {
+      p.run.sql.sent = true;
       if (p.waiting.some((w) => w.deferred) || p.calls.some((c) => !c.statements.every(reads))) p.run.sql.wrote = true;
     }
     const statements = parts.flatMap((p) => [...p.waiting.map((w) => w.statement), ...p.calls.flatMap((c) => c.statements)]);
