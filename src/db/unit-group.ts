@@ -35,6 +35,12 @@ export interface UnitGroupBounds {
  * among the last OUTCOME_WINDOW groups, units run alone for ALONE_MS, then sharing is tried again.
  */
 const OUTCOME_WINDOW = 20;
+/**
+ * A group takes one unit per shopper, so a shopper's units wait for one group each: a shopper who
+ * sends many at once (a script, an attack) may have at most this many waiting; more are refused at
+ * once, so that one shopper cannot fill the queue that every shopper's units wait in.
+ */
+const MAX_WAITING_PER_KEY = 8;
 const FAILURE_LIMIT = 5;
 const ALONE_MS = 1000;
 
@@ -161,6 +167,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class UnitGroups {
   private running = 0;
   private readonly waiting: Member<DbContext, unknown>[] = [];
+  private readonly waitingByKey = new Map<number, number>();
   private readonly outcomes: boolean[] = [];
   private aloneUntil = 0;
 
@@ -176,19 +183,34 @@ export class UnitGroups {
         reject(new ServiceUnavailableError('Too many requests are waiting for the database: try again shortly'));
         return;
       }
+      if ((this.waitingByKey.get(key) ?? 0) >= MAX_WAITING_PER_KEY) {
+        reject(new ServiceUnavailableError('Too many of your requests are waiting: try again shortly'));
+        return;
+      }
       const member = { ctx, key, work, options, resolve, reject } as unknown as Member<DbContext, unknown>;
-      this.waiting.push(member);
+      this.enqueue(member);
       this.next();
       if (this.waiting.includes(member)) {
         member.deadline = setTimeout(() => {
-          const at = this.waiting.indexOf(member);
-          if (at < 0) return;
-          this.waiting.splice(at, 1);
+          if (!this.waiting.includes(member)) return;
+          this.dequeue(member);
           reject(new ServiceUnavailableError('The database is busy: try again shortly'));
         }, this.bounds.maxWaitMs);
         member.deadline.unref();
       }
     });
+  }
+
+  private enqueue(member: Member<DbContext, unknown>): void {
+    this.waiting.push(member);
+    this.waitingByKey.set(member.key, (this.waitingByKey.get(member.key) ?? 0) + 1);
+  }
+
+  private dequeue(member: Member<DbContext, unknown>): void {
+    this.waiting.splice(this.waiting.indexOf(member), 1);
+    const left = (this.waitingByKey.get(member.key) ?? 1) - 1;
+    if (left > 0) this.waitingByKey.set(member.key, left);
+    else this.waitingByKey.delete(member.key);
   }
 
   private next(): void {
@@ -204,7 +226,7 @@ export class UnitGroups {
         keys.add(member.key);
         clearTimeout(member.deadline);
         taken.push(member);
-        this.waiting.splice(i, 1);
+        this.dequeue(member);
       }
       this.running += 1;
       let released = false;

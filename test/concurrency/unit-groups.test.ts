@@ -115,4 +115,20 @@ describe('shopper mutations sharing a transaction', () => {
     expect(await readStockRow(cluster.server, scarce.stockId)).toMatchObject({ onHand: 1, reserved: 1 });
     if (!GROUPED) expect((await sum('unit_group_fallbacks_total')) - before).toBe(0);
   });
+
+  it('one shopper sending many cart mutations at once has at most 8 waiting (the rest refused at once); others are served meanwhile', async () => {
+    const products = await Promise.all(Array.from({ length: 24 }, () => createStockedProduct(cluster.server, { onHand: 5 })));
+    const [flooder, other] = await createUsers(cluster.server, 2, { prefix: 'group-flood' });
+    const flood = products.map((p) => cluster.clientFor(flooder, 0).request(AddToCartDocument, { input: { productId: String(p.productId), quantity: 1 } }));
+    const others = cluster.clientFor(other, 0).request(AddToCartDocument, { input: { productId: String(products[0].productId), quantity: 1 } });
+    const answers = await Promise.all(flood);
+    expect(codeOf(await others)).toBe('ok');
+    const refused = answers.filter((a) => a.errors);
+    for (const a of refused) expect(a.errors![0]).toMatchObject({ message: 'Too many of your requests are waiting: try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true } });
+    if (GROUPED) expect(refused.length).toBeGreaterThan(0);
+    else expect(refused).toEqual([]);
+    // What was answered is what is held: one unit per accepted request (and the other shopper's).
+    const held = (await Promise.all(products.map((p) => readStockRow(cluster.server, p.stockId)))).reduce((n, row) => n + row.reserved, 0);
+    expect(held).toBe(answers.length - refused.length + 1);
+  });
 });
