@@ -269,7 +269,7 @@ export class UnitGroups {
       unitGroupStats.fallbacks += 1;
       const reason = failureReason(error);
       unitGroupStats.fallbacksByReason[reason] = (unitGroupStats.fallbacksByReason[reason] ?? 0) + 1;
-      logger.debug('unit group rolled back; its members run alone', { error: error as Error, members: members.length });
+      logger.debug('unit group rolled back; its members run alone', { error: error as Error, requestIds: members.map((m) => m.ctx.requestId) });
       // Each alone, as if the group had not been: their own transactions, retries and errors.
       await Promise.all(members.map((m) => this.uow.run(m.ctx, m.work, m.options).then(m.resolve, m.reject)));
       return;
@@ -371,7 +371,7 @@ export class UnitGroups {
     } catch (error) {
       // A deferred write failed: the COMMIT never ran, nothing committed; the members run alone.
       if (error instanceof DeferredStatementFailed) throw error.cause;
-      logger.warn('unit group outcome unknown', { error: error as Error, members: runs.length });
+      logger.warn('unit group outcome unknown', { error: error as Error, requestIds: runs.map((r) => r.member.ctx.requestId) });
       throw new OutcomeUnknownError();
     }
     return runs;
