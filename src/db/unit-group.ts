@@ -6,7 +6,7 @@ import { BatchSql, beginTransaction, DeferredStatementFailed, type Sql, type Sta
 import { retryReason, type UnitContext, type UnitOfWork, type UnitOfWorkOptions } from './unit-of-work';
 
 /** Process-wide counters for /metrics and the benchmark. */
-export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0, failedAlone: 0, fallbacksByReason: {} as Record<string, number> };
+export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0, failedAlone: 0, bypassed: 0, fallbacksByReason: {} as Record<string, number> };
 
 /** What made a group fail, for the metrics: the retry reasons of UnitOfWork, a domain error's code, or the error's name. */
 function failureReason(error: unknown): string {
@@ -36,9 +36,10 @@ export interface UnitGroupBounds {
  */
 const OUTCOME_WINDOW = 20;
 /**
- * A group takes one unit per shopper, so a shopper's units wait for one group each: a shopper who
- * sends many at once (a script, an attack) may have at most this many waiting; more are refused at
- * once, so that one shopper cannot fill the queue that every shopper's units wait in.
+ * A group takes one unit per shopper, so a shopper's units wait for one group each. A shopper who
+ * sends many at once (a double-clicking client, a script) has at most this many waiting; the
+ * others run alone at once, as every unit did before groups, so that one shopper cannot fill the
+ * queue that every shopper's units wait in.
  */
 const MAX_WAITING_PER_KEY = 8;
 const FAILURE_LIMIT = 5;
@@ -184,7 +185,8 @@ export class UnitGroups {
         return;
       }
       if ((this.waitingByKey.get(key) ?? 0) >= MAX_WAITING_PER_KEY) {
-        reject(new ServiceUnavailableError('Too many of your requests are waiting: try again shortly'));
+        unitGroupStats.bypassed += 1;
+        this.uow.run(ctx, work, options).then(resolve, reject);
         return;
       }
       const member = { ctx, key, work, options, resolve, reject } as unknown as Member<DbContext, unknown>;

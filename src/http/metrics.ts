@@ -58,6 +58,7 @@ mirroredCounter('buy_now_probed_requests_total', 'buyNow requests checked by tho
 mirroredCounter('unit_groups_total', 'Shared transactions of shopper mutations (each carries the units of several shoppers)', () => unitGroupStats.groups);
 mirroredCounter('unit_group_members_total', 'Units of work those shared transactions carried', () => unitGroupStats.members);
 mirroredCounter('unit_group_members_failed_alone_total', 'Units that failed having only read, alone, in a shared transaction that went on and committed', () => unitGroupStats.failedAlone);
+mirroredCounter('unit_group_bypassed_total', 'Units run alone at once because their shopper already had 8 waiting for shared transactions', () => unitGroupStats.bypassed);
 mirroredCounter('unit_group_fallbacks_total', 'Shared transactions rolled back (a member failed), whose members then ran alone', () => unitGroupStats.fallbacks);
 new Counter({
   name: 'unit_group_fallbacks_by_reason_total',
