@@ -38,19 +38,24 @@ function mirroredCounter(name: string, help: string, read: () => number): void {
   });
 }
 
+/** The same, one series per `reason` label. */
+function mirroredCounterByReason(name: string, help: string, read: () => Record<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(read())) this.inc({ reason }, count);
+    },
+  });
+}
+
 mirroredCounter('unit_of_work_total', 'Units of work started', () => unitOfWorkStats.units);
 mirroredCounter('unit_of_work_retries_total', 'Units of work retried after a conflict', () => unitOfWorkStats.retries);
 mirroredCounter('unit_of_work_exhausted_total', 'Units of work that ran out of retries (CONFLICT)', () => unitOfWorkStats.exhausted);
-new Counter({
-  name: 'unit_of_work_retries_by_reason_total',
-  help: 'Units of work retried, by what made them retry',
-  labelNames: ['reason'],
-  registers,
-  collect() {
-    this.reset();
-    for (const [reason, count] of Object.entries(unitOfWorkStats.retriesByReason)) this.inc({ reason }, count);
-  },
-});
+mirroredCounterByReason('unit_of_work_retries_by_reason_total', 'Units of work retried, by what made them retry', () => unitOfWorkStats.retriesByReason);
 mirroredCounter('buy_now_batches_total', 'buyNow transactions (each sells a batch of concurrent requests for one product)', () => buyNowBatchStats.batches);
 mirroredCounter('buy_now_batched_requests_total', 'buyNow requests those transactions carried (sales, replays and refusals)', () => buyNowBatchStats.requests);
 mirroredCounter('buy_now_probes_total', 'Shared sold-out reads of buyNow (after a product ran short)', () => buyNowBatchStats.probes);
@@ -60,16 +65,11 @@ mirroredCounter('unit_group_members_total', 'Units of work those shared transact
 mirroredCounter('unit_group_members_failed_alone_total', 'Units that failed having only read, alone, in a shared transaction that went on and committed', () => unitGroupStats.failedAlone);
 mirroredCounter('unit_group_bypassed_total', 'Units run alone at once because their shopper already had 8 waiting for shared transactions', () => unitGroupStats.bypassed);
 mirroredCounter('unit_group_fallbacks_total', 'Shared transactions rolled back (a member failed), whose members then ran alone', () => unitGroupStats.fallbacks);
-new Counter({
-  name: 'unit_group_fallbacks_by_reason_total',
-  help: 'Shared transactions rolled back, by what failed first (a retry reason, a domain error code, or an error name)',
-  labelNames: ['reason'],
-  registers,
-  collect() {
-    this.reset();
-    for (const [reason, count] of Object.entries(unitGroupStats.fallbacksByReason)) this.inc({ reason }, count);
-  },
-});
+mirroredCounterByReason(
+  'unit_group_fallbacks_by_reason_total',
+  'Shared transactions rolled back, by what failed first (a retry reason, a domain error code, or an error name)',
+  () => unitGroupStats.fallbacksByReason,
+);
 new Gauge({
   name: 'unit_group_largest',
   help: 'Most units of work one shared transaction has carried',
