@@ -12,8 +12,7 @@ export const unitGroupStats = { groups: 0, members: 0, largest: 0, fallbacks: 0,
 function failureReason(error: unknown): string {
   const reason = retryReason(error, {});
   if (reason) return reason;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof AppError && typeof code === 'string') return code;
+  if (error instanceof AppError) return error.code;
   return error instanceof Error ? error.name : 'unknown';
 }
 
@@ -245,8 +244,7 @@ export class UnitGroups {
   /** Runs `members` (alone if only one); `release` frees the group's place once its transaction is over. */
   private async runGroup(members: Member<DbContext, unknown>[], release: () => void): Promise<void> {
     if (members.length === 1) {
-      const [only] = members;
-      await this.uow.run(only.ctx, only.work, only.options).then(only.resolve, only.reject);
+      await this.alone(members[0]);
       return;
     }
     unitGroupStats.groups += 1;
@@ -273,7 +271,7 @@ export class UnitGroups {
       unitGroupStats.fallbacksByReason[reason] = (unitGroupStats.fallbacksByReason[reason] ?? 0) + 1;
       logger.debug('unit group rolled back; its members run alone', { error: error as Error, requestIds: members.map((m) => m.ctx.requestId) });
       // Each alone, as if the group had not been: their own transactions, retries and errors.
-      await Promise.all(members.map((m) => this.uow.run(m.ctx, m.work, m.options).then(m.resolve, m.reject)));
+      await Promise.all(members.map((m) => this.alone(m)));
       return;
     }
     this.recordOutcome(true);
@@ -287,6 +285,11 @@ export class UnitGroups {
         run.member.reject(new MemberFailed(run.error));
       }
     }
+  }
+
+  /** A member as a unit of work of its own, answered with its outcome. */
+  private alone(member: Member<DbContext, unknown>): Promise<void> {
+    return this.uow.run(member.ctx, member.work, member.options).then(member.resolve, member.reject);
   }
 
   private recordOutcome(committed: boolean): void {
@@ -306,12 +309,7 @@ export class UnitGroups {
       const sql = new MemberSql(trx.sql.kind, (value) => trx.sql.date(value), () => wake());
       return { member, sql, state: 'running' };
     });
-    const abandon = () => {
-      for (const run of runs) {
-        run.sql.abandoned = true;
-        for (const call of run.sql.calls.splice(0)) call.reject(new GroupAbandoned());
-      }
-    };
+    const abandon = () => runs.forEach((run) => this.leave(run));
     try {
       for (const run of runs) {
         const tx = { ...run.member.ctx, sql: run.sql } as UnitContext<DbContext>;
@@ -379,7 +377,7 @@ export class UnitGroups {
     return runs;
   }
 
-  /** A member that failed having only read: what it still has waiting is never sent. */
+  /** A member leaves the group (it failed having only read, or the group is over): what it still has waiting is never sent. */
   private leave(run: Running): void {
     run.sql.abandoned = true;
     run.sql.pending.length = 0;
