@@ -137,33 +137,46 @@ const TIMEOUTS = {
     }
   }
 
+  /**
+   * Another session holds the stock row while `first` is sent (it waits for the row) and then the
+   * requests of `rest` (they queue behind it); returns what `first` and each of `rest` answered,
+   * with how long each of `rest` took, once the row is let go.
+   */
+  async function behindLockedStock<R>(server: TestServer, stockId: number, first: () => Promise<R>, rest: (() => Promise<R>)[]): Promise<{ first: R; answers: { result: R; ms: number }[] }> {
+    const blocker = await mysql.createConnection(server.env.DATABASE_URL);
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [stockId]);
+      const firstAnswer = first();
+      await waitForLockWait(mariadb);
+      const answers = await Promise.all(rest.map((send) => timed(send)));
+      await blocker.query('ROLLBACK');
+      return { first: await firstAnswer, answers };
+    } finally {
+      await blocker.end();
+    }
+  }
+
+  /** 2 may wait (the queue's MAX_WAITING): they leave after its 700 ms; the other 5 are refused at once. */
+  function expectQueueRefusals(answers: { result: GraphQLResponse<unknown>; ms: number }[], full: RegExp, busy: RegExp): void {
+    const refusedAtOnce = answers.filter((a) => full.test(a.result.errors?.[0]?.message ?? ''));
+    const waitedTooLong = answers.filter((a) => busy.test(a.result.errors?.[0]?.message ?? ''));
+    expect(refusedAtOnce).toHaveLength(5);
+    expect(waitedTooLong).toHaveLength(2);
+    for (const a of answers) expectUnavailable(a.result);
+    for (const a of refusedAtOnce) expect(a.ms).toBeLessThan(650); // at once: not after the 700 ms wait bound
+    for (const a of waitedTooLong) expect(a.ms).toBeGreaterThanOrEqual(650);
+  }
+
   it('refuses fast with SERVICE_UNAVAILABLE when the buyNow queue of a product is full or waited too long', async () => {
     await onPrivate(async (server) => {
       const p = await createStockedProduct(server, { onHand: 50, price: '1.00' });
       const buyers = await createUsers(server, 8, { prefix: 'queue' });
-      // Another session holds the stock row: the product's first batch waits for it, and requests pile up behind.
-      const blocker = await mysql.createConnection(server.env.DATABASE_URL);
-      try {
-        await blocker.query('BEGIN');
-        await blocker.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [p.stockId]);
-        const first = buyers[0].client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: 'q-0' } });
-        await waitForLockWait(mariadb);
-        const rest = buyers.slice(1).map((b, i) => timed(() => b.client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: `q-${i + 1}` } })));
-        const answers = await Promise.all(rest);
-        await blocker.query('ROLLBACK');
-        expect(expectData(await first).buyNow.totalPrice).toBe('1.00');
-
-        // 2 may wait (BUY_NOW_QUEUE_MAX_WAITING): they leave after 700 ms; the other 5 are refused at once.
-        const full = answers.filter((a) => /Too many requests are waiting/.test(a.result.errors?.[0]?.message ?? ''));
-        const busy = answers.filter((a) => /This product is busy/.test(a.result.errors?.[0]?.message ?? ''));
-        expect(full).toHaveLength(5);
-        expect(busy).toHaveLength(2);
-        for (const a of answers) expectUnavailable(a.result);
-        for (const a of full) expect(a.ms).toBeLessThan(650); // at once: not after the 700 ms wait bound
-        for (const a of busy) expect(a.ms).toBeGreaterThanOrEqual(650);
-      } finally {
-        await blocker.end();
-      }
+      // The product's first batch waits for the locked row, and requests pile up behind.
+      const buy = (i: number) => () => buyers[i].client.request(BuyNowLiteDocument, { input: { productId: String(p.productId), quantity: 1, idempotencyKey: `q-${i}` } });
+      const { first, answers } = await behindLockedStock(server, p.stockId, buy(0), buyers.slice(1).map((_, i) => buy(i + 1)));
+      expect(expectData(first).buyNow.totalPrice).toBe('1.00');
+      expectQueueRefusals(answers, /Too many requests are waiting/, /This product is busy/);
       expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 49, reserved: 0 });
       expect(await countRows(server, 'orders')).toBe(1);
     });
@@ -173,29 +186,11 @@ const TIMEOUTS = {
     await onPrivate(async (server) => {
       const p = await createStockedProduct(server, { onHand: 50, price: '1.00' });
       const shoppers = await createUsers(server, 8, { prefix: 'group-queue' });
-      // Another session holds the stock row: the first addToCart (alone: nothing else is running) waits for it, the others queue.
-      const blocker = await mysql.createConnection(server.env.DATABASE_URL);
-      try {
-        await blocker.query('BEGIN');
-        await blocker.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [p.stockId]);
-        const first = shoppers[0].client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 1 } });
-        await waitForLockWait(mariadb);
-        const rest = shoppers.slice(1).map((s) => timed(() => s.client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 1 } })));
-        const answers = await Promise.all(rest);
-        await blocker.query('ROLLBACK');
-        expectData(await first);
-
-        // 2 may wait (UNIT_GROUP_MAX_WAITING): they leave after 700 ms; the other 5 are refused at once.
-        const full = answers.filter((a) => /Too many requests are waiting for the database/.test(a.result.errors?.[0]?.message ?? ''));
-        const busy = answers.filter((a) => /The database is busy/.test(a.result.errors?.[0]?.message ?? ''));
-        expect(full).toHaveLength(5);
-        expect(busy).toHaveLength(2);
-        for (const a of answers) expectUnavailable(a.result);
-        for (const a of full) expect(a.ms).toBeLessThan(650);
-        for (const a of busy) expect(a.ms).toBeGreaterThanOrEqual(650);
-      } finally {
-        await blocker.end();
-      }
+      // The first addToCart (alone: nothing else is running) waits for the locked row; the others queue for the next group.
+      const add = (i: number) => () => shoppers[i].client.request(AddToCartLiteDocument, { input: { productId: String(p.productId), quantity: 1 } });
+      const { first, answers } = await behindLockedStock(server, p.stockId, add(0), shoppers.slice(1).map((_, i) => add(i + 1)));
+      expectData(first);
+      expectQueueRefusals(answers, /Too many requests are waiting for the database/, /The database is busy/);
       expect(await readStockRow(server, p.stockId)).toMatchObject({ onHand: 50, reserved: 1 });
       expect(await countRows(server, 'stock_holds')).toBe(1);
     });
