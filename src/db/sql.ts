@@ -90,8 +90,14 @@ export interface Sql {
    * the unit of work rolls back and handles its error as any other statement's (a deadlock is
    * retried). Only for statements whose failure is an error, never a result to look at: what
    * matched is not reported.
+   *
+   * With `onResult`, a read: it gets the statement's rows when its round trip answers, which for
+   * the unit's last statement is the COMMIT's (the cart a mutation answers with, read with the
+   * COMMIT instead of in a round trip after it). It sees what the unit wrote and deferred before
+   * it. Its rows are the unit's to use only once the unit committed: a unit that failed never
+   * answers with them.
    */
-  defer(statement: Statement): void;
+  defer(statement: Statement, onResult?: (result: StatementResult) => void): void;
   /** A timestamp as the datetime columns store it (MySQL: DATETIME; SQLite: epoch ms). */
   date(value: Date): unknown;
 }
@@ -215,11 +221,21 @@ function sqliteExecute(db: SqliteDatabase, sql: string, params: readonly unknown
   return { affectedRows: result.changes, insertId: Number(result.lastInsertRowid) };
 }
 
-interface Pending {
+export interface Pending {
   statement: Statement;
   check?: (result: StatementResult) => void;
-  /** A `defer`red write: it may go with the COMMIT. */
+  /** A `defer`red statement: it may go with the COMMIT. */
   deferred?: boolean;
+  /** A deferred read's receiver of its rows (`Sql.defer`). */
+  onResult?: (result: StatementResult) => void;
+}
+
+/** Hands each sent waiting statement its result: a prefix to its check (which may throw), a deferred read to its receiver. */
+export function answerPending(sent: readonly Pending[], results: readonly StatementResult[]): void {
+  sent.forEach((p, i) => {
+    p.check?.(results[i]);
+    p.onResult?.(results[i]);
+  });
 }
 
 /** `all`, `get` and `run` as one-statement batches: what every session shares, whatever its `batch` does. */
@@ -227,7 +243,7 @@ export abstract class BatchSql implements Sql {
   abstract readonly kind: 'mysql' | 'sqlite';
   abstract batch(statements: readonly Statement[]): Promise<StatementResult[]>;
   abstract prefix(statement: Statement, check?: (result: StatementResult) => void): void;
-  abstract defer(statement: Statement): void;
+  abstract defer(statement: Statement, onResult?: (result: StatementResult) => void): void;
   abstract date(value: Date): unknown;
 
   async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -265,12 +281,11 @@ class DriverSql extends BatchSql {
     // part of a text batch (measured: the cart path's first reads), so the prefixes (BEGIN, the
     // limiter's count) take their own round trip and the statement keeps its prepared form.
     if (this.preparedAlone && statements.length === 1) {
-      const pre = await this.execute(before.map((p) => p.statement), true);
-      before.forEach((p, i) => p.check?.(pre[i]));
+      answerPending(before, await this.execute(before.map((p) => p.statement), true));
       return this.execute(statements);
     }
     const results = await this.execute([...before.map((p) => p.statement), ...statements], true);
-    before.forEach((p, i) => p.check?.(results[i]));
+    answerPending(before, results);
     return results.slice(before.length);
   }
 
@@ -278,8 +293,8 @@ class DriverSql extends BatchSql {
     this.wait('prefix', { statement, check });
   }
 
-  defer(statement: Statement): void {
-    this.wait('defer', { statement, deferred: true });
+  defer(statement: Statement, onResult?: (result: StatementResult) => void): void {
+    this.wait('defer', { statement, deferred: true, onResult });
   }
 
   private wait(method: 'prefix' | 'defer', entry: Pending): void {
@@ -421,27 +436,33 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
    * DeferredStatementFailed (known not committed); on MySQL only for the errors that a statement
    * answers and a COMMIT cannot (STATEMENT_ERRORS), any other failure leaves the outcome unknown.
    */
-  const commitWith = async (deferred: Statement[]) => {
+  const commitWith = async (deferred: Pending[]) => {
     if (kind === 'sqlite') {
+      let results: StatementResult[];
       try {
-        await sql.batch(deferred);
+        results = await sql.batch(deferred.map((p) => p.statement));
       } catch (error) {
         throw new DeferredStatementFailed(error as Error);
       }
       open = false;
       await client._query(connection, { sql: 'COMMIT' });
+      answerPending(deferred, results);
       return;
     }
     open = false;
-    const statements = begun ? deferred : [{ sql: 'BEGIN' }, ...deferred];
+    const statements = [...(begun ? [] : [{ sql: 'BEGIN' }]), ...deferred.map((p) => p.statement)];
+    let answered: { response?: unknown[] } | undefined;
     try {
       const text = [...statements.map((s) => s.sql), 'COMMIT'].join(';\n');
-      await client._query(connection, { sql: text, bindings: statements.flatMap((s) => s.params ?? []) });
+      answered = (await client._query(connection, { sql: text, bindings: statements.flatMap((s) => s.params ?? []) })) as typeof answered;
     } catch (error) {
       const errno = Number((error as { errno?: number }).errno);
       if (!(error as { fatal?: boolean }).fatal && STATEMENT_ERRORS.has(errno)) throw new DeferredStatementFailed(convert(error));
       throw error;
     }
+    // Committed. The answers in statement order (the BEGIN's first when it went too), the COMMIT's last.
+    const results = (answered?.response?.[0] as unknown[] | undefined) ?? [];
+    answerPending(deferred, results.slice(statements.length - deferred.length).map(toResult));
   };
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
     // The unit of work sends the prefixes that wait before it commits (`flush`); what is left here is
@@ -453,7 +474,7 @@ export async function beginTransaction(em: Em): Promise<DriverTransaction> {
       await client.releaseConnection(connection);
       throw new Error('statements still waiting at COMMIT: flush() them first');
     }
-    const deferred = statement === 'COMMIT' ? waiting.filter((p) => p.deferred).map((p) => p.statement) : [];
+    const deferred = statement === 'COMMIT' ? waiting.filter((p) => p.deferred) : [];
     try {
       if (deferred.length) {
         await commitWith(deferred);

@@ -2,7 +2,7 @@ import { AppError, OutcomeUnknownError, ServiceUnavailableError } from '../commo
 import { logger } from '../config/logger';
 import type { DbContext } from './context';
 import { asServiceUnavailable } from './faults';
-import { BatchSql, beginTransaction, DeferredStatementFailed, type Sql, type Statement, type StatementResult } from './sql';
+import { answerPending, BatchSql, beginTransaction, DeferredStatementFailed, type Pending, type Sql, type Statement, type StatementResult } from './sql';
 import { retryReason, type UnitContext, type UnitOfWork, type UnitOfWorkOptions } from './unit-of-work';
 
 /** Process-wide counters for /metrics and the benchmark. */
@@ -73,12 +73,6 @@ interface Call {
   reject: (error: unknown) => void;
 }
 
-interface Waiting {
-  statement: Statement;
-  check?: (result: StatementResult) => void;
-  deferred?: boolean;
-}
-
 /**
  * One unit's session inside a shared transaction: what it sends waits for the group's next round
  * trip, which carries every member's waiting statements in one multi-statement query. Its prefixes
@@ -86,7 +80,7 @@ interface Waiting {
  */
 class MemberSql extends BatchSql {
   readonly calls: Call[] = [];
-  readonly pending: Waiting[] = [];
+  readonly pending: Pending[] = [];
 
   constructor(
     readonly kind: 'mysql' | 'sqlite',
@@ -116,8 +110,8 @@ class MemberSql extends BatchSql {
     this.pending.push({ statement, check });
   }
 
-  defer(statement: Statement): void {
-    this.pending.push({ statement, deferred: true });
+  defer(statement: Statement, onResult?: (result: StatementResult) => void): void {
+    this.pending.push({ statement, deferred: true, onResult });
   }
 
   date(value: Date): unknown {
@@ -359,7 +353,7 @@ export class UnitGroups {
         for (const run of unflushed) run.sql.calls.push({ statements: [], resolve: () => undefined, reject: () => undefined });
         await this.roundTrip(trx.sql, unflushed);
       }
-      for (const run of runs) if (run.state === 'done') for (const p of run.sql.pending.splice(0)) trx.sql.defer(p.statement);
+      for (const run of runs) if (run.state === 'done') for (const p of run.sql.pending.splice(0)) trx.sql.defer(p.statement, p.onResult);
       await trx.flush();
     } catch (error) {
       abandon();
@@ -385,23 +379,33 @@ export class UnitGroups {
   }
 
   /**
-   * One round trip: every asking member's waiting statements and calls, in member order; each gets
-   * its own results. A member whose prefix check fails (the write limiter refused it) fails alone
-   * if it had only read; otherwise the group does.
+   * One round trip: every asking member's waiting statements and calls; each gets its own results.
+   * The members' prefixes (the write limiter's count, the shopper lock) go first, then each
+   * member's deferred statements and calls in lock order. So in a group's first round trip every
+   * shopper is locked before any member reads: the transaction's snapshot, taken at its first
+   * read, then holds whatever each shopper's earlier units committed (on another process, say),
+   * as a unit alone sees it. A member whose prefix check fails (the write limiter refused it)
+   * fails alone if it had only read; otherwise the group does.
    */
   private async roundTrip(sql: Sql, asking: Running[]): Promise<void> {
-    const parts = asking.map((run) => ({ run, waiting: run.sql.pending.splice(0), calls: run.sql.calls.splice(0) }));
+    const parts = asking.map((run) => {
+      const waiting = run.sql.pending.splice(0);
+      return { run, prefixes: waiting.filter((w) => !w.deferred), deferred: waiting.filter((w) => w.deferred), calls: run.sql.calls.splice(0) };
+    });
     // Members in the order of the first stock row each writes (those that write none last): the lock order.
     const firstLock = (p: (typeof parts)[number]) =>
-      Math.min(...p.waiting.map((w) => w.statement.lockKey ?? Infinity), ...p.calls.flatMap((c) => c.statements.map((st) => st.lockKey ?? Infinity)), Infinity);
+      Math.min(...p.deferred.map((w) => w.statement.lockKey ?? Infinity), ...p.calls.flatMap((c) => c.statements.map((st) => st.lockKey ?? Infinity)), Infinity);
     const keyed = parts.map((p) => ({ p, key: firstLock(p) }));
     keyed.sort((a, b) => (a.key === b.key ? 0 : a.key === Infinity ? 1 : b.key === Infinity ? -1 : a.key - b.key));
     parts.splice(0, parts.length, ...keyed.map((k) => k.p));
     for (const p of parts) {
       p.run.sql.sent = true;
-      if (p.waiting.some((w) => w.deferred) || p.calls.some((c) => !c.statements.every(reads))) p.run.sql.wrote = true;
+      if (p.deferred.some((w) => !reads(w.statement)) || p.calls.some((c) => !c.statements.every(reads))) p.run.sql.wrote = true;
     }
-    const statements = parts.flatMap((p) => [...p.waiting.map((w) => w.statement), ...p.calls.flatMap((c) => c.statements)]);
+    const statements = [
+      ...parts.flatMap((p) => p.prefixes.map((w) => w.statement)),
+      ...parts.flatMap((p) => [...p.deferred.map((w) => w.statement), ...p.calls.flatMap((c) => c.statements)]),
+    ];
     let results: StatementResult[];
     try {
       results = await sql.batch(statements);
@@ -409,23 +413,28 @@ export class UnitGroups {
       for (const p of parts) for (const c of p.calls) c.reject(new GroupAbandoned());
       throw error;
     }
+    const refusals = new Map<Running, unknown>();
     let at = 0;
     for (const p of parts) {
-      let refused: unknown;
-      for (const w of p.waiting) {
+      for (const w of p.prefixes) {
         try {
           w.check?.(results[at]);
         } catch (error) {
-          refused ??= error;
+          if (!refusals.has(p.run)) refusals.set(p.run, error);
         }
         at += 1;
       }
+    }
+    for (const p of parts) {
+      answerPending(p.deferred, results.slice(at, at + p.deferred.length));
+      at += p.deferred.length;
+      const refused = refusals.get(p.run);
       for (const call of p.calls) {
         const mine = results.slice(at, at + call.statements.length);
         at += call.statements.length;
-        if (refused === undefined) call.resolve(mine);
+        if (!refusals.has(p.run)) call.resolve(mine);
       }
-      if (refused !== undefined) {
+      if (refusals.has(p.run)) {
         if (p.run.sql.wrote) throw refused;
         p.run.state = 'failed';
         p.run.error = refused;

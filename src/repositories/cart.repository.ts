@@ -201,13 +201,24 @@ export interface CartLineRow {
  * statement (the sale price was a second read per cart answer: one statement of every addToCart).
  */
 export async function findCartLines(sql: Sql, cartId: number): Promise<CartLineRow[]> {
-  const rows = await sql.all(
-    'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
+  const { sql: text, params } = cartLinesStatement(cartId);
+  return cartLinesFrom(await sql.all(text, params));
+}
+
+/** findCartLines' statement, for a unit that reads its cart with its COMMIT (`Sql.defer`). */
+export function cartLinesStatement(cartId: number): Statement {
+  return {
+    sql:
+      'SELECT ci.id AS cart_item_id, ci.quantity AS cart_item_quantity, ' +
       '(SELECT MAX(h.expires_at_ms) FROM stock_holds h WHERE h.cart_item_id = ci.id) AS cart_item_until, ' +
       `(SELECT f.sale_price FROM flash_sale_holds fh JOIN flash_sales f ON f.id = fh.flash_sale_id WHERE fh.cart_item_id = ci.id) AS cart_item_sale_price, ${PRODUCT_COLUMNS} ` +
       'FROM cart_items ci JOIN products p ON p.id = ci.product_id WHERE ci.cart_id = ? ORDER BY ci.id',
-    [cartId],
-  );
+    params: [cartId],
+  };
+}
+
+/** findCartLines' rows as lines. */
+export function cartLinesFrom(rows: Row[]): CartLineRow[] {
   return rows.map((r) => ({
     itemId: num(r.cart_item_id),
     quantity: num(r.cart_item_quantity),

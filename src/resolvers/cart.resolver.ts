@@ -1,12 +1,19 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireId } from '../common/validate';
 import type { GraphQLContext } from '../graphql/context';
 import { AddToCartInput, parseAddToCart, parseUpdateCartItem, UpdateCartItemInput } from '../graphql/inputs/cart.input';
 import { DecimalScalar } from '../graphql/scalars/decimal.scalar';
+import { selectsOnly } from '../graphql/selection';
 import { ProductType } from '../graphql/types/catalog.type';
 import type { Order } from '../entities';
 import { CartItemType, CartType, OrderType } from '../graphql/types/order.type';
-import type { CartLine, CartRef, CartService } from '../services/cart.service';
+import type { CartAnswer, CartLine, CartRef, CartService } from '../services/cart.service';
+
+const ID_ONLY = new Set(['id']);
+
+/** A cart mutation reads the cart's contents with its COMMIT only when its answer selects them. */
+const answerOf = (info: GraphQLResolveInfo): CartAnswer => ({ contents: !selectsOnly(info, ID_ONLY) });
 
 @Resolver(() => CartType)
 export class CartResolver {
@@ -20,26 +27,26 @@ export class CartResolver {
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Adds units to the cart and holds the stock until reservedUntil' })
-  addToCart(@Arg('input', () => AddToCartInput, { description: 'The product and how many units' }) input: AddToCartInput, @Ctx() ctx: GraphQLContext) {
-    return this.carts.addToCart(ctx, parseAddToCart(input));
+  addToCart(@Arg('input', () => AddToCartInput, { description: 'The product and how many units' }) input: AddToCartInput, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return this.carts.addToCart(ctx, parseAddToCart(input), answerOf(info));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Sets the quantity of a line (0 removes it), holding or releasing stock' })
-  updateCartItem(@Arg('input', () => UpdateCartItemInput, { description: 'The line and its new quantity' }) input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext) {
-    return this.carts.updateCartItem(ctx, parseUpdateCartItem(input));
+  updateCartItem(@Arg('input', () => UpdateCartItemInput, { description: 'The line and its new quantity' }) input: UpdateCartItemInput, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return this.carts.updateCartItem(ctx, parseUpdateCartItem(input), answerOf(info));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Removes a line and releases its holds' })
-  removeFromCart(@Arg('itemId', () => ID, { description: 'A line of your cart (CartItem.id)' }) itemId: string, @Ctx() ctx: GraphQLContext) {
-    return this.carts.removeFromCart(ctx, requireId('itemId', itemId));
+  removeFromCart(@Arg('itemId', () => ID, { description: 'A line of your cart (CartItem.id)' }) itemId: string, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return this.carts.removeFromCart(ctx, requireId('itemId', itemId), answerOf(info));
   }
 
   @Authorized()
   @Mutation(() => CartType, { description: 'Empties the cart and releases every hold' })
-  clearCart(@Ctx() ctx: GraphQLContext) {
-    return this.carts.clearCart(ctx);
+  clearCart(@Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return this.carts.clearCart(ctx, answerOf(info));
   }
 
   @FieldResolver(() => [CartItemType], { description: 'The lines, oldest first' })

@@ -2,7 +2,7 @@ import { BadUserInputError, InsufficientStockError, NotFoundError } from '../com
 import { MAX_LINE_QUANTITY } from '../common/limits';
 import { addMoney, multiplyMoney, normalizeMoney } from '../common/money';
 import type { DbContext } from '../db/context';
-import { sqlFor, type Sql } from '../db/sql';
+import { rowsOf, sqlFor, type Row, type Sql } from '../db/sql';
 import type { UnitContext, UnitOfWork } from '../db/unit-of-work';
 import { loadBatched } from '../db/request-batch';
 import { StockMovementKind, type Order, type Product } from '../entities';
@@ -12,6 +12,8 @@ import {
   ensureCartId,
   findCartId,
   findCartIdsByUser,
+  cartLinesFrom,
+  cartLinesStatement,
   findCartLines,
   findItemIds,
   deferSetItemQuantity,
@@ -19,6 +21,7 @@ import {
   findLineForUpdate,
   insertItem,
   setItemQuantity,
+  type CartLineRow,
   type LineForUpdate,
 } from '../repositories/cart.repository';
 import {
@@ -62,6 +65,15 @@ export interface CartContents {
 /** Which cart a mutation or query is about; its contents are read only if asked for (contentsOf). */
 export interface CartRef {
   id: number;
+}
+
+/** What a cart mutation's answer needs. */
+export interface CartAnswer {
+  /**
+   * The cart's contents are selected (items, total, expiresAt): the unit reads them with its
+   * COMMIT. False when the answer asks only for the id. Default true.
+   */
+  contents?: boolean;
 }
 
 /**
@@ -127,9 +139,9 @@ export class CartService {
    * change is rolled back (INSUFFICIENT_STOCK with the sellable quantity) and the cart is as before.
    * Every hold is a guarded write, so concurrent shoppers can never hold more than is on hand.
    */
-  async addToCart(ctx: RequestContext, input: { productId: number; quantity: number }): Promise<CartRef> {
+  async addToCart(ctx: RequestContext, input: { productId: number; quantity: number }, answer: CartAnswer = {}): Promise<CartRef> {
     const { productId, quantity } = input;
-    const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
+    return this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
       const found = await findLineForAdd(tx.sql, viewer.id, productId);
       if (!found || found.archived) throw new NotFoundError('Product');
       const price = normalizeMoney(found.price);
@@ -151,18 +163,17 @@ export class CartService {
         itemId = await insertItem(tx.sql, { cartId, productId, quantity: wanted, unitPrice: price });
       }
       await this.holdForLine(tx, { itemId, cartId, productId, wanted, actorId: viewer.id, isNew: !found.itemId, regularPrice: price, inSale: found.inSale, stocks: found.stocks });
-      return cartId;
+      return this.answer(tx.sql, cartId, answer);
     });
-    return { id: cartId };
   }
 
   /**
    * Sets a line's quantity: growing holds more stock (INSUFFICIENT_STOCK and no change when it is
    * not there), shrinking releases holds, 0 removes the line. The line's holds are refreshed.
    */
-  async updateCartItem(ctx: RequestContext, input: { itemId: number; quantity: number }): Promise<CartRef> {
+  async updateCartItem(ctx: RequestContext, input: { itemId: number; quantity: number }, answer: CartAnswer = {}): Promise<CartRef> {
     const { itemId, quantity } = input;
-    const cartId = await this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
+    return this.shopper.run(ctx, { quantity }, async (tx, viewer) => {
       // The line, its product, its holds and the product's stock rows in one read.
       const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
       if (quantity === 0) {
@@ -185,19 +196,17 @@ export class CartService {
           holds: line.holds,
         });
       }
-      return line.cartId;
+      return this.answer(tx.sql, line.cartId, answer);
     });
-    return { id: cartId };
   }
 
   /** Removes a line and releases its holds (RELEASE in the ledger), atomically. */
-  async removeFromCart(ctx: RequestContext, itemId: number): Promise<CartRef> {
-    const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
+  async removeFromCart(ctx: RequestContext, itemId: number, answer: CartAnswer = {}): Promise<CartRef> {
+    return this.shopper.run(ctx, {}, async (tx, viewer) => {
       const line = await findLineForUpdate(tx.sql, viewer.id, itemId);
       await this.removeLine(tx, line, viewer.id);
-      return line.cartId;
+      return this.answer(tx.sql, line.cartId, answer);
     });
-    return { id: cartId };
   }
 
   /** A line goes: its sale units come back, its holds are released (one round trip), and it is deleted with the COMMIT. */
@@ -208,16 +217,15 @@ export class CartService {
   }
 
   /** Empties the cart and releases every hold, atomically. */
-  async clearCart(ctx: RequestContext): Promise<CartRef> {
-    const cartId = await this.shopper.run(ctx, {}, async (tx, viewer) => {
+  async clearCart(ctx: RequestContext, answer: CartAnswer = {}): Promise<CartRef> {
+    return this.shopper.run(ctx, {}, async (tx, viewer) => {
       const cartId = await ensureCartId(tx.sql, viewer.id);
       const itemIds = await findItemIds(tx.sql, cartId);
       await releaseLineSaleHolds(tx.sql, itemIds); // flash sale: the lines' sale units come back
       await releaseHoldsOrRetry(tx, await findHolds(tx.sql, itemIds), viewer.id, 'cart cleared');
       deferDeleteItems(tx.sql, itemIds);
-      return cartId;
+      return this.answer(tx.sql, cartId, answer);
     });
-    return { id: cartId };
   }
 
   /**
@@ -240,9 +248,11 @@ export class CartService {
   }
 
   /**
-   * The cart's contents as committed now, read in one statement, once per CartRef: the fields of
-   * one answer (items, total, expiresAt) share the read, and every mutation returns a new CartRef,
-   * so a later mutation in the same request reads afresh.
+   * The cart's contents, read in one statement, once per CartRef: the fields of one answer (items,
+   * total, expiresAt) share the read, and every mutation returns a new CartRef, so a later
+   * mutation in the same request reads afresh. A mutation's CartRef has them from its COMMIT's
+   * round trip (`answer`): the cart as the mutation committed it. Any other is read now, as
+   * committed.
    */
   contentsOf(ctx: RequestContext, cart: CartRef): Promise<CartContents> {
     let contents = this.contentsByRef.get(cart);
@@ -372,8 +382,29 @@ export class CartService {
     });
   }
 
+  /**
+   * The answer of a cart mutation: its cart, whose contents (when the answer selects them) the
+   * unit reads as its last statement, in its COMMIT's round trip (`Sql.defer`), instead of in a
+   * round trip of its own after the COMMIT. The read comes after every write of the unit, so it
+   * sees the cart as the unit commits it. Each attempt of a retried unit reads its own; the
+   * mutation answers with the committed attempt's CartRef.
+   */
+  private answer(sql: Sql, cartId: number, answer: CartAnswer): CartRef {
+    const cart: CartRef = { id: cartId };
+    if (answer.contents === false) return cart;
+    const rows = new Promise<Row[]>((resolve) => sql.defer(cartLinesStatement(cartId), (result) => resolve(rowsOf(result))));
+    this.contentsByRef.set(
+      cart,
+      rows.then((r) => this.contentsFrom(cartLinesFrom(r))),
+    );
+    return cart;
+  }
+
   private async readContents(ctx: DbContext, cartId: number): Promise<CartContents> {
-    const rows = await findCartLines(sqlFor(ctx.em), cartId);
+    return this.contentsFrom(await findCartLines(sqlFor(ctx.em), cartId));
+  }
+
+  private contentsFrom(rows: CartLineRow[]): CartContents {
     const lines: CartLine[] = rows.map((row) => {
       const product = row.product;
       // flash sale: a line holding sale units is at the sale price.

@@ -1,6 +1,7 @@
-import { AddToCartDocument } from '../generated/cart';
+import mysql from 'mysql2/promise';
+import { AddToCartDocument, AddToCartLiteDocument } from '../generated/cart';
 import { CheckoutDocument } from '../generated/orders';
-import { codeOf, countRows, createStockedProduct, createUsers, holdStock, metricOf, orderedQuantity, readStockRow, tally, TEST_DB, useCluster } from '../kit';
+import { codeOf, countRows, expectData, createStockedProduct, createUsers, holdStock, metricOf, orderedQuantity, readStockRow, tally, TEST_DB, useCluster } from '../kit';
 
 /**
  * Shopper mutations of different shoppers that reach a server process together share one
@@ -133,5 +134,66 @@ describe('shopper mutations sharing a transaction', () => {
     const bypassed = (await sum('unit_group_bypassed_total')) - bypassedBefore;
     if (GROUPED) expect(bypassed).toBeGreaterThan(0);
     else expect(bypassed).toBe(0);
+  });
+  /** Resolves once a statement of this test's database that contains `text` is running (it waits for a row lock). */
+  async function untilWaiting(admin: mysql.Connection, database: string, text: string): Promise<void> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID() AND info LIKE ?', [database, `%${text}%`]);
+      if (Number(rows[0].n) > 0) return;
+    }
+    throw new Error(`no statement with "${text}" waited`);
+  }
+
+  /**
+   * A group's transaction has one snapshot, taken at its first read. A member whose shopper lock
+   * had to wait (the shopper's earlier unit, on another process, still running) must still see
+   * what that unit committed, as a unit alone would: its reads, and the cart it answers with,
+   * which it reads with its COMMIT. So every member's shopper lock goes before any member's read.
+   */
+  (GROUPED ? it : it.skip)('a member whose shopper was locked when its group began sees what committed before it got the lock', async () => {
+    const blocked = await createStockedProduct(cluster.server, { onHand: 10, price: '1.00' });
+    const [early, late] = await Promise.all([1, 2].map(() => createStockedProduct(cluster.server, { onHand: 10, price: '1.00' })));
+    const [waiter, first, shopper] = await createUsers(cluster.server, 3, { prefix: 'group-snapshot' });
+    const client = (user: typeof shopper) => cluster.clientFor(user, 0);
+    expectData(await client(shopper).request(AddToCartLiteDocument, { input: { productId: String(early.productId), quantity: 1 } }));
+    const groupsBefore = await metricOf(cluster.urls[0], 'unit_groups_total');
+
+    const url = cluster.server.env.DATABASE_URL;
+    const database = new URL(url).pathname.slice(1);
+    const [admin, rowLock, other] = await Promise.all([url, url, url].map((u) => mysql.createConnection(u)));
+    try {
+      // A unit runs (alone) and waits for a locked stock row, so the next two queue and form one group.
+      await rowLock.query('BEGIN');
+      await rowLock.query('SELECT id FROM stocks WHERE id = ? FOR UPDATE', [blocked.stockId]);
+      const running = client(waiter).request(AddToCartLiteDocument, { input: { productId: String(blocked.productId), quantity: 1 } });
+      await untilWaiting(admin, database, 'UPDATE stocks SET');
+      // The shopper's earlier unit: it holds the shopper's locks (the write limiter's row, the user row) and reprices a line of the cart.
+      await other.query('BEGIN');
+      await other.query('SELECT bucket FROM rate_limits WHERE bucket = ? FOR UPDATE', [`write:user:${shopper.id}`]);
+      await other.query('SELECT id FROM users WHERE id = ? FOR UPDATE', [shopper.id]);
+      await other.query("UPDATE products SET price = '2.00' WHERE id = ?", [early.productId]);
+      // The other member first, so that its read comes first in the group's first round trip.
+      const firstAnswer = client(first).request(AddToCartDocument, { input: { productId: String(late.productId), quantity: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const answer = client(shopper).request(AddToCartDocument, { input: { productId: String(late.productId), quantity: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await rowLock.query('ROLLBACK');
+      expectData(await running);
+      // The group began, and waits for the shopper's lock; the earlier unit commits.
+      await untilWaiting(admin, database, `'write:user:${shopper.id}'`);
+      await other.query('COMMIT');
+
+      expectData(await firstAnswer);
+      const cart = expectData(await answer).addToCart;
+      expect(cart.items.map((item) => [item.product.id, item.quantity, item.unitPrice])).toEqual([
+        [String(early.productId), 1, '2.00'],
+        [String(late.productId), 1, '1.00'],
+      ]);
+      expect(cart.total).toBe('3.00');
+      expect((await metricOf(cluster.urls[0], 'unit_groups_total')) - groupsBefore).toBe(1);
+    } finally {
+      await Promise.all([admin, rowLock, other].map((c) => c.end()));
+    }
+    expect(await readStockRow(cluster.server, late.stockId)).toMatchObject({ onHand: 10, reserved: 2 });
   });
 });
