@@ -177,6 +177,39 @@ describe('batch and prefix: several statements in one round trip', () => {
     expect(await hitsOf(b)).toBe(1);
   });
 
+  it('a deferred read goes with the COMMIT after the deferred writes and gets its rows once the unit committed; a failed unit never hands them over', async () => {
+    const [a, b] = [bucket(), bucket()];
+    const insert = (key: string, hits: number) => ({ sql: 'INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, 1, ?)', params: [key, hits] });
+    const read = { sql: 'SELECT bucket, hits FROM rate_limits WHERE bucket IN (?, ?) ORDER BY hits', params: [a, b] };
+    let rows: unknown;
+    await runUnitOfWork(ctx(), async (tx) => {
+      await tx.sql.run(insert(a, 1).sql, insert(a, 1).params);
+      tx.sql.defer(insert(b, 2));
+      tx.sql.defer(read, (result) => {
+        rows = result;
+      });
+      // Nothing is sent yet: the read waits for the COMMIT's round trip.
+      expect(rows).toBeUndefined();
+    });
+    // It saw the unit's writes, the deferred one before it too.
+    expect(rows).toEqual([expect.objectContaining({ bucket: a, hits: 1 }), expect.objectContaining({ bucket: b, hits: 2 })]);
+    // A unit whose deferred write fails with the COMMIT: no rows are handed over.
+    rows = undefined;
+    await expect(
+      new UnitOfWork(server.app.config.retry).run(
+        ctx(),
+        async (tx) => {
+          tx.sql.defer(insert(a, 9)); // a duplicate key
+          tx.sql.defer(read, (result) => {
+            rows = result;
+          });
+        },
+        { retryOnUniqueViolation: false },
+      ),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    expect(rows).toBeUndefined();
+  });
+
   it('refuses a deferred write on the pool', () => {
     expect(() => sqlFor(server.em()).defer({ sql: 'SELECT 1' })).toThrow('defer() needs a transaction');
   });
