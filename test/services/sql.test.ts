@@ -58,6 +58,35 @@ it('reads the token owners asked for in one event-loop turn with one statement, 
   expect(loads).toHaveLength(2);
 });
 
+it('reads the token owners asked for while a lookup is in flight together, with one statement once it answered', async () => {
+  const users = await createUsers(server, 3);
+  const loads: number[][] = [];
+  let answerFirst: () => void = () => undefined;
+  const firstAnswered = new Promise<void>((resolve) => {
+    answerFirst = resolve;
+  });
+  const batch = new TickBatch(async (sql, ids) => {
+    loads.push(ids);
+    if (loads.length === 1) await firstAnswered;
+    return findTokenOwners(sql, ids);
+  });
+  const sql = sqlFor(server.em());
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const first = batch.get(sql, users[0].id);
+  await turn();
+  expect(loads).toEqual([[users[0].id]]);
+  // Asked in later turns while the first lookup is in flight: they wait for it.
+  const later = [batch.get(sql, users[1].id)];
+  await turn();
+  later.push(batch.get(sql, users[2].id), batch.get(sql, users[1].id));
+  await turn();
+  expect(loads).toHaveLength(1);
+  answerFirst();
+  expect((await first)?.id).toBe(users[0].id);
+  expect((await Promise.all(later)).map((owner) => owner?.id)).toEqual([users[1].id, users[2].id, users[1].id]);
+  expect(loads).toEqual([[users[0].id], [users[1].id, users[2].id]]);
+});
+
 describe('batch and prefix: several statements in one round trip', () => {
   const bucket = () => `sql-batch:${randomUUID()}`;
   const hitsOf = async (key: string) => (await sqlFor(server.em()).get('SELECT hits FROM rate_limits WHERE bucket = ?', [key]))?.hits;
