@@ -164,11 +164,6 @@ export function deferInsertItem(sql: Sql, item: { cartId: number; productId: num
   sql.defer(insertItemStatement(sql, item));
 }
 
-export async function setItemQuantity(sql: Sql, itemId: number, quantity: number, unitPrice: string): Promise<void> {
-  const { sql: statement, params } = setItemQuantityStatement(sql, itemId, quantity, unitPrice);
-  await sql.run(statement, params);
-}
-
 function setItemQuantityStatement(sql: Sql, itemId: number, quantity: number, unitPrice: string): Statement {
   return {
     sql: 'UPDATE cart_items SET quantity = ?, unit_price = ?, version = version + 1, updated_at = ? WHERE id = ?',

@@ -20,7 +20,6 @@ import {
   findLineForAdd,
   findLineForUpdate,
   insertItem,
-  setItemQuantity,
   type CartLineRow,
   type LineForUpdate,
 } from '../repositories/cart.repository';
@@ -153,7 +152,8 @@ export class CartService {
       let itemId: number | null;
       if (found.itemId) {
         itemId = found.itemId;
-        await setItemQuantity(tx.sql, itemId, wanted, price);
+        // Nothing reads its answer: it goes with the hold's round trip (as updateCartItem's does).
+        deferSetItemQuantity(tx.sql, itemId, wanted, price);
       } else if (!found.inSale) {
         // Outside a flash sale only the holds need the new line, and they find it by its unique key:
         // the insert goes with the hold's stock write, in one round trip.
