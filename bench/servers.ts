@@ -88,8 +88,10 @@ export async function startServer(
     recentLog.push(line);
     if (recentLog.length > 50) recentLog.shift();
     try {
-      const entry = JSON.parse(line) as { level?: string; msg?: string };
-      const key = `${entry.level ?? '?'}: ${entry.msg ?? ''}`;
+      const entry = JSON.parse(line) as { level?: string; msg?: string; job?: string; error?: { name?: string; code?: string | number } };
+      // Which job, and what kind of error (its class and driver code; the logged error is already sanitized).
+      const detail = [entry.job, entry.error?.name, entry.error?.code].filter((part) => part !== undefined && part !== '').join(' ');
+      const key = `${entry.level ?? '?'}: ${entry.msg ?? ''}${detail ? ` (${detail})` : ''}`;
       logCounts[key] = (logCounts[key] ?? 0) + 1;
     } catch {
       logCounts['unstructured'] = (logCounts['unstructured'] ?? 0) + 1;
