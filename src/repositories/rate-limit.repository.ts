@@ -61,9 +61,20 @@ export async function countHit(
   return { hits, windowStartMs: row ? num(row.window_start_ms) : nowMs };
 }
 
+/** Counters found per read of the sweep (each read is followed by their deletes, in one round trip). */
+const SWEEP_CHUNK = 500;
+
 /**
  * Deletes the counters whose window started before `beforeMs`, of the buckets that start with
  * `prefix` or, with `exceptPrefixes`, of every other bucket; returns how many.
+ *
+ * The counters are found by a plain read, which locks nothing, and each is deleted by its key,
+ * again only if its window still started before `beforeMs`, by a statement of its own: on the pool
+ * every statement is its own transaction, so the sweep holds at most one row lock at a time. A
+ * single DELETE over the table would lock every row it scans until it ends (InnoDB, REPEATABLE
+ * READ), so every shopper's limiter count would wait for it, and a shared transaction holding
+ * several shoppers' counters could deadlock with it (seen in the bench: `rate-limit-sweeper
+ * DeadlockException`).
  */
 export async function deleteWindowsStartedBefore(
   sql: Sql,
@@ -71,11 +82,21 @@ export async function deleteWindowsStartedBefore(
   buckets: { prefix: string } | { exceptPrefixes: string[] },
 ): Promise<number> {
   // SUBSTR, not LIKE: the same on both databases, with no escaping of the prefix.
-  if ('prefix' in buckets) {
-    const { prefix } = buckets;
-    return (await sql.run('DELETE FROM rate_limits WHERE window_start_ms < ? AND SUBSTR(bucket, 1, ?) = ?', [beforeMs, prefix.length, prefix])).affectedRows;
+  const [where, params] =
+    'prefix' in buckets
+      ? [' AND SUBSTR(bucket, 1, ?) = ?', [buckets.prefix.length, buckets.prefix]]
+      : [buckets.exceptPrefixes.map(() => ' AND SUBSTR(bucket, 1, ?) <> ?').join(''), buckets.exceptPrefixes.flatMap((p) => [p.length, p])];
+  let deleted = 0;
+  let after = '';
+  for (;;) {
+    // In key order from where the last chunk ended: a counter that stays (its window restarted meanwhile) is not found again.
+    const found = (await sql.all(`SELECT bucket FROM rate_limits WHERE bucket > ? AND window_start_ms < ?${where} ORDER BY bucket LIMIT ${SWEEP_CHUNK}`, [after, beforeMs, ...params])).map((r) =>
+      String(r.bucket),
+    );
+    if (!found.length) return deleted;
+    const results = await sql.batch(found.map((bucket) => ({ sql: 'DELETE FROM rate_limits WHERE bucket = ? AND window_start_ms < ?', params: [bucket, beforeMs] })));
+    deleted += results.reduce((n, r) => n + runOf(r).affectedRows, 0);
+    if (found.length < SWEEP_CHUNK) return deleted;
+    after = found[found.length - 1];
   }
-  const others = buckets.exceptPrefixes.flatMap((p) => [p.length, p]);
-  const where = buckets.exceptPrefixes.map(() => ' AND SUBSTR(bucket, 1, ?) <> ?').join('');
-  return (await sql.run(`DELETE FROM rate_limits WHERE window_start_ms < ?${where}`, [beforeMs, ...others])).affectedRows;
 }

@@ -1,3 +1,4 @@
+import mysql from 'mysql2/promise';
 import { LoginDocument, MeDocument } from '../generated/auth';
 import {
   countRows,
@@ -414,6 +415,49 @@ describe('the counters table', () => {
     await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', [old, now - 901_000, live, now - 1000], 'run');
     expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(1);
     const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'password:account:sweep-%'");
+    expect(left.map((r) => r.bucket)).toEqual([live]);
+  });
+
+  it('sweeps more ended counters than it reads at once (500), and none that is live', async () => {
+    const em = server.em();
+    const now = Date.now();
+    const ended = Array.from({ length: 1100 }, (_, i) => `write:user:chunk-${String(i).padStart(4, '0')}`);
+    const live = ['write:user:chunk-0100x', 'write:user:chunk-0600x'];
+    const rows = [...ended.map((bucket) => [bucket, now - 3_600_000]), ...live.map((bucket) => [bucket, now - 1000])];
+    await em.execute(`INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES ${rows.map(() => '(?, ?, 1)').join(', ')}`, rows.flat(), 'run');
+    expect(await server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now)).toBeGreaterThanOrEqual(ended.length);
+    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'write:user:chunk-%' ORDER BY bucket");
+    expect(left.map((r) => r.bucket)).toEqual(live);
+  });
+
+  /**
+   * The sweep runs while shoppers count their writes. It must not lock the live counters: a single
+   * DELETE over the table locks every row it scans until it ends, so every shopper's count waits
+   * for it, and a shared transaction holding several counters deadlocks with it.
+   */
+  (TEST_DB === 'mysql' ? it : it.skip)('sweeps while a live counter is locked by a unit in progress, without waiting for it', async () => {
+    const em = server.em();
+    const now = Date.now();
+    const [old, live] = ['write:user:sweep-old', 'write:user:sweep-live'];
+    await em.execute('INSERT INTO rate_limits (bucket, window_start_ms, hits) VALUES (?, ?, 3), (?, ?, 3)', [old, now - 3_600_000, live, now - 1000], 'run');
+    const unit = await mysql.createConnection(server.env.DATABASE_URL);
+    try {
+      await unit.query('BEGIN');
+      await unit.query('SELECT hits FROM rate_limits WHERE bucket = ? FOR UPDATE', [live]);
+      let swept = false;
+      const sweep = server.app.services.rateLimits.deleteExpired({ em, requestId: 'test' }, now).then((n) => {
+        swept = true;
+        return n;
+      });
+      // The lock is held until the sweep is done, or for 4 s (the sweep then waited for it).
+      await Promise.race([sweep, sleep(4000)]);
+      expect(swept).toBe(true);
+      expect(await sweep).toBeGreaterThanOrEqual(1);
+    } finally {
+      await unit.query('ROLLBACK');
+      await unit.end();
+    }
+    const left = await em.execute<{ bucket: string }[]>("SELECT bucket FROM rate_limits WHERE bucket LIKE 'write:user:sweep-%'");
     expect(left.map((r) => r.bucket)).toEqual([live]);
   });
 
