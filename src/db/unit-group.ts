@@ -428,16 +428,17 @@ export class UnitGroups {
     for (const p of parts) {
       answerPending(p.deferred, results.slice(at, at + p.deferred.length));
       at += p.deferred.length;
-      const refused = refusals.get(p.run);
+      const refused = refusals.has(p.run);
       for (const call of p.calls) {
         const mine = results.slice(at, at + call.statements.length);
         at += call.statements.length;
-        if (!refusals.has(p.run)) call.resolve(mine);
+        if (!refused) call.resolve(mine);
       }
-      if (refusals.has(p.run)) {
-        if (p.run.sql.wrote) throw refused;
+      if (refused) {
+        const error = refusals.get(p.run);
+        if (p.run.sql.wrote) throw error;
         p.run.state = 'failed';
-        p.run.error = refused;
+        p.run.error = error;
         this.leave(p.run);
       }
     }
